@@ -1,0 +1,73 @@
+// Spotik's configuration: one struct of plain structs with defaults, filled from the
+// environment (and an optional .env file) by load_config, validated once at start-up and then
+// passed by const reference. See config/variables.cpp for the table of variables.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace spotik::config {
+
+struct app_settings {
+    std::string name = "Spotik";
+    std::string env = "development";  // development | production | test
+    bool debug = false;
+    std::string version = SPOTIK_VERSION;
+    std::string url = "http://localhost:3000";
+    std::string data_path = "./var";  // database file, generated secrets
+};
+
+struct server_settings {
+    std::string host = "0.0.0.0";
+    int port = 3000;
+    int threads = 0;  // 0 = number of cores
+    int header_timeout_s = 10;    // whole request line + headers must arrive within this
+    int body_timeout_s = 120;     // whole body must arrive within this
+    int idle_timeout_s = 65;      // keep-alive connection with no request
+    int max_header_bytes = 16384;
+    int max_body_bytes = 1048576;  // JSON and form bodies (uploads have their own limit)
+    int shutdown_timeout_s = 10;
+    std::vector<std::string> cors_origins{"*"};
+};
+
+struct database_settings {
+    std::string driver = "sqlite";
+    std::string sqlite_path;  // default: <data_path>/spotik.db
+    int pool_max = 8;         // threads that run blocking database work
+    int busy_timeout_ms = 5000;
+};
+
+struct storage_settings {
+    std::string audio_path;   // default: <data_path>/storage/audio
+    std::string public_path;  // default: <data_path>/storage/public
+    std::string temp_path;    // default: <data_path>/storage/temp
+    int max_file_size_mb = 50;
+};
+
+struct auth_settings {
+    std::string jwt_secret;  // empty in development: generated and kept in <data_path>
+    int jwt_ttl_min = 60;
+    int jwt_refresh_ttl_min = 20160;
+    int jwt_leeway_s = 0;
+    int jwt_blacklist_grace_s = 30;
+    int bcrypt_cost = 12;
+};
+
+struct log_settings {
+    std::string level = "info";  // trace | debug | info | warn | error | critical | off
+    std::string format = "json";  // json | text
+    std::string file;             // empty: stdout
+};
+
+struct config {
+    app_settings app;
+    server_settings server;
+    database_settings database;
+    storage_settings storage;
+    auth_settings auth;
+    log_settings log;
+
+    bool production() const { return app.env == "production"; }
+};
+
+}  // namespace spotik::config

@@ -1,0 +1,104 @@
+// The repository interface every storage driver implements (SQLite now, PostgreSQL later);
+// one test suite runs against each. Every method is blocking and must be called off the io
+// threads. Infrastructure failures throw storage_error (or store_unavailable when the
+// database cannot be reached); expected outcomes (duplicates, not found) are return values.
+#pragma once
+#include "storage/records.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spotik::storage {
+
+class storage_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The database is unreachable or overloaded; answer 503 and retry later.
+class store_unavailable : public storage_error {
+public:
+    using storage_error::storage_error;
+};
+
+enum class create_user_outcome { created, username_taken, email_taken };
+
+struct join_outcome {
+    bool inserted = false;          // false: the user already was a participant
+    participant_record participant;  // the new or existing row
+};
+
+struct vote_outcome {
+    bool changed = false;  // a vote row was inserted or deleted
+    std::int64_t vote_score = 0;
+};
+
+struct track_delete_outcome {
+    bool deleted = false;
+    bool was_current = false;  // the room's playback was reset to idle in the same transaction
+};
+
+class store {
+public:
+    virtual ~store() = default;
+
+    // Applies pending migrations; safe to call on every start.
+    virtual void migrate() = 0;
+    virtual std::string driver() const = 0;
+    // Cheap round trip; throws when the database does not answer.
+    virtual void ping() = 0;
+
+    // Users. Emails are stored already trimmed and lower-cased by the caller.
+    virtual create_user_outcome create_user(const user_record& user) = 0;
+    virtual std::optional<user_record> find_user(std::string_view id) = 0;
+    virtual std::optional<user_record> find_user_by_email(std::string_view email) = 0;
+
+    // Rooms. create_room inserts the room and its administrator's participant row in one
+    // transaction. list_rooms orders by created_at desc, then id.
+    virtual void create_room(const room_record& room, const participant_record& admin) = 0;
+    virtual std::optional<room_record> find_room(std::string_view id) = 0;
+    virtual std::vector<room_record> list_rooms() = 0;
+    virtual bool update_room(std::string_view id, const std::string& name,
+                             const std::optional<std::string>& description, std::int64_t now) = 0;
+    // Deletes the room; tracks, participants and votes cascade.
+    virtual bool delete_room(std::string_view id) = 0;
+    virtual void touch_room(std::string_view id, std::int64_t now) = 0;
+
+    // Membership. list_participants orders by joined_at, then id, with user filled in.
+    virtual join_outcome add_participant(const participant_record& row) = 0;
+    virtual bool remove_participant(std::string_view room_id, std::string_view user_id) = 0;
+    virtual bool is_participant(std::string_view room_id, std::string_view user_id) = 0;
+    virtual std::vector<participant_record> list_participants(std::string_view room_id) = 0;
+    virtual std::int64_t count_participants(std::string_view room_id) = 0;
+
+    // Tracks. list_tracks is the queue: vote_score desc, created_at asc, id asc.
+    // viewer_id (may be empty) decides user_has_voted.
+    virtual void insert_track(const track_record& track) = 0;
+    virtual std::optional<track_record> find_track(std::string_view id, std::string_view viewer_id) = 0;
+    virtual std::vector<track_record> list_tracks(std::string_view room_id, std::string_view viewer_id) = 0;
+    virtual std::int64_t count_tracks(std::string_view room_id) = 0;
+    virtual track_delete_outcome delete_track(std::string_view track_id, std::int64_t now) = 0;
+
+    // Votes: one per (track, user); vote_score is kept equal to the vote count in the same
+    // transaction.
+    virtual vote_outcome add_vote(std::string_view track_id, std::string_view user_id,
+                                  std::string_view vote_id, std::int64_t now) = 0;
+    virtual vote_outcome remove_vote(std::string_view track_id, std::string_view user_id) = 0;
+
+    // Playback: writes `next` only if the room's columns still equal `expected`
+    // (compare-and-set, so concurrent commands and timers never overwrite each other).
+    virtual bool update_playback(std::string_view room_id, const playback_columns& expected,
+                                 const playback_columns& next, std::int64_t now) = 0;
+    virtual std::vector<room_record> list_playing_rooms() = 0;
+
+    // Token revocation (jwt_blacklist).
+    virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t now) = 0;
+    virtual bool is_token_revoked(std::string_view jti) = 0;
+    virtual std::int64_t purge_expired_tokens(std::int64_t now) = 0;
+};
+
+}  // namespace spotik::storage

@@ -1,0 +1,70 @@
+// UUID and random-hex generation on OpenSSL RAND_bytes.
+#include "util/ids.hpp"
+
+#include <openssl/rand.h>
+
+#include <array>
+#include <cctype>
+#include <stdexcept>
+
+namespace spotik::util {
+namespace {
+
+void fill_random(unsigned char* out, std::size_t n)
+{
+    if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("random source unavailable");
+}
+
+std::string to_hex(const unsigned char* data, std::size_t n)
+{
+    static constexpr char k_hex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(n * 2);
+    for (std::size_t i = 0; i < n; ++i) {
+        out.push_back(k_hex[data[i] >> 4]);
+        out.push_back(k_hex[data[i] & 0x0f]);
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string new_uuid()
+{
+    std::array<unsigned char, 16> b{};
+    fill_random(b.data(), b.size());
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+    std::string hex = to_hex(b.data(), b.size());
+    return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) + '-' + hex.substr(16, 4) + '-' +
+           hex.substr(20);
+}
+
+bool is_uuid(std::string_view t)
+{
+    if (t.size() != 36) return false;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (t[i] != '-') return false;
+        } else if (!std::isxdigit(static_cast<unsigned char>(t[i]))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+std::string normalize_uuid(std::string_view t)
+{
+    std::string out(t);
+    for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string random_hex(std::size_t n_bytes)
+{
+    std::string buf(n_bytes, '\0');
+    fill_random(reinterpret_cast<unsigned char*>(buf.data()), n_bytes);
+    return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n_bytes);
+}
+
+}  // namespace spotik::util
