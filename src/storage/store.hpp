@@ -95,9 +95,12 @@ public:
                                  const playback_columns& next, std::int64_t now) = 0;
     virtual std::vector<room_record> list_playing_rooms() = 0;
 
-    // Token revocation (jwt_blacklist).
-    virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t now) = 0;
-    virtual bool is_token_revoked(std::string_view jti) = 0;
+    // Token revocation (jwt_blacklist). A revocation takes effect at `effective_from` (a refresh
+    // leaves the old token a grace period); the row's created_at column holds that instant.
+    // is_token_revoked is true when a row exists with created_at <= now. Revoking an already
+    // revoked jti keeps the earlier effective instant.
+    virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) = 0;
+    virtual bool is_token_revoked(std::string_view jti, std::int64_t now) = 0;
     virtual std::int64_t purge_expired_tokens(std::int64_t now) = 0;
 };
 

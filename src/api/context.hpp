@@ -1,0 +1,23 @@
+// What the API handlers are given: the services, configuration, clock and metrics. Built
+// once by the application and outliving the server.
+#pragma once
+#include "config/config.hpp"
+#include "obs/metrics.hpp"
+#include "service/auth_service.hpp"
+#include "service/room_service.hpp"
+#include "storage/store.hpp"
+#include "util/clock.hpp"
+
+namespace spotik::api {
+
+struct context {
+    const config::config& cfg;
+    const util::clock& clock;
+    storage::store& store;
+    obs::metrics& metrics;
+    service::auth_service& auth;
+    service::room_service& rooms;
+    std::int64_t started_at_ms = 0;
+};
+
+}  // namespace spotik::api

@@ -1,0 +1,163 @@
+// Server start-up and graceful shutdown.
+#include "app/application.hpp"
+
+#include "api/context.hpp"
+#include "api/routes.hpp"
+#include "auth/jwt.hpp"
+#include "net/http_server.hpp"
+#include "obs/log.hpp"
+#include "service/auth_service.hpp"
+#include "service/room_service.hpp"
+#include "storage/sqlite/sqlite_store.hpp"
+#include "util/ids.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+namespace spotik::app {
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+std::string resolve_jwt_secret(const config::config& cfg, bool& generated)
+{
+    generated = false;
+    if (!cfg.auth.jwt_secret.empty()) return cfg.auth.jwt_secret;
+    auto path = std::filesystem::path(cfg.app.data_path) / "jwt_secret";
+    if (std::ifstream in{path}; in) {
+        std::string secret;
+        std::getline(in, secret);
+        if (secret.size() >= 32) return secret;
+    }
+    std::string secret = util::random_hex(32);
+    auto tmp = path;
+    tmp += ".tmp";
+    {
+        std::ofstream out{tmp, std::ios::trunc};
+        out << secret << '\n';
+        if (!out.flush()) throw std::runtime_error("cannot write the generated JWT secret into DATA_PATH");
+    }
+    ::chmod(tmp.c_str(), 0600);
+    std::filesystem::rename(tmp, path);
+    generated = true;
+    return secret;
+}
+
+application::application(config::config cfg, std::vector<std::string> warnings)
+    : cfg_(std::move(cfg)), warnings_(std::move(warnings))
+{
+}
+
+namespace {
+
+std::string make_instance_id()
+{
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    return std::string(host) + "-" + std::to_string(::getpid());
+}
+
+asio::awaitable<void> purge_revocations_periodically(asio::thread_pool& pool, service::auth_service& auth)
+{
+    asio::steady_timer timer{co_await asio::this_coro::executor};
+    for (;;) {
+        timer.expires_after(1h);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        asio::post(pool, [&auth] {
+            try {
+                if (auto n = auth.purge_revocations(); n > 0) obs::info("purged revoked tokens", {{"count", n}});
+            } catch (const std::exception& e) {
+                obs::warn("token purge failed", {{"detail", e.what()}});
+            }
+        });
+    }
+}
+
+asio::awaitable<void> drain(asio::io_context& ioc, net::server_context& sctx, net::http_server& server, int timeout_s)
+{
+    sctx.stopping = true;
+    server.stop_accepting();
+    sctx.sessions.close_idle_all();
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+    asio::steady_timer tick{ioc};
+    while (sctx.sessions.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+        tick.expires_after(20ms);
+        co_await tick.async_wait(asio::use_awaitable);
+        sctx.sessions.close_idle_all();
+    }
+    obs::info("shutdown complete", {{"connections_left", sctx.sessions.size()}});
+    ioc.stop();
+}
+
+}  // namespace
+
+int application::run()
+{
+    obs::init_logging(cfg_.log, make_instance_id());
+    for (const auto& w : warnings_) obs::warn(w);
+    bool generated = false;
+    std::string secret = resolve_jwt_secret(cfg_, generated);
+    if (generated) obs::warn("JWT_SECRET is not set: generated one and kept it in DATA_PATH (development only)");
+
+    storage::sqlite_store store{cfg_.database.sqlite_path, cfg_.database.busy_timeout_ms};
+    store.migrate();
+    util::system_clock clock;
+    auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
+    service::auth_service auth{store, codec, cfg_.auth, clock};
+    service::room_service rooms{store, cfg_, clock};
+    obs::metrics metrics;
+    api::context ctx{cfg_, clock, store, metrics, auth, rooms, clock.now_ms()};
+    http::router router;
+    api::build_router(router, ctx);
+
+    int threads = cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    asio::io_context ioc{threads};
+    asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
+    net::server_context sctx{cfg_, router, http::cors_policy{cfg_.server.cors_origins}, metrics, pool};
+    net::http_server server{ioc, sctx};
+    unsigned short port = 0;
+    try {
+        port = server.open(cfg_.server.host, cfg_.server.port);
+    } catch (const std::exception& e) {
+        obs::error("cannot listen", {{"detail", e.what()}, {"port", cfg_.server.port}});
+        std::cerr << "spotik: cannot listen on " << cfg_.server.host << ":" << cfg_.server.port << ": " << e.what() << "\n";
+        obs::shutdown_logging();
+        return 1;
+    }
+    server.start();
+    asio::co_spawn(ioc, purge_revocations_periodically(pool, auth), asio::detached);
+    asio::signal_set signals{ioc, SIGINT, SIGTERM};
+    signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+        if (ec) return;
+        obs::info("shutting down", {{"signal", signo}});
+        asio::co_spawn(ioc, drain(ioc, sctx, server, cfg_.server.shutdown_timeout_s), asio::detached);
+    });
+    std::string shown_host = cfg_.server.host == "0.0.0.0" ? "localhost" : cfg_.server.host;
+    obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)}, {"threads", threads},
+                            {"database", store.driver()}});
+    std::cerr << "Spotik " << cfg_.app.version << " is listening on http://" << shown_host << ":" << port << std::endl;
+
+    std::vector<std::thread> workers;
+    for (int i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+    ioc.run();
+    for (auto& t : workers) t.join();
+    pool.join();
+    obs::info("stopped");
+    obs::shutdown_logging();
+    return 0;
+}
+
+}  // namespace spotik::app

@@ -1,0 +1,341 @@
+// Start-up configuration: merging the environment over .env, the .env parser, validation
+// (including real directory write tests), --help and the redacted view for health checks.
+// Problems are returned as messages; only std::bad_alloc can escape.
+#include "config/load.hpp"
+
+#include "config/variables.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+extern "C" char** environ;
+
+namespace spotik::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string_view trim(std::string_view text)
+{
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+std::string lower(std::string_view text)
+{
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string errno_text(int code)
+{
+    return std::generic_category().message(code);
+}
+
+bool valid_name(std::string_view name)
+{
+    const auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; };
+    return !name.empty() && !std::isdigit(static_cast<unsigned char>(name.front())) &&
+           std::all_of(name.begin(), name.end(), word);
+}
+
+// Reads the "..." value text starts with into out; returns what follows the closing quote, or
+// nullopt if the quote is not closed on this line.
+std::optional<std::string_view> read_double_quoted(std::string_view text, std::string& out)
+{
+    for (std::size_t i = 1; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '"') return text.substr(i + 1);
+        if (c != '\\' || i + 1 == text.size()) {
+            out += c;
+            continue;
+        }
+        const char next = text[++i];
+        switch (next) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case 'r': out += '\r'; break;
+        case '"':
+        case '\\': out += next; break;
+        default: out.append({'\\', next});  // unknown escapes are kept as written
+        }
+    }
+    return std::nullopt;
+}
+
+// The value part of a line (after '='). Returns the problem, if any.
+std::optional<std::string> parse_value(std::string_view raw, std::string& out)
+{
+    const std::string_view text = trim(raw);
+    if (text.starts_with('"') || text.starts_with('\'')) {
+        std::optional<std::string_view> rest;
+        if (text.front() == '"') {
+            rest = read_double_quoted(text, out);
+        } else if (const auto close = text.find('\'', 1); close != std::string_view::npos) {
+            out = text.substr(1, close - 1);
+            rest = text.substr(close + 1);
+        }
+        if (!rest) return std::string("unterminated quoted value");
+        if (const auto tail = trim(*rest); !tail.empty() && tail.front() != '#')
+            return std::string("unexpected text after the closing quote");
+        return std::nullopt;
+    }
+    // Unquoted: a '#' that follows whitespace starts a comment.
+    std::size_t cut = raw.size();
+    for (std::size_t i = 1; i < raw.size() && cut == raw.size(); ++i)
+        if (raw[i] == '#' && (raw[i - 1] == ' ' || raw[i - 1] == '\t')) cut = i;
+    out = trim(raw.substr(0, cut));
+    return std::nullopt;
+}
+
+// One .env line: sets key (left empty for blank and comment lines) and value, or returns the
+// problem. Problems never quote the line, which may hold a secret.
+std::optional<std::string> parse_line(std::string_view line, std::string& key, std::string& value)
+{
+    line = trim(line);
+    if (line.empty() || line.front() == '#') return std::nullopt;
+    if (line.starts_with("export ") || line.starts_with("export\t")) line = trim(line.substr(7));
+    const auto eq = line.find('=');
+    if (eq == std::string_view::npos) return std::string("expected KEY=VALUE");
+    const auto name = trim(line.substr(0, eq));
+    if (!valid_name(name)) return std::string("invalid variable name (letters, digits and _ only)");
+    if (auto problem = parse_value(line.substr(eq + 1), value)) return std::string(name) + ": " + *problem;
+    key = name;
+    return std::nullopt;
+}
+
+void check_secret(const config& cfg, std::vector<std::string>& errors, std::vector<std::string>& warnings)
+{
+    static constexpr std::string_view k_placeholders[] = {"change", "changeme", "your_jwt_secret", "placeholder",
+                                                          "example"};
+    const std::string& secret = cfg.auth.jwt_secret;
+    const std::string folded = lower(secret);
+    const bool placeholder = std::any_of(std::begin(k_placeholders), std::end(k_placeholders),
+                                         [&](std::string_view p) { return folded.find(p) != std::string::npos; });
+    auto& sink = cfg.production() ? errors : warnings;
+    if (secret.empty()) {
+        if (cfg.production()) errors.emplace_back("JWT_SECRET: must be set in production");
+    } else if (secret.size() < 32) {
+        sink.emplace_back(std::string("JWT_SECRET: shorter than 32 bytes") +
+                          (cfg.production() ? "; production needs at least 32" : ""));
+    }
+    if (!secret.empty() && placeholder)
+        sink.emplace_back("JWT_SECRET: looks like a placeholder; generate one with `openssl rand -hex 32`");
+}
+
+// Problems with the directory that will hold file_path (created if missing).
+std::optional<std::string> check_parent_dir(const std::string& file_path)
+{
+    std::error_code ec;
+    if (fs::is_directory(file_path, ec)) return "\"" + file_path + "\" is a directory, expected a file";
+    const fs::path parent = fs::path(file_path).parent_path();
+    return check_writable_dir(parent.empty() ? std::string(".") : parent.string());
+}
+
+void check_paths(const config& cfg, std::vector<std::string>& errors, std::vector<std::string>& warnings)
+{
+    const std::pair<std::string_view, const std::string*> dirs[] = {
+        {"DATA_PATH", &cfg.app.data_path},
+        {"AUDIO_STORAGE_PATH", &cfg.storage.audio_path},
+        {"PUBLIC_STORAGE_PATH", &cfg.storage.public_path},
+        {"TEMP_STORAGE_PATH", &cfg.storage.temp_path},
+    };
+    for (const auto& [name, path] : dirs)
+        if (auto problem = check_writable_dir(*path)) errors.push_back(std::string(name) + ": " + *problem);
+    if (cfg.database.sqlite_path != ":memory:")
+        if (auto problem = check_parent_dir(cfg.database.sqlite_path)) errors.push_back("DB_PATH: " + *problem);
+    if (!cfg.log.file.empty())
+        if (auto problem = check_parent_dir(cfg.log.file)) errors.push_back("LOG_FILE: " + *problem);
+    // Finished uploads are renamed from temp to audio, which fails across filesystems.
+    struct stat temp_st {}, audio_st {};
+    if (::stat(cfg.storage.temp_path.c_str(), &temp_st) == 0 &&
+        ::stat(cfg.storage.audio_path.c_str(), &audio_st) == 0 && temp_st.st_dev != audio_st.st_dev)
+        warnings.emplace_back("TEMP_STORAGE_PATH: on another filesystem than AUDIO_STORAGE_PATH; finished uploads "
+                              "cannot be moved there by rename");
+}
+
+// Everything validate() checks except the filesystem.
+void check_settings(const config& cfg, std::vector<std::string>& errors, std::vector<std::string>& warnings)
+{
+    check_secret(cfg, errors, warnings);
+    const auto& auth = cfg.auth;
+    if (auth.jwt_ttl_min <= 5)
+        errors.emplace_back("JWT_TTL: must be more than 5 minutes (clients refresh 5 minutes early)");
+    if (auth.jwt_refresh_ttl_min < auth.jwt_ttl_min)
+        errors.push_back("JWT_REFRESH_TTL: must be at least JWT_TTL (" + std::to_string(auth.jwt_ttl_min) +
+                         " minutes)");
+    if (auth.jwt_blacklist_grace_s < 30)
+        warnings.emplace_back("JWT_BLACKLIST_GRACE_PERIOD: under 30 seconds; requests in flight during a token refresh "
+                              "may be rejected");
+    if (cfg.production() && cfg.app.debug) warnings.emplace_back("APP_DEBUG: enabled in production");
+}
+
+}  // namespace
+
+void fill_derived_defaults(config& cfg)
+{
+    const auto under = [&](const char* relative) { return (fs::path(cfg.app.data_path) / relative).string(); };
+    if (cfg.database.sqlite_path.empty()) cfg.database.sqlite_path = under("spotik.db");
+    if (cfg.storage.audio_path.empty()) cfg.storage.audio_path = under("storage/audio");
+    if (cfg.storage.public_path.empty()) cfg.storage.public_path = under("storage/public");
+    if (cfg.storage.temp_path.empty()) cfg.storage.temp_path = under("storage/temp");
+}
+
+load_result load_config(const env_map& env, const env_map& dotenv)
+{
+    load_result result;
+    bool bad_path = false;
+    for (const auto& v : variables()) {
+        const std::string name(v.name);
+        const auto in_env = env.find(name);
+        const auto in_file = dotenv.find(name);
+        const std::string* value = in_env != env.end() ? &in_env->second
+                                   : in_file != dotenv.end() ? &in_file->second
+                                                             : nullptr;
+        if (value == nullptr) continue;
+        if (auto problem = v.set(result.cfg, *value)) {
+            result.errors.push_back(name + ": " + *problem);
+            bad_path = bad_path || v.kind == sensitivity::path;
+        }
+    }
+    fill_derived_defaults(result.cfg);
+    check_settings(result.cfg, result.errors, result.warnings);
+    // A rejected path leaves its default in place; do not create directories the operator did not ask for.
+    if (!bad_path) check_paths(result.cfg, result.errors, result.warnings);
+    return result;
+}
+
+load_result load_startup_config(const std::string& dotenv_path)
+{
+    std::vector<std::string> dotenv_errors;
+    env_map dotenv;
+    std::error_code ec;
+    if (fs::exists(dotenv_path, ec)) {
+        if (auto text = read_file(dotenv_path)) dotenv = parse_dotenv(*text, dotenv_errors);
+        else dotenv_errors.emplace_back("cannot be read");
+    }
+    load_result result = load_config(read_process_env(), dotenv);
+    for (auto& e : dotenv_errors) e.insert(0, dotenv_path + ": ");
+    result.errors.insert(result.errors.begin(), dotenv_errors.begin(), dotenv_errors.end());
+    return result;
+}
+
+std::vector<std::string> validate(const config& cfg, std::vector<std::string>& warnings)
+{
+    std::vector<std::string> errors;
+    check_settings(cfg, errors, warnings);
+    check_paths(cfg, errors, warnings);
+    return errors;
+}
+
+std::optional<std::string> check_writable_dir(const std::string& path)
+{
+    static std::atomic<unsigned> counter{0};
+    if (path.empty()) return std::string("the path is empty");
+    const std::string quoted = "\"" + path + "\"";
+    std::error_code ec;
+    fs::create_directories(path, ec);
+    if (ec) return "cannot create directory " + quoted + ": " + ec.message();
+    if (!fs::is_directory(path, ec)) return quoted + " is not a directory";
+    const std::string probe = (fs::path(path) / (".spotik-write-test-" + std::to_string(::getpid()) + "-" +
+                                                 std::to_string(counter.fetch_add(1))))
+                                  .string();
+    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) return "cannot write in " + quoted + ": " + errno_text(errno);
+    int failure = ::write(fd, "x", 1) == 1 ? 0 : (errno != 0 ? errno : EIO);
+    if (::close(fd) != 0 && failure == 0) failure = errno;
+    if (::unlink(probe.c_str()) != 0 && failure == 0) failure = errno;
+    if (failure != 0) return "cannot write in " + quoted + ": " + errno_text(failure);
+    return std::nullopt;
+}
+
+env_map read_process_env()
+{
+    env_map env;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const auto eq = text.find('=');
+        if (eq == std::string_view::npos || eq == 0) continue;
+        env.emplace(text.substr(0, eq), text.substr(eq + 1));
+    }
+    return env;
+}
+
+env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors)
+{
+    env_map out;
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // UTF-8 byte order mark
+    std::size_t line_no = 0;
+    for (std::size_t start = 0; start < text.size();) {
+        const auto end = std::min(text.find('\n', start), text.size());
+        std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        ++line_no;
+        if (line.ends_with('\r')) line.remove_suffix(1);
+        std::string key;
+        std::string value;
+        if (auto problem = parse_line(line, key, value))
+            errors.push_back("line " + std::to_string(line_no) + ": " + *problem);
+        else if (!key.empty())
+            out.insert_or_assign(std::move(key), std::move(value));
+    }
+    return out;
+}
+
+std::optional<std::string> read_file(const std::string& path)
+{
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) return std::nullopt;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return std::move(text).str();
+}
+
+std::string help_text()
+{
+    std::string out =
+        "Usage: spotik [serve] [--help] [--version]\n"
+        "\n"
+        "  serve       run the server (the default)\n"
+        "  --help      print this text and exit\n"
+        "  --version   print the version and exit\n"
+        "\n"
+        "Configuration comes from environment variables and from a .env file in the working\n"
+        "directory; a variable set in the environment wins over the same name in .env.\n"
+        "\n"
+        "Environment variables:\n";
+    for (const auto& v : variables()) {
+        std::string name(v.name);
+        name.resize(std::max<std::size_t>(name.size() + 1, 28), ' ');
+        out += "  " + name + "default: " + default_text(v) + "\n      " + std::string(v.description) + "\n";
+    }
+    return out;
+}
+
+std::vector<std::pair<std::string, std::string>> describe(const config& cfg)
+{
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& v : variables()) {
+        std::string value = v.get(cfg);
+        if (v.kind != sensitivity::plain) value = value.empty() ? "(not set)" : "(set)";
+        out.emplace_back(std::string(v.name), std::move(value));
+    }
+    return out;
+}
+
+}  // namespace spotik::config

@@ -1,0 +1,64 @@
+// Loading Spotik's configuration at start-up: the process environment over an optional .env
+// file, parsed through the variables table, derived defaults filled in, then validated (which
+// creates the data and storage directories). Problems come back as messages, never as
+// exceptions (only std::bad_alloc can escape); no message contains a secret's value.
+#pragma once
+#include "config/config.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace spotik::config {
+
+using env_map = std::map<std::string, std::string>;
+
+struct load_result {
+    config cfg;
+    std::vector<std::string> errors;    // start-up must stop if any
+    std::vector<std::string> warnings;  // worth logging, not fatal
+    bool ok() const { return errors.empty(); }
+};
+
+// Parses every variable of the table from env (which wins) or dotenv, ignoring unknown names,
+// fills the derived paths and runs validate(). Each error names its variable.
+load_result load_config(const env_map& env, const env_map& dotenv);
+
+// The usual start-up path: read_process_env() over the file at dotenv_path if it exists; its
+// syntax errors are reported as "<dotenv_path>: line N: ...".
+load_result load_startup_config(const std::string& dotenv_path = ".env");
+
+// Sets the unset database and storage paths to their places under app.data_path.
+void fill_derived_defaults(config& cfg);
+
+// Cross-field, security and filesystem checks on a config whose derived paths are filled.
+// Returns the errors; appends to warnings. In production JWT_SECRET must be set, 32+ bytes
+// and not a placeholder.
+std::vector<std::string> validate(const config& cfg, std::vector<std::string>& warnings);
+
+// Creates path (and its parents) if missing and proves it writable by creating and removing a
+// temporary file. Returns what went wrong, or nullopt.
+std::optional<std::string> check_writable_dir(const std::string& path);
+
+// Every variable of the process environment (from environ).
+env_map read_process_env();
+
+// KEY=VALUE lines; '#' comments and blank lines skipped; optional "export "; values either
+// '...' (literal), "..." (with \n \t \" \\ escapes) or unquoted (trimmed, a " # comment" cut).
+// Malformed lines are skipped and reported in errors as "line N: ..." (never with the value).
+env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors);
+
+// The whole file, or nullopt if it cannot be opened.
+std::optional<std::string> read_file(const std::string& path);
+
+// Usage of the spotik binary followed by every variable with its default and description.
+std::string help_text();
+
+// (variable, value) for every variable, for /health/configuration: secrets and filesystem
+// paths are replaced by "(set)" or "(not set)".
+std::vector<std::pair<std::string, std::string>> describe(const config& cfg);
+
+}  // namespace spotik::config

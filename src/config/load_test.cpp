@@ -1,0 +1,377 @@
+// Unit tests of configuration loading: defaults, precedence, every validation error, the .env
+// parser, --help and the redacted description. Each test works in its own temporary directory.
+#include "config/load.hpp"
+
+#include "config/variables.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace spotik::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+bool mentions(const std::vector<std::string>& messages, std::string_view needle)
+{
+    for (const auto& m : messages)
+        if (m.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+std::string joined(const std::vector<std::string>& messages)
+{
+    std::string out;
+    for (const auto& m : messages) out += m + "\n";
+    return out;
+}
+
+class config_load : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::string pattern = (fs::temp_directory_path() / "spotik-config-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+    }
+    void TearDown() override
+    {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+    // Loads with DATA_PATH in the test's directory unless env sets it.
+    load_result load(env_map env, const env_map& dotenv = {}) const
+    {
+        env.emplace("DATA_PATH", dir_);
+        return load_config(env, dotenv);
+    }
+    std::string make_file(const std::string& name) const
+    {
+        const std::string path = dir_ + "/" + name;
+        std::ofstream(path) << "x";
+        return path;
+    }
+    std::string dir_;
+};
+
+TEST_F(config_load, defaults_load_without_errors_or_warnings)
+{
+    const auto result = load({});
+    EXPECT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_TRUE(result.warnings.empty()) << joined(result.warnings);
+    const config& c = result.cfg;
+    EXPECT_EQ(c.app.name, "Spotik");
+    EXPECT_EQ(c.app.env, "development");
+    EXPECT_FALSE(c.app.debug);
+    EXPECT_EQ(c.server.host, "0.0.0.0");
+    EXPECT_EQ(c.server.port, 3000);
+    EXPECT_EQ(c.server.threads, 0);
+    EXPECT_EQ(c.server.cors_origins, std::vector<std::string>{"*"});
+    EXPECT_EQ(c.database.driver, "sqlite");
+    EXPECT_EQ(c.database.pool_max, 8);
+    EXPECT_EQ(c.storage.max_file_size_mb, 50);
+    EXPECT_EQ(c.auth.jwt_ttl_min, 60);
+    EXPECT_EQ(c.auth.jwt_refresh_ttl_min, 20160);
+    EXPECT_EQ(c.auth.bcrypt_cost, 12);
+    EXPECT_EQ(c.log.level, "info");
+    EXPECT_EQ(c.log.format, "json");
+    EXPECT_EQ(c.log.file, "");
+}
+
+TEST_F(config_load, derived_paths_sit_under_data_path_and_are_created)
+{
+    const auto result = load({});
+    ASSERT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_EQ(result.cfg.database.sqlite_path, dir_ + "/spotik.db");
+    EXPECT_EQ(result.cfg.storage.audio_path, dir_ + "/storage/audio");
+    EXPECT_EQ(result.cfg.storage.public_path, dir_ + "/storage/public");
+    EXPECT_EQ(result.cfg.storage.temp_path, dir_ + "/storage/temp");
+    EXPECT_TRUE(fs::is_directory(dir_ + "/storage/audio"));
+    EXPECT_TRUE(fs::is_directory(dir_ + "/storage/temp"));
+}
+
+TEST_F(config_load, explicit_paths_are_kept)
+{
+    const auto result = load({{"DB_PATH", dir_ + "/db/x.db"}, {"AUDIO_STORAGE_PATH", dir_ + "/a"}});
+    ASSERT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_EQ(result.cfg.database.sqlite_path, dir_ + "/db/x.db");
+    EXPECT_EQ(result.cfg.storage.audio_path, dir_ + "/a");
+    EXPECT_EQ(result.cfg.storage.public_path, dir_ + "/storage/public");
+    EXPECT_TRUE(fs::is_directory(dir_ + "/db"));
+}
+
+TEST_F(config_load, environment_wins_over_dotenv_and_unknown_names_are_ignored)
+{
+    const auto result = load({{"SERVER_PORT", "4000"}, {"SOME_OTHER_TOOL", "x"}},
+                             {{"SERVER_PORT", "5000"}, {"LOG_LEVEL", "DEBUG"}, {"UNKNOWN", "?"}});
+    ASSERT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_EQ(result.cfg.server.port, 4000);
+    EXPECT_EQ(result.cfg.log.level, "debug");
+}
+
+TEST_F(config_load, port_zero_and_limits_are_accepted)
+{
+    for (const char* port : {"0", "1", "65535", "08080"}) {
+        const auto result = load({{"SERVER_PORT", port}});
+        EXPECT_TRUE(result.ok()) << port << ": " << joined(result.errors);
+    }
+    EXPECT_EQ(load({{"SERVER_PORT", "0"}}).cfg.server.port, 0);
+}
+
+TEST_F(config_load, every_bad_value_is_an_error_naming_its_variable)
+{
+    const std::pair<const char*, const char*> cases[] = {
+        {"SERVER_PORT", "abc"}, {"SERVER_PORT", "3000abc"}, {"SERVER_PORT", "70000"},
+        {"SERVER_PORT", ""}, {"SERVER_PORT", " "}, {"SERVER_PORT", " 3000"},
+        {"SERVER_PORT", "-1"}, {"SERVER_PORT", "+80"}, {"SERVER_PORT", "99999999999999999999999"},
+        {"SERVER_THREADS", "-1"}, {"SERVER_THREADS", "257"}, {"HTTP_HEADER_TIMEOUT", "0"},
+        {"HTTP_MAX_BODY_BYTES", "1e6"}, {"APP_DEBUG", "maybe"}, {"APP_DEBUG", ""},
+        {"APP_ENV", "staging"}, {"APP_URL", "localhost:3000"}, {"APP_NAME", ""},
+        {"SERVER_HOST", " "}, {"DATA_PATH", ""}, {"LOG_LEVEL", "verbose"}, {"LOG_FORMAT", "xml"},
+        {"DB_DRIVER", "postgres"}, {"DB_POOL_MAX", "0"}, {"DB_POOL_MAX", "257"},
+        {"MAX_FILE_SIZE_MB", "0"}, {"MAX_FILE_SIZE_MB", "2049"}, {"JWT_TTL", "5"},
+        {"JWT_LEEWAY", "31"}, {"JWT_BLACKLIST_GRACE_PERIOD", "3601"}, {"BCRYPT_COST", "3"},
+        {"BCRYPT_COST", "32"}, {"CORS_ORIGINS", "localhost:8080"}, {"CORS_ORIGINS", "http://a.com/app"},
+    };
+    for (const auto& [name, value] : cases) {
+        const auto result = load({{name, value}});
+        EXPECT_EQ(result.errors.size(), 1u) << name << "=" << value << "\n" << joined(result.errors);
+        EXPECT_TRUE(mentions(result.errors, std::string(name) + ":")) << name << "=\"" << value << "\"";
+    }
+}
+
+TEST_F(config_load, booleans_accept_the_usual_spellings)
+{
+    for (const char* yes : {"true", "TRUE", "1", "yes", "Yes", "on", "ON"})
+        EXPECT_TRUE(load({{"APP_DEBUG", yes}}).cfg.app.debug) << yes;
+    for (const char* no : {"false", "False", "0", "no", "NO", "off", "Off"})
+        EXPECT_FALSE(load({{"APP_DEBUG", no}, {"APP_ENV", "test"}}).cfg.app.debug) << no;
+}
+
+TEST_F(config_load, production_requires_a_strong_secret)
+{
+    const char* bad[] = {"", "0123456789", "changeme-changeme-changeme-changeme",
+                         "your_jwt_secret_key_goes_here_xxxxx", "a-PLACEHOLDER-value-that-is-long-enough",
+                         "example-example-example-example-ex"};
+    for (const char* secret : bad) {
+        const auto result = load({{"APP_ENV", "production"}, {"JWT_SECRET", secret}});
+        EXPECT_TRUE(mentions(result.errors, "JWT_SECRET:")) << "secret #" << std::string_view(secret).size();
+    }
+    const auto good = load({{"APP_ENV", "production"}, {"JWT_SECRET", std::string(48, 'k') + "9f2Q"}});
+    EXPECT_TRUE(good.ok()) << joined(good.errors);
+}
+
+TEST_F(config_load, outside_production_a_short_secret_is_only_a_warning)
+{
+    const auto result = load({{"JWT_SECRET", "short"}});
+    EXPECT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_TRUE(mentions(result.warnings, "JWT_SECRET:"));
+}
+
+TEST_F(config_load, no_message_contains_the_secret)
+{
+    const std::string secrets[] = {"s3cr3t-Zq", "changeme-Zq-0123456789", "Zq\"unterminated"};
+    for (const auto& secret : secrets) {
+        for (const char* env : {"production", "development"}) {
+            const auto result = load({{"APP_ENV", env}, {"JWT_SECRET", secret}});
+            for (const auto& m : result.errors) EXPECT_EQ(m.find("Zq"), std::string::npos) << "error leaks secret";
+            for (const auto& m : result.warnings) EXPECT_EQ(m.find("Zq"), std::string::npos) << "warning leaks";
+            EXPECT_FALSE(result.errors.empty() && result.warnings.empty()) << env;
+        }
+        std::vector<std::string> errors;
+        const std::string text =
+            "JWT_SECRET=\"" + secret + "\n" + secret + "\n" + "JWT_SECRET='" + secret + "' " + secret;
+        parse_dotenv(text, errors);
+        EXPECT_EQ(errors.size(), 3u) << joined(errors);
+        for (const auto& m : errors) EXPECT_EQ(m.find("Zq"), std::string::npos) << ".env error leaks secret";
+    }
+}
+
+TEST_F(config_load, refresh_ttl_must_not_be_below_ttl)
+{
+    const auto result = load({{"JWT_TTL", "120"}, {"JWT_REFRESH_TTL", "60"}});
+    EXPECT_TRUE(mentions(result.errors, "JWT_REFRESH_TTL:")) << joined(result.errors);
+    EXPECT_TRUE(load({{"JWT_TTL", "120"}, {"JWT_REFRESH_TTL", "120"}}).ok());
+}
+
+TEST_F(config_load, validate_checks_configs_built_in_code)
+{
+    config c;
+    c.app.data_path = dir_;
+    c.auth.jwt_ttl_min = 5;
+    c.auth.jwt_blacklist_grace_s = 0;
+    fill_derived_defaults(c);
+    std::vector<std::string> warnings;
+    const auto errors = validate(c, warnings);
+    EXPECT_TRUE(mentions(errors, "JWT_TTL:")) << joined(errors);
+    EXPECT_TRUE(mentions(warnings, "JWT_BLACKLIST_GRACE_PERIOD:")) << joined(warnings);
+}
+
+TEST_F(config_load, unwritable_paths_are_errors_naming_the_variable)
+{
+    const std::string file = make_file("plain-file");
+    const auto result = load({{"AUDIO_STORAGE_PATH", file + "/audio"},
+                              {"PUBLIC_STORAGE_PATH", "/proc/spotik-config-test"},
+                              {"TEMP_STORAGE_PATH", file},
+                              {"DB_PATH", file + "/db/spotik.db"},
+                              {"LOG_FILE", "/proc/spotik-config-test/log"}});
+    for (const char* name :
+         {"AUDIO_STORAGE_PATH:", "PUBLIC_STORAGE_PATH:", "TEMP_STORAGE_PATH:", "DB_PATH:", "LOG_FILE:"})
+        EXPECT_TRUE(mentions(result.errors, name)) << name << "\n" << joined(result.errors);
+    EXPECT_EQ(result.errors.size(), 5u) << joined(result.errors);
+    EXPECT_TRUE(mentions(load({{"DATA_PATH", file}}).errors, "DATA_PATH:"));
+}
+
+TEST_F(config_load, check_writable_dir_creates_and_leaves_nothing_behind)
+{
+    const std::string nested = dir_ + "/a/b/c";
+    EXPECT_EQ(check_writable_dir(nested), std::nullopt);
+    EXPECT_TRUE(fs::is_directory(nested));
+    EXPECT_TRUE(fs::is_empty(nested));
+    EXPECT_EQ(check_writable_dir(nested + "/"), std::nullopt);
+    EXPECT_NE(check_writable_dir(make_file("f")), std::nullopt);
+    EXPECT_NE(check_writable_dir(""), std::nullopt);
+    const auto proc = check_writable_dir("/proc/spotik-config-test");
+    ASSERT_NE(proc, std::nullopt);
+    EXPECT_NE(proc->find("/proc/spotik-config-test"), std::string::npos) << *proc;
+}
+
+TEST_F(config_load, cors_origins_are_split_and_trimmed)
+{
+    using list = std::vector<std::string>;
+    EXPECT_EQ(load({{"CORS_ORIGINS", " http://a.com , https://b.com:8080/ ,,"}}).cfg.server.cors_origins,
+              (list{"http://a.com", "https://b.com:8080"}));
+    EXPECT_EQ(load({{"CORS_ORIGINS", "*"}}).cfg.server.cors_origins, list{"*"});
+    EXPECT_EQ(load({{"CORS_ORIGINS", ""}}).cfg.server.cors_origins, list{});
+    EXPECT_EQ(load({{"CORS_ORIGINS", "http://localhost:8080,*"}}).cfg.server.cors_origins,
+              (list{"http://localhost:8080", "*"}));
+}
+
+TEST_F(config_load, startup_config_reports_dotenv_errors_with_the_file_name)
+{
+    const std::string path = dir_ + "/.env";
+    std::ofstream(path) << "DATA_PATH=" << dir_ << "\nnot a variable\n";
+    const auto result = load_startup_config(path);
+    EXPECT_TRUE(mentions(result.errors, path + ": line 2:")) << joined(result.errors);
+    // Without a .env file DATA_PATH must come from the process environment (kept out of the cwd).
+    const char* saved = std::getenv("DATA_PATH");
+    const std::string previous = saved != nullptr ? saved : "";
+    ASSERT_EQ(::setenv("DATA_PATH", dir_.c_str(), 1), 0);
+    const auto without_file = load_startup_config(dir_ + "/missing.env");
+    if (saved != nullptr) ::setenv("DATA_PATH", previous.c_str(), 1);
+    else ::unsetenv("DATA_PATH");
+    EXPECT_FALSE(mentions(without_file.errors, "missing.env")) << joined(without_file.errors);
+    EXPECT_EQ(without_file.cfg.app.data_path, dir_);
+}
+
+TEST(config_dotenv, parses_quotes_escapes_comments_and_export)
+{
+    const std::string text =
+        "# comment\n"
+        "\n"
+        "PLAIN=hello world   # trailing comment\r\n"
+        "export EXPORTED=yes\n"
+        "  SPACED = value  \n"
+        "HASH=abc#def\n"
+        "EMPTY=\n"
+        "DQ=\"line\\none \\\"q\\\" back\\\\slash # not a comment\" # comment\n"
+        "SQ='raw \\n $x # kept'\n"
+        "UNKNOWN_ESCAPE=\"a\\qb\"\n"
+        "DUP=first\n"
+        "DUP=second\n";
+    std::vector<std::string> errors;
+    const auto env = parse_dotenv(text, errors);
+    EXPECT_TRUE(errors.empty()) << joined(errors);
+    const env_map expected = {
+        {"PLAIN", "hello world"}, {"EXPORTED", "yes"}, {"SPACED", "value"}, {"HASH", "abc#def"}, {"EMPTY", ""},
+        {"DQ", "line\none \"q\" back\\slash # not a comment"}, {"SQ", "raw \\n $x # kept"}, {"DUP", "second"},
+        {"UNKNOWN_ESCAPE", "a\\qb"},
+    };
+    EXPECT_EQ(env, expected);
+}
+
+TEST(config_dotenv, malformed_lines_are_reported_with_their_number)
+{
+    std::vector<std::string> errors;
+    const auto env = parse_dotenv("GOOD=1\nno equals sign\n1BAD=x\nQ=\"open\nS='x' junk\nLAST=2", errors);
+    ASSERT_EQ(errors.size(), 4u) << joined(errors);
+    EXPECT_TRUE(errors[0].starts_with("line 2:")) << errors[0];
+    EXPECT_TRUE(errors[1].starts_with("line 3:")) << errors[1];
+    EXPECT_TRUE(errors[2].starts_with("line 4: Q:")) << errors[2];
+    EXPECT_TRUE(errors[3].starts_with("line 5: S:")) << errors[3];
+    EXPECT_EQ(env, (env_map{{"GOOD", "1"}, {"LAST", "2"}}));
+}
+
+TEST(config_dotenv, read_file_returns_nothing_for_a_missing_file)
+{
+    EXPECT_EQ(read_file("/nonexistent/spotik/.env"), std::nullopt);
+}
+
+TEST(config_variables, process_environment_is_read)
+{
+    ASSERT_EQ(::setenv("SPOTIK_CONFIG_TEST_VARIABLE", "a=b", 1), 0);
+    const auto env = read_process_env();
+    ::unsetenv("SPOTIK_CONFIG_TEST_VARIABLE");
+    ASSERT_EQ(env.count("SPOTIK_CONFIG_TEST_VARIABLE"), 1u);
+    EXPECT_EQ(env.at("SPOTIK_CONFIG_TEST_VARIABLE"), "a=b");
+}
+
+TEST(config_variables, every_default_is_a_valid_value)
+{
+    for (const auto& v : variables()) {
+        config c;
+        const std::string text = v.get(config{});
+        if (text.empty()) continue;
+        EXPECT_EQ(v.set(c, text), std::nullopt) << v.name;
+        EXPECT_EQ(v.get(c), text) << v.name;
+    }
+}
+
+TEST(config_variables, help_lists_every_variable_with_its_default)
+{
+    const std::string help = help_text();
+    EXPECT_TRUE(help.starts_with("Usage: spotik [serve] [--help] [--version]"));
+    const char* required[] = {
+        "APP_NAME", "APP_ENV", "APP_DEBUG", "APP_URL", "DATA_PATH", "SERVER_HOST", "SERVER_PORT", "SERVER_THREADS",
+        "HTTP_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT", "HTTP_IDLE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
+        "HTTP_MAX_BODY_BYTES", "SHUTDOWN_TIMEOUT", "CORS_ORIGINS", "DB_DRIVER", "DB_PATH", "DB_POOL_MAX",
+        "DB_BUSY_TIMEOUT_MS", "AUDIO_STORAGE_PATH", "PUBLIC_STORAGE_PATH", "TEMP_STORAGE_PATH", "MAX_FILE_SIZE_MB",
+        "JWT_SECRET", "JWT_TTL", "JWT_REFRESH_TTL", "JWT_LEEWAY", "JWT_BLACKLIST_GRACE_PERIOD", "BCRYPT_COST",
+        "LOG_LEVEL", "LOG_FORMAT", "LOG_FILE"};
+    for (const char* name : required) EXPECT_NE(find_variable(name), nullptr) << name;
+    for (const auto& v : variables()) {
+        EXPECT_NE(help.find("  " + std::string(v.name) + " "), std::string::npos) << v.name;
+        EXPECT_NE(help.find("default: " + default_text(v)), std::string::npos) << v.name;
+        EXPECT_NE(help.find(v.description), std::string::npos) << v.name;
+        EXPECT_EQ(find_variable(v.name), &v);
+    }
+    EXPECT_EQ(find_variable("NOPE"), nullptr);
+}
+
+TEST(config_variables, describe_hides_secrets_and_paths)
+{
+    config c;
+    c.auth.jwt_secret = "Zq-very-secret-value";
+    c.storage.audio_path = "/srv/spotik/audio";
+    const auto pairs = describe(c);
+    ASSERT_EQ(pairs.size(), variables().size());
+    const env_map shown(pairs.begin(), pairs.end());
+    EXPECT_EQ(shown.at("JWT_SECRET"), "(set)");
+    EXPECT_EQ(shown.at("AUDIO_STORAGE_PATH"), "(set)");
+    EXPECT_EQ(shown.at("TEMP_STORAGE_PATH"), "(not set)");
+    EXPECT_EQ(shown.at("SERVER_PORT"), "3000");
+    EXPECT_EQ(shown.at("CORS_ORIGINS"), "*");
+    for (const auto& [name, value] : pairs) {
+        EXPECT_EQ(value.find("Zq"), std::string::npos) << name;
+        EXPECT_EQ(value.find("/srv/"), std::string::npos) << name;
+    }
+    EXPECT_EQ(describe(config{})[0].first, "APP_NAME");
+    const auto defaults = describe(config{});
+    EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("JWT_SECRET"), "(not set)");
+}
+
+}  // namespace
+}  // namespace spotik::config

@@ -1,0 +1,292 @@
+// The table of environment variables and the small parsers behind it: strict whole numbers,
+// booleans, fixed choices, URLs and CORS origin lists. A bad value yields a message, never an
+// exception (only std::bad_alloc can escape).
+#include "config/variables.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <initializer_list>
+
+namespace spotik::config {
+namespace {
+
+using kind = sensitivity;
+
+std::string lower(std::string_view text)
+{
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim(std::string_view text)
+{
+    const auto first = text.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// A bad (non-secret) value quoted for an error message: shortened, control characters masked.
+std::string shown(std::string_view text)
+{
+    constexpr std::size_t k_max = 64;
+    if (text.empty()) return "an empty value";
+    std::string out = "\"";
+    for (char c : text.substr(0, k_max)) {
+        const auto u = static_cast<unsigned char>(c);
+        out += (u < 0x20 || u == 0x7f) ? '?' : c;
+    }
+    return out + (text.size() > k_max ? "...\"" : "\"");
+}
+
+// Digits only: no sign, no spaces, no suffix; nullopt also on overflow.
+std::optional<long long> parse_whole(std::string_view text)
+{
+    if (text.empty()) return std::nullopt;
+    if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::optional<bool> parse_bool(std::string_view text)
+{
+    const std::string t = lower(text);
+    if (t == "true" || t == "1" || t == "yes" || t == "on") return true;
+    if (t == "false" || t == "0" || t == "no" || t == "off") return false;
+    return std::nullopt;
+}
+
+// Stores the lower-cased text in field if it is one of allowed.
+std::optional<std::string> set_choice(std::string& field, std::string_view text,
+                                      std::initializer_list<std::string_view> allowed)
+{
+    const std::string t = lower(text);
+    if (std::find(allowed.begin(), allowed.end(), t) != allowed.end()) {
+        field = t;
+        return std::nullopt;
+    }
+    std::string list;
+    for (std::string_view a : allowed) list += (list.empty() ? "" : " | ") + std::string(a);
+    return "expected one of " + list + ", got " + shown(text);
+}
+
+bool is_http_url(std::string_view text)
+{
+    const auto rest = text.starts_with("https://") ? text.substr(8)
+                      : text.starts_with("http://") ? text.substr(7)
+                                                    : std::string_view{};
+    return !rest.empty() && rest.find_first_of(" \t\r\n") == std::string_view::npos;
+}
+
+template <auto Section, auto Field, long long Lo, long long Hi>
+std::optional<std::string> set_int(config& cfg, std::string_view text)
+{
+    const auto value = parse_whole(text);
+    if (!value || *value < Lo || *value > Hi)
+        return "expected a whole number from " + std::to_string(Lo) + " to " + std::to_string(Hi) +
+               ", got " + shown(text);
+    (cfg.*Section).*Field = static_cast<int>(*value);
+    return std::nullopt;
+}
+
+template <auto Section, auto Field>
+std::string get_int(const config& cfg)
+{
+    return std::to_string((cfg.*Section).*Field);
+}
+
+template <auto Section, auto Field>
+std::optional<std::string> set_bool(config& cfg, std::string_view text)
+{
+    const auto value = parse_bool(text);
+    if (!value) return "expected true/false, 1/0, yes/no or on/off, got " + shown(text);
+    (cfg.*Section).*Field = *value;
+    return std::nullopt;
+}
+
+template <auto Section, auto Field>
+std::string get_bool(const config& cfg)
+{
+    return (cfg.*Section).*Field ? "true" : "false";
+}
+
+// Free text; AllowEmpty says whether an empty (or blank) value is meaningful.
+template <auto Section, auto Field, bool AllowEmpty>
+std::optional<std::string> set_text(config& cfg, std::string_view text)
+{
+    if (!AllowEmpty && trim(text).empty()) return std::string("must not be empty");
+    (cfg.*Section).*Field = std::string(text);
+    return std::nullopt;
+}
+
+template <auto Section, auto Field>
+std::string get_text(const config& cfg)
+{
+    return (cfg.*Section).*Field;
+}
+
+std::optional<std::string> set_app_env(config& cfg, std::string_view text)
+{
+    return set_choice(cfg.app.env, text, {"development", "production", "test"});
+}
+
+std::optional<std::string> set_log_level(config& cfg, std::string_view text)
+{
+    return set_choice(cfg.log.level, text, {"trace", "debug", "info", "warn", "error", "critical", "off"});
+}
+
+std::optional<std::string> set_log_format(config& cfg, std::string_view text)
+{
+    return set_choice(cfg.log.format, text, {"json", "text"});
+}
+
+std::optional<std::string> set_db_driver(config& cfg, std::string_view text)
+{
+    if (lower(text) != "sqlite") return "only \"sqlite\" is supported, got " + shown(text);
+    cfg.database.driver = "sqlite";
+    return std::nullopt;
+}
+
+std::optional<std::string> set_app_url(config& cfg, std::string_view text)
+{
+    if (!is_http_url(text)) return "expected an http:// or https:// URL, got " + shown(text);
+    cfg.app.url = std::string(text);
+    return std::nullopt;
+}
+
+// Comma separated; items trimmed, empty items skipped, one trailing '/' dropped (browsers send
+// origins without it). An empty list allows no cross-origin requests.
+std::optional<std::string> set_cors(config& cfg, std::string_view text)
+{
+    std::vector<std::string> origins;
+    for (std::size_t start = 0; start <= text.size();) {
+        const auto comma = std::min(text.find(',', start), text.size());
+        std::string_view item = trim(text.substr(start, comma - start));
+        start = comma + 1;
+        if (item.empty()) continue;
+        if (item.size() > 1 && item.ends_with('/')) item.remove_suffix(1);
+        const bool origin = is_http_url(item) && item.find('/', item.find("//") + 2) == std::string_view::npos;
+        if (item != "*" && !origin)
+            return shown(item) + " is not an origin like https://example.com:8080 or *";
+        origins.emplace_back(item);
+    }
+    cfg.server.cors_origins = std::move(origins);
+    return std::nullopt;
+}
+
+std::string get_cors(const config& cfg)
+{
+    std::string out;
+    for (const auto& o : cfg.server.cors_origins) out += (out.empty() ? "" : ",") + o;
+    return out;
+}
+
+template <auto Section, auto Field, long long Lo, long long Hi>
+constexpr variable int_var(std::string_view name, std::string_view description, std::string_view note = {})
+{
+    return {name, note, description, kind::plain, &set_int<Section, Field, Lo, Hi>, &get_int<Section, Field>};
+}
+
+template <auto Section, auto Field>
+constexpr variable bool_var(std::string_view name, std::string_view description)
+{
+    return {name, {}, description, kind::plain, &set_bool<Section, Field>, &get_bool<Section, Field>};
+}
+
+template <auto Section, auto Field, bool AllowEmpty>
+constexpr variable text_var(std::string_view name, std::string_view description, kind k = kind::plain,
+                            std::string_view note = {})
+{
+    return {name, note, description, k, &set_text<Section, Field, AllowEmpty>, &get_text<Section, Field>};
+}
+
+using C = config;
+using app = app_settings;
+using srv = server_settings;
+using db = database_settings;
+using sto = storage_settings;
+using au = auth_settings;
+using lg = log_settings;
+
+constexpr variable k_variables[] = {
+    text_var<&C::app, &app::name, false>("APP_NAME", "Name reported by GET /api and in logs"),
+    {"APP_ENV", {}, "development | production | test; production requires a strong JWT_SECRET", kind::plain,
+     &set_app_env, &get_text<&C::app, &app::env>},
+    bool_var<&C::app, &app::debug>("APP_DEBUG", "Verbose errors and logging (true/false/1/0/yes/no/on/off)"),
+    {"APP_URL", {}, "Public base URL of the server (http:// or https://)", kind::plain, &set_app_url,
+     &get_text<&C::app, &app::url>},
+    text_var<&C::app, &app::data_path, false>("DATA_PATH", "Directory for the database, generated secrets and storage",
+                                              kind::path),
+    text_var<&C::server, &srv::host, false>("SERVER_HOST", "Address to listen on"),
+    int_var<&C::server, &srv::port, 0, 65535>("SERVER_PORT", "TCP port, 1-65535; 0 picks a free port (tests)"),
+    int_var<&C::server, &srv::threads, 0, 256>("SERVER_THREADS", "I/O threads, 0-256; 0 uses one per core",
+                                               "0 (one per core)"),
+    int_var<&C::server, &srv::header_timeout_s, 1, 3600>("HTTP_HEADER_TIMEOUT",
+                                                         "Seconds for a request line and headers to arrive"),
+    int_var<&C::server, &srv::body_timeout_s, 1, 86400>("HTTP_BODY_TIMEOUT", "Seconds for a request body to arrive"),
+    int_var<&C::server, &srv::idle_timeout_s, 1, 86400>("HTTP_IDLE_TIMEOUT",
+                                                        "Seconds an idle keep-alive connection is kept open"),
+    int_var<&C::server, &srv::max_header_bytes, 1024, 1048576>("HTTP_MAX_HEADER_BYTES",
+                                                               "Largest request line + headers, in bytes"),
+    int_var<&C::server, &srv::max_body_bytes, 1024, 1073741824>(
+        "HTTP_MAX_BODY_BYTES", "Largest JSON or form body, in bytes (uploads use MAX_FILE_SIZE_MB)"),
+    int_var<&C::server, &srv::shutdown_timeout_s, 0, 3600>("SHUTDOWN_TIMEOUT",
+                                                           "Seconds to drain connections after SIGTERM"),
+    {"CORS_ORIGINS", {}, "Allowed browser origins, comma separated; * allows any, empty allows none", kind::plain,
+     &set_cors, &get_cors},
+    {"DB_DRIVER", {}, "Database driver; only sqlite for now", kind::plain, &set_db_driver,
+     &get_text<&C::database, &db::driver>},
+    text_var<&C::database, &db::sqlite_path, true>("DB_PATH", "SQLite database file", kind::path,
+                                                   "<DATA_PATH>/spotik.db"),
+    int_var<&C::database, &db::pool_max, 1, 256>("DB_POOL_MAX", "Threads that run blocking database work, 1-256"),
+    int_var<&C::database, &db::busy_timeout_ms, 0, 600000>("DB_BUSY_TIMEOUT_MS",
+                                                           "Milliseconds SQLite waits for a locked database"),
+    text_var<&C::storage, &sto::audio_path, true>("AUDIO_STORAGE_PATH", "Directory of uploaded audio files",
+                                                  kind::path, "<DATA_PATH>/storage/audio"),
+    text_var<&C::storage, &sto::public_path, true>("PUBLIC_STORAGE_PATH", "Directory of public files (room covers)",
+                                                   kind::path, "<DATA_PATH>/storage/public"),
+    text_var<&C::storage, &sto::temp_path, true>("TEMP_STORAGE_PATH",
+                                                 "Directory of uploads in progress (same filesystem as audio)",
+                                                 kind::path, "<DATA_PATH>/storage/temp"),
+    int_var<&C::storage, &sto::max_file_size_mb, 1, 2048>("MAX_FILE_SIZE_MB", "Largest audio upload in MiB, 1-2048"),
+    text_var<&C::auth, &au::jwt_secret, true>("JWT_SECRET", "HS256 signing key, 32+ bytes; required in production",
+                                              kind::secret, "(none)"),
+    int_var<&C::auth, &au::jwt_ttl_min, 6, 525600>("JWT_TTL", "Access token lifetime in minutes, more than 5"),
+    int_var<&C::auth, &au::jwt_refresh_ttl_min, 6, 5256000>(
+        "JWT_REFRESH_TTL", "Minutes after login during which a token may be refreshed, >= JWT_TTL"),
+    int_var<&C::auth, &au::jwt_leeway_s, 0, 30>("JWT_LEEWAY", "Clock skew allowed when checking tokens, 0-30 s"),
+    int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>(
+        "JWT_BLACKLIST_GRACE_PERIOD", "Seconds a refreshed or revoked token still works, 0-3600"),
+    int_var<&C::auth, &au::bcrypt_cost, 4, 31>("BCRYPT_COST", "bcrypt work factor for new password hashes, 4-31"),
+    {"LOG_LEVEL", {}, "trace | debug | info | warn | error | critical | off", kind::plain, &set_log_level,
+     &get_text<&C::log, &lg::level>},
+    {"LOG_FORMAT", {}, "json | text", kind::plain, &set_log_format, &get_text<&C::log, &lg::format>},
+    text_var<&C::log, &lg::file, true>("LOG_FILE", "Log file; empty writes to stdout", kind::path, "(stdout)"),
+};
+
+}  // namespace
+
+std::span<const variable> variables()
+{
+    return k_variables;
+}
+
+const variable* find_variable(std::string_view name)
+{
+    for (const auto& v : k_variables)
+        if (v.name == name) return &v;
+    return nullptr;
+}
+
+std::string default_text(const variable& v)
+{
+    if (!v.default_note.empty()) return std::string(v.default_note);
+    std::string text = v.get(config{});
+    return text.empty() ? "(empty)" : text;
+}
+
+}  // namespace spotik::config

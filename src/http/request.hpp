@@ -1,0 +1,33 @@
+// The server's view of one HTTP request, independent of Boost.Beast so that handlers and
+// services compile without it. Filled by net/http_session; read by the api/ handlers.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace spotik::http {
+
+struct request {
+    std::string method;  // upper-case, e.g. "GET"
+    std::string target;  // as received, e.g. "/api/rooms?x=1"
+    std::string path;    // percent-decoded path without the query
+    std::map<std::string, std::string, std::less<>> query;   // first value of each key
+    std::map<std::string, std::string, std::less<>> params;  // route parameters, e.g. {room}
+    std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
+    std::string body;
+    std::string body_file;  // streamed bodies: path of the temporary file holding the body
+    std::uint64_t body_size = 0;
+    std::string remote_addr;
+    std::string request_id;
+    std::int64_t received_at_ms = 0;
+
+    // First header with that (lower-case) name, or "".
+    std::string_view header(std::string_view lower_name) const;
+    std::string_view param(std::string_view name) const;
+    std::string_view query_value(std::string_view name) const;
+};
+
+}  // namespace spotik::http

@@ -1,0 +1,119 @@
+// Request conversion, route execution and reply decoration.
+#include "net/exchange.hpp"
+
+#include "obs/log.hpp"
+#include "storage/store.hpp"
+#include "util/clock.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/url/parse.hpp>
+
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <chrono>
+
+namespace spotik::net {
+namespace beast_http = boost::beast::http;
+
+std::int64_t monotonic_us()
+{
+    using namespace std::chrono;
+    return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
+std::optional<http::request> to_request(const beast_http::request_header<>& header)
+{
+    http::request req;
+    req.method = std::string(header.method_string());
+    req.target = std::string(header.target());
+    auto parsed = boost::urls::parse_origin_form(req.target);
+    if (!parsed) return std::nullopt;
+    req.path = std::string(parsed->path());
+    if (req.path.empty()) req.path = "/";
+    for (auto p : parsed->params()) {
+        if (!req.query.contains(p.key)) req.query.emplace(std::string(p.key), std::string(p.value));
+    }
+    for (const auto& field : header) {
+        std::string name(field.name_string());
+        for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        req.headers.emplace_back(std::move(name), std::string(field.value()));
+    }
+    req.received_at_ms = util::system_clock{}.now_ms();
+    return req;
+}
+
+namespace {
+
+http::reply invoke(const http::route& r, http::request& req)
+{
+    obs::request_scope scope(req.request_id);
+    try {
+        return r.fn(req);
+    } catch (const storage::store_unavailable& e) {
+        obs::warn("database unavailable", {{"detail", e.what()}});
+        auto rep = http::error_a(503, "Service temporarily unavailable", "Database unavailable");
+        rep.set("Retry-After", "5");
+        return rep;
+    } catch (const std::exception& e) {
+        obs::error("unhandled error", {{"detail", e.what()}, {"route", r.pattern}});
+        return http::error_a(500, "Internal server error", "Internal server error");
+    }
+}
+
+}  // namespace
+
+boost::asio::awaitable<http::reply> run_route(server_context& ctx, const http::route& r, http::request& req)
+{
+    if (r.options.where == http::run_on::io) co_return invoke(r, req);
+    co_return co_await boost::asio::co_spawn(
+        ctx.pool, [&]() -> boost::asio::awaitable<http::reply> { co_return invoke(r, req); },
+        boost::asio::use_awaitable);
+}
+
+http::reply unrouted_reply(server_context& ctx, const http::request& req, const http::match_result& m)
+{
+    if (req.method == "OPTIONS") return ctx.cors.preflight(req, m.allowed);
+    if (m.method_not_allowed) {
+        std::string allow;
+        for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+        auto rep = http::json(405, {{"success", false},
+                                    {"message", "The " + req.method + " method is not supported for route " +
+                                                    req.path + ". Supported methods: " + allow + "."},
+                                    {"error", "Method not allowed"}});
+        rep.set("Allow", allow);
+        return rep;
+    }
+    std::string route_name = req.path.size() > 1 ? req.path.substr(1) : req.path;
+    return http::json(404, {{"message", "The route " + route_name + " could not be found."},
+                            {"error", "Endpoint not found"},
+                            {"path", req.path}});
+}
+
+void finish_reply(server_context& ctx, const http::request& req, const http::route* r, http::reply& rep,
+                  std::int64_t started_us)
+{
+    double ms = double(monotonic_us() - started_us) / 1000.0;
+    rep.set("X-Request-ID", req.request_id);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fms", ms);
+    rep.set("X-Response-Time", buf);
+    http::add_security_headers(rep);
+    ctx.cors.decorate(req, rep);
+    std::string key = r ? r->method + " " + r->pattern : std::string("unmatched");
+    ctx.metrics.record_request(key, rep.status, ms);
+    if (obs::enabled(obs::level::info)) {
+        obs::request_scope scope(req.request_id);
+        std::uint64_t bytes = rep.file ? rep.file->length : rep.body.size();
+        obs::info("request", {{"method", req.method},
+                              {"path", req.path},  // the query is left out: it may carry a token
+                              {"route", r ? r->pattern : ""},
+                              {"status", rep.status},
+                              {"duration_ms", std::round(ms * 1000.0) / 1000.0},
+                              {"bytes", bytes},
+                              {"remote", req.remote_addr}});
+    }
+}
+
+}  // namespace spotik::net

@@ -1,0 +1,205 @@
+// The HTTP connection loop. Deadlines: the first byte of a request must come within the
+// idle timeout (header timeout for a new connection), the whole header within the header
+// timeout, the whole body within the body timeout; writes time out too, so neither a slow
+// sender nor a slow reader can hold a connection forever.
+#include "net/http_session.hpp"
+
+#include "http/middleware.hpp"
+#include "net/exchange.hpp"
+#include "net/reply_writer.hpp"
+#include "util/ids.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <cstdio>
+#include <filesystem>
+
+namespace spotik::net {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using boost::asio::as_tuple;
+using boost::asio::use_awaitable;
+using std::chrono::seconds;
+
+namespace {
+
+constexpr std::size_t k_max_target = 8192;
+
+struct session_state {
+    beast::tcp_stream stream;
+    bool busy = false;
+    explicit session_state(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
+};
+
+http::reply limit_reply(int status, std::string message)
+{
+    auto rep = http::error_a(status, message, message);
+    rep.close = true;
+    return rep;
+}
+
+std::string temp_body_path(const server_context& ctx)
+{
+    return ctx.cfg.storage.temp_path + "/body-" + util::random_hex(12) + ".part";
+}
+
+struct body_outcome {
+    std::optional<http::reply> failure;  // set when the body could not be received
+};
+
+// Reads the body of `hp` into req (memory or temporary file) under the route's limits.
+boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_state& st, beast::flat_buffer& buffer,
+                                               bhttp::request_parser<bhttp::empty_body>& hp,
+                                               const http::route& r, http::request& req)
+{
+    const auto& s = ctx.cfg.server;
+    std::uint64_t limit = r.options.max_body ? r.options.max_body : std::uint64_t(s.max_body_bytes);
+    auto declared = hp.content_length();
+    if (declared && *declared > limit) co_return body_outcome{limit_reply(413, "Request body too large")};
+    st.stream.expires_after(seconds(s.body_timeout_s));
+    beast::error_code ec;
+    if (r.options.body == http::body_mode::file) {
+        bhttp::request_parser<bhttp::file_body> fp{std::move(hp)};
+        fp.body_limit(limit);
+        req.body_file = temp_body_path(ctx);
+        fp.get().body().open(req.body_file.c_str(), beast::file_mode::write, ec);
+        if (ec) {
+            req.body_file.clear();
+            co_return body_outcome{limit_reply(500, "Could not store the request body")};
+        }
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(st.stream, buffer, fp, as_tuple(use_awaitable));
+        fp.get().body().close();
+        if (!ec) req.body_size = fp.content_length().value_or(std::filesystem::file_size(req.body_file));
+    } else {
+        bhttp::request_parser<bhttp::string_body> sp{std::move(hp)};
+        sp.body_limit(limit);
+        std::tie(ec, std::ignore) = co_await bhttp::async_read(st.stream, buffer, sp, as_tuple(use_awaitable));
+        if (!ec) {
+            req.body = std::move(sp.get().body());
+            req.body_size = req.body.size();
+        }
+    }
+    if (!ec) co_return body_outcome{};
+    if (ec == bhttp::error::body_limit) co_return body_outcome{limit_reply(413, "Request body too large")};
+    if (ec == beast::error::timeout) co_return body_outcome{limit_reply(408, "Request body timed out")};
+    co_return body_outcome{limit_reply(400, "Malformed request body")};
+}
+
+void discard_body_file(http::request& req)
+{
+    if (req.body_file.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove(req.body_file, ec);
+    req.body_file.clear();
+}
+
+// Waits for the first byte of the next request. False: close the connection.
+boost::asio::awaitable<bool> await_request(server_context& ctx, session_state& st, beast::flat_buffer& buffer,
+                                           bool first)
+{
+    if (buffer.size() > 0) co_return true;
+    const auto& s = ctx.cfg.server;
+    st.stream.expires_after(seconds(first ? s.header_timeout_s : s.idle_timeout_s));
+    st.busy = false;
+    if (ctx.stopping) co_return false;
+    auto [ec, n] = co_await st.stream.async_read_some(buffer.prepare(4096), as_tuple(use_awaitable));
+    st.busy = true;
+    if (ec) co_return false;
+    buffer.commit(n);
+    co_return true;
+}
+
+boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<session_state> st,
+                                          std::string remote)
+{
+    const auto& s = ctx.cfg.server;
+    beast::flat_buffer buffer;
+    for (bool first = true;; first = false) {
+        if (!co_await await_request(ctx, *st, buffer, first)) co_return;
+        std::int64_t started = monotonic_us();
+        bhttp::request_parser<bhttp::empty_body> hp;
+        hp.header_limit(std::uint32_t(s.max_header_bytes));
+        hp.body_limit(boost::none);
+        st->stream.expires_after(seconds(s.header_timeout_s));
+        auto [ec, n] = co_await bhttp::async_read_header(st->stream, buffer, hp, as_tuple(use_awaitable));
+        std::optional<http::request> parsed;
+        http::reply rep;
+        const http::route* matched = nullptr;
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::eof)
+            co_return;
+        if (!ec) parsed = to_request(hp.get().base());
+        http::request req = parsed ? std::move(*parsed) : http::request{};
+        req.remote_addr = remote;
+        req.request_id = http::choose_request_id(req.header("x-request-id"), req.received_at_ms / 1000);
+        if (ec == bhttp::error::header_limit) {
+            rep = limit_reply(431, "Request header fields too large");
+        } else if (ec) {
+            rep = limit_reply(400, "Malformed request");
+        } else if (req.target.size() > k_max_target) {
+            rep = limit_reply(414, "Request URI too long");
+        } else if (!parsed) {
+            rep = limit_reply(400, "Malformed request target");
+        } else {
+            auto m = ctx.routes.match(req.method, req.path);
+            bool has_body = hp.chunked() || hp.content_length().value_or(0) > 0;
+            if (m.found == nullptr || req.method == "OPTIONS") {
+                rep = unrouted_reply(ctx, req, m);
+                rep.close = rep.close || has_body;
+            } else {
+                matched = m.found;
+                req.params = std::move(m.params);
+                auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req);
+                if (body.failure) {
+                    rep = std::move(*body.failure);
+                } else {
+                    rep = co_await run_route(ctx, *m.found, req);
+                }
+                discard_body_file(req);
+            }
+        }
+        finish_reply(ctx, req, matched, rep, started);
+        bool keep = !ec && hp.get().keep_alive() && !rep.close && !ctx.stopping;
+        bool head = req.method == "HEAD";
+        unsigned version = ec ? 11 : hp.get().version();
+        if (!co_await write_reply(st->stream, rep, version, keep, head, seconds(s.idle_timeout_s))) co_return;
+        if (!keep) co_return;
+    }
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> run_http_session(server_context& ctx, boost::asio::ip::tcp::socket socket)
+{
+    beast::error_code ec;
+    auto endpoint = socket.remote_endpoint(ec);
+    std::string remote = ec ? std::string("unknown") : endpoint.address().to_string();
+    auto st = std::make_shared<session_state>(std::move(socket));
+    st->busy = true;
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto handle = std::make_shared<session_handle>();
+    std::weak_ptr<session_state> weak = st;
+    handle->close_if_idle = [weak, executor] {
+        boost::asio::post(executor, [weak] {
+            if (auto s = weak.lock(); s && !s->busy) s->stream.socket().close();
+        });
+    };
+    auto id = ctx.sessions.add(handle);
+    ctx.metrics.connection_opened();
+    try {
+        co_await session_loop(ctx, st, remote);
+    } catch (const std::exception&) {
+        // A failed write or read ends the connection; nothing else to do.
+    }
+    st->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+    st->stream.close();
+    ctx.metrics.connection_closed();
+    ctx.sessions.remove(id);
+}
+
+}  // namespace spotik::net

@@ -1,0 +1,49 @@
+// Everything an HTTP session needs from the server, shared by all sessions: settings, the
+// route table, CORS policy, metrics, the blocking pool, and the registry used to drain
+// connections on shutdown.
+#pragma once
+#include "config/config.hpp"
+#include "http/middleware.hpp"
+#include "http/router.hpp"
+#include "obs/metrics.hpp"
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace spotik::net {
+
+// A live connection as seen by the shutdown logic: close() is posted to the session's own
+// strand and closes the socket only if no request is in progress.
+struct session_handle {
+    std::function<void()> close_if_idle;
+};
+
+class session_registry {
+public:
+    std::uint64_t add(std::shared_ptr<session_handle> h);
+    void remove(std::uint64_t id);
+    void close_idle_all();
+    std::size_t size() const;
+
+private:
+    mutable std::mutex mutex_;
+    std::uint64_t next_ = 1;
+    std::unordered_map<std::uint64_t, std::shared_ptr<session_handle>> sessions_;
+};
+
+struct server_context {
+    const config::config& cfg;
+    const http::router& routes;
+    http::cors_policy cors;
+    obs::metrics& metrics;
+    boost::asio::thread_pool& pool;
+    std::atomic<bool> stopping{false};
+    session_registry sessions;
+};
+
+}  // namespace spotik::net

@@ -1,0 +1,39 @@
+// In-process request metrics for /api/metrics and /api/monitoring/performance: totals,
+// response times, counts per status code and per route pattern (bounded by the route table,
+// so the map cannot grow with user input). Thread-safe.
+#pragma once
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace spotik::obs {
+
+class metrics {
+public:
+    void record_request(const std::string& route_key, int status, double duration_ms);
+    void connection_opened();
+    void connection_closed();
+    // The contract's /api/metrics "metrics" object.
+    boost::json::object request_summary() const;
+    std::int64_t open_connections() const;
+    std::int64_t total_requests() const;
+
+private:
+    struct route_stats {
+        std::int64_t count = 0;
+        double total_ms = 0;
+        double max_ms = 0;
+    };
+    mutable std::mutex mutex_;
+    std::int64_t total_ = 0;
+    double total_ms_ = 0;
+    double max_ms_ = 0;
+    std::int64_t open_connections_ = 0;
+    std::map<int, std::int64_t> statuses_;
+    std::map<std::string, route_stats> routes_;
+};
+
+}  // namespace spotik::obs

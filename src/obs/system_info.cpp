@@ -1,0 +1,48 @@
+// /proc and statvfs readers.
+#include "obs/system_info.hpp"
+
+#include <sys/resource.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+namespace spotik::obs {
+
+double resident_memory_mb()
+{
+    std::ifstream statm("/proc/self/statm");
+    long pages = 0, resident = 0;
+    if (!(statm >> pages >> resident)) return 0;
+    return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+double peak_memory_mb()
+{
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_maxrss) / 1024.0;
+}
+
+std::optional<disk_space> disk_space_of(const std::string& dir)
+{
+    struct statvfs s{};
+    if (statvfs(dir.c_str(), &s) != 0) return std::nullopt;
+    return disk_space{std::uint64_t(s.f_blocks) * s.f_frsize, std::uint64_t(s.f_bavail) * s.f_frsize};
+}
+
+std::string format_uptime(std::int64_t s)
+{
+    std::string out;
+    auto part = [&](std::int64_t v, const char* unit) {
+        if (v > 0 || !out.empty()) out += (out.empty() ? "" : " ") + std::to_string(v) + unit;
+    };
+    part(s / 86400, "d");
+    part(s / 3600 % 24, "h");
+    part(s / 60 % 60, "m");
+    out += (out.empty() ? "" : " ") + std::to_string(s % 60) + "s";
+    return out;
+}
+
+}  // namespace spotik::obs

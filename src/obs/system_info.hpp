@@ -1,0 +1,20 @@
+// Facts about the running process and its host for the health and monitoring endpoints:
+// resident memory, disk space of a directory, load average, uptime formatting.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace spotik::obs {
+
+double resident_memory_mb();
+double peak_memory_mb();
+struct disk_space {
+    std::uint64_t total = 0;
+    std::uint64_t free = 0;
+};
+std::optional<disk_space> disk_space_of(const std::string& dir);
+// "1d 2h 3m 4s" (leading zero units left out).
+std::string format_uptime(std::int64_t seconds);
+
+}  // namespace spotik::obs

@@ -1,0 +1,43 @@
+// Checkout and return of pooled SQLite connections. Opening happens outside the lock so a
+// slow open never blocks other threads; broken or mid-transaction connections are dropped.
+// The constructor throws storage_error when SQLite was built without thread support.
+#include "storage/sqlite/connection_pool.hpp"
+
+#include <sqlite3.h>
+
+namespace spotik::storage::sqlite {
+
+connection_pool::connection_pool(std::string path, int busy_timeout_ms)
+    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms)
+{
+    // Connections move between threads; a single-threaded SQLite build cannot allow that.
+    if (sqlite3_threadsafe() == 0) throw storage_error("sqlite: library built without thread support");
+}
+
+connection_pool::~connection_pool() = default;
+
+connection_pool::lease connection_pool::acquire()
+{
+    {
+        std::lock_guard lock(mutex_);
+        if (!idle_.empty()) {
+            auto conn = std::move(idle_.back());
+            idle_.pop_back();
+            return lease(*this, std::move(conn));
+        }
+    }
+    return lease(*this, std::make_unique<connection>(path_, busy_timeout_ms_));
+}
+
+void connection_pool::release(std::unique_ptr<connection> conn) noexcept
+{
+    if (!conn || conn->broken() || conn->in_transaction()) return;  // closed here
+    try {
+        std::lock_guard lock(mutex_);
+        idle_.push_back(std::move(conn));
+    } catch (...) {
+        // Out of memory while growing the idle list: closing the connection is enough.
+    }
+}
+
+}  // namespace spotik::storage::sqlite

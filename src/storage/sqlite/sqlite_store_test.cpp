@@ -1,0 +1,129 @@
+// Runs the storage contract suite on sqlite_store (one temp directory per test, removed
+// afterwards) and adds the SQLite-only checks: WAL mode, lock timeout -> store_unavailable,
+// no file path in error messages.
+#include "storage/sqlite/sqlite_store.hpp"
+#include "storage/store_contract_test.hpp"
+#include "util/ids.hpp"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+namespace spotik::storage {
+namespace {
+
+constexpr int k_busy_timeout_ms = 10'000;
+
+class temp_dir {
+public:
+    temp_dir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "spotik_store_XXXXXX").string();
+        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+    ~temp_dir()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+class sqlite_harness final : public store_harness {
+public:
+    std::unique_ptr<store> open(std::vector<migration> migrations) override
+    {
+        return std::make_unique<sqlite_store>(dir_.file("spotik.db"), k_busy_timeout_ms,
+                                              std::move(migrations));
+    }
+    std::vector<migration> embedded_migrations() const override { return embedded_migrations_sqlite(); }
+
+private:
+    temp_dir dir_;
+};
+
+// A raw connection beside the store, for inspecting and locking the file.
+struct raw_db {
+    explicit raw_db(const std::string& path) { sqlite3_open(path.c_str(), &db); }
+    raw_db(const raw_db&) = delete;
+    raw_db& operator=(const raw_db&) = delete;
+    ~raw_db() { sqlite3_close(db); }
+    int exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr); }
+    sqlite3* db = nullptr;
+};
+
+}  // namespace
+
+INSTANTIATE_TEST_SUITE_P(sqlite, store_contract, ::testing::Values(harness_factory([] {
+                             return std::make_unique<sqlite_harness>();
+                         })));
+
+TEST(sqlite_store, uses_wal_and_records_migrations)
+{
+    temp_dir dir;
+    sqlite_store db(dir.file("spotik.db"), k_busy_timeout_ms);
+    EXPECT_EQ(db.driver(), "sqlite");
+    db.migrate();
+    raw_db raw(dir.file("spotik.db"));
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(raw.db, "PRAGMA journal_mode", -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+    sqlite3_finalize(stmt);
+    const char* sql = "SELECT COUNT(*), MAX(version) FROM schema_migrations";
+    ASSERT_EQ(sqlite3_prepare_v2(raw.db, sql, -1, &stmt, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(stmt, 0), static_cast<std::int64_t>(embedded_migrations_sqlite().size()));
+    EXPECT_EQ(sqlite3_column_int64(stmt, 1), embedded_migrations_sqlite().back().version);
+    sqlite3_finalize(stmt);
+}
+
+TEST(sqlite_store, a_write_lock_held_past_the_timeout_is_unavailable)
+{
+    temp_dir dir;
+    sqlite_store db(dir.file("spotik.db"), 50);
+    db.migrate();
+    raw_db raw(dir.file("spotik.db"));
+    ASSERT_EQ(raw.exec("BEGIN IMMEDIATE"), SQLITE_OK);
+    const user_record user{util::new_uuid(), "alice", "alice@example.com", "h", 1, 1};
+    EXPECT_THROW(db.create_user(user), store_unavailable);
+    ASSERT_EQ(raw.exec("ROLLBACK"), SQLITE_OK);
+    // The connection that timed out is healthy again once the lock is gone.
+    EXPECT_EQ(db.create_user(user), create_user_outcome::created);
+}
+
+TEST(sqlite_store, a_failed_migration_is_rolled_back_entirely)
+{
+    temp_dir dir;
+    auto list = embedded_migrations_sqlite();
+    list.push_back({9000, "9000_broken",
+                    "CREATE TABLE half_done (id INTEGER); SELECT * FROM missing_table;"});
+    sqlite_store db(dir.file("spotik.db"), k_busy_timeout_ms, list);
+    EXPECT_THROW(db.migrate(), storage_error);
+    raw_db raw(dir.file("spotik.db"));
+    EXPECT_NE(raw.exec("SELECT * FROM half_done"), SQLITE_OK);
+    EXPECT_EQ(raw.exec("SELECT * FROM users"), SQLITE_OK);  // earlier migrations stay applied
+}
+
+TEST(sqlite_store, errors_never_contain_the_file_path)
+{
+    temp_dir dir;
+    const std::string path = dir.file("no-such-directory/spotik.db");
+    sqlite_store db(path, k_busy_timeout_ms);
+    try {
+        db.ping();
+        ADD_FAILURE() << "opened a database in a missing directory";
+    } catch (const store_unavailable& failure) {
+        EXPECT_EQ(std::string(failure.what()).find("no-such-directory"), std::string::npos) << failure.what();
+    }
+}
+
+}  // namespace spotik::storage
