@@ -6,10 +6,10 @@
 
 #include "util/ids.hpp"
 
-#include <boost/json.hpp>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <boost/json.hpp>
 
 #include <array>
 #include <initializer_list>
@@ -25,11 +25,13 @@ namespace json = boost::json;
 constexpr std::size_t k_sig_bytes = 32;  // SHA-256
 constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-constexpr std::array<signed char, 256> make_decode_table()
+constexpr unsigned char k_invalid = 0xff;
+
+constexpr std::array<unsigned char, 256> make_decode_table()
 {
-    std::array<signed char, 256> t{};
-    for (auto& v : t) v = -1;
-    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(k_alphabet[i])] = static_cast<signed char>(i);
+    std::array<unsigned char, 256> t{};
+    for (auto& v : t) v = k_invalid;
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(k_alphabet[i])] = static_cast<unsigned char>(i);
     return t;
 }
 constexpr auto k_decode = make_decode_table();
@@ -63,9 +65,9 @@ std::optional<std::string> b64url_decode(std::string_view in)
     std::uint32_t acc = 0;
     int bits = 0;
     for (char c : in) {
-        const int v = k_decode[static_cast<unsigned char>(c)];
-        if (v < 0) return std::nullopt;
-        acc = (acc << 6) | static_cast<std::uint32_t>(v);
+        const unsigned char v = k_decode[static_cast<unsigned char>(c)];
+        if (v == k_invalid) return std::nullopt;
+        acc = (acc << 6) | v;
         bits += 6;
         if (bits >= 8) {
             bits -= 8;
@@ -168,14 +170,22 @@ const std::string& encoded_header()
 std::string_view to_string(jwt_error e) noexcept
 {
     switch (e) {
-    case jwt_error::none: return "none";
-    case jwt_error::malformed: return "malformed";
-    case jwt_error::bad_signature: return "bad_signature";
-    case jwt_error::bad_header: return "bad_header";
-    case jwt_error::bad_issuer: return "bad_issuer";
-    case jwt_error::expired: return "expired";
-    case jwt_error::not_yet_valid: return "not_yet_valid";
-    case jwt_error::missing_claims: return "missing_claims";
+        case jwt_error::none:
+            return "none";
+        case jwt_error::malformed:
+            return "malformed";
+        case jwt_error::bad_signature:
+            return "bad_signature";
+        case jwt_error::bad_header:
+            return "bad_header";
+        case jwt_error::bad_issuer:
+            return "bad_issuer";
+        case jwt_error::expired:
+            return "expired";
+        case jwt_error::not_yet_valid:
+            return "not_yet_valid";
+        case jwt_error::missing_claims:
+            return "missing_claims";
     }
     return "unknown";
 }
@@ -197,11 +207,11 @@ std::string jwt_codec::mac(std::string_view signing_input) const
 {
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
     unsigned int len = 0;
-    const auto* ok = HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-                          reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(),
-                          out.data(), &len);
+    const auto* ok =
+        HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+             reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), out.data(), &len);
     if (ok == nullptr || len != k_sig_bytes) throw std::runtime_error("HMAC-SHA256 failed");
-    return std::string(reinterpret_cast<const char*>(out.data()), len);
+    return {reinterpret_cast<const char*>(out.data()), len};
 }
 
 std::string jwt_codec::sign(const jwt_claims& c) const
@@ -224,17 +234,22 @@ std::string jwt_codec::sign(const jwt_claims& c) const
     return token;
 }
 
-jwt_result jwt_codec::verify(std::string_view token) const { return check(token, false); }
+jwt_result jwt_codec::verify(std::string_view token) const
+{
+    return check(token, false);
+}
 
-jwt_result jwt_codec::decode_for_refresh(std::string_view token) const { return check(token, true); }
+jwt_result jwt_codec::decode_for_refresh(std::string_view token) const
+{
+    return check(token, true);
+}
 
 jwt_result jwt_codec::check(std::string_view token, bool allow_expired) const
 {
     if (token.empty() || token.size() > k_max_token_bytes) return jwt_error::malformed;
     const auto d1 = token.find('.');
     const auto d2 = d1 == std::string_view::npos ? d1 : token.find('.', d1 + 1);
-    if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos)
-        return jwt_error::malformed;
+    if (d2 == std::string_view::npos || token.find('.', d2 + 1) != std::string_view::npos) return jwt_error::malformed;
     const auto header = b64url_decode(token.substr(0, d1));
     const auto payload = b64url_decode(token.substr(d1 + 1, d2 - d1 - 1));
     const auto sig = b64url_decode(token.substr(d2 + 1));
@@ -258,6 +273,9 @@ jwt_result jwt_codec::check(std::string_view token, bool allow_expired) const
     return claims;
 }
 
-std::string new_jti() { return util::random_hex(16); }
+std::string new_jti()
+{
+    return util::random_hex(16);
+}
 
 }  // namespace spotik::auth

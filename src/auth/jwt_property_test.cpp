@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -96,17 +97,19 @@ RC_GTEST_PROP(jwt_property, sign_then_verify_round_trips, ())
 // A byte different from original, chosen by seed: any other byte, another token-alphabet
 // character, or the character whose 6-bit value differs in one bit (which probes the unused
 // trailing bits at the end of each segment).
-char replacement(char original, std::uint8_t seed)
+char replacement(char original, std::uint16_t seed)
 {
     const auto value = k_alphabet.find(original);
-    const unsigned pick = seed / 3u;
+    const unsigned pick = seed / 3u;  // up to 21845: every other byte value is reachable
     switch (seed % 3u) {
-    case 0: return static_cast<char>(original ^ static_cast<char>(1 + pick % 255));
-    case 1: {
-        const char c = k_alphabet[pick % k_alphabet.size()];
-        return c != original ? c : k_alphabet[(pick + 1) % k_alphabet.size()];
-    }
-    default: return value < 64 ? k_alphabet[value ^ (std::size_t{1} << (pick % 6))] : static_cast<char>(original ^ 1);
+        case 0:
+            return static_cast<char>(original ^ static_cast<char>(1 + pick % 255));
+        case 1: {
+            const char c = k_alphabet[pick % k_alphabet.size()];
+            return c != original ? c : k_alphabet[(pick + 1) % k_alphabet.size()];
+        }
+        default:
+            return value < 64 ? k_alphabet[value ^ (std::size_t{1} << (pick % 6))] : static_cast<char>(original ^ 1);
     }
 }
 
@@ -115,7 +118,8 @@ RC_GTEST_PROP(jwt_property, any_single_byte_change_fails, ())
     const fixture f;
     // Smaller claims keep this O(token length) property quick under sanitizers.
     const std::string token = f.codec.sign(*rc::gen::resize(40, rc::gen::exec(arbitrary_valid_claims)));
-    const auto seeds = *rc::gen::container<std::vector<std::uint8_t>>(token.size(), rc::gen::arbitrary<std::uint8_t>());
+    const auto seeds =
+        *rc::gen::container<std::vector<std::uint16_t>>(token.size(), rc::gen::arbitrary<std::uint16_t>());
     // Every position of the token, each with its own replacement byte.
     for (std::size_t pos = 0; pos < token.size(); ++pos) {
         std::string changed = token;
@@ -141,14 +145,22 @@ RC_GTEST_PROP(jwt_property, time_window_follows_the_rule, ())
     util::manual_clock clock{k_now * 1000};
     const int leeway = *rc::gen::inRange(0, 31);
     const jwt_codec codec{"property-secret", "spotik", clock, leeway};
-    jwt_claims c{"sub", new_jti(), k_now, *rc::gen::inRange(k_now - 50, k_now + 50),
-                 *rc::gen::inRange(k_now - 50, k_now + 50), "spotik", "", ""};
+    const jwt_claims c{"sub",
+                       new_jti(),
+                       k_now,
+                       *rc::gen::inRange(k_now - 50, k_now + 50),
+                       *rc::gen::inRange(k_now - 50, k_now + 50),
+                       "spotik",
+                       "",
+                       ""};
     const auto r = codec.verify(codec.sign(c));
     const bool expired = c.exp <= k_now - leeway;
     const bool early = c.nbf > k_now + leeway;
     RC_ASSERT(r.has_value() == (!expired && !early));
-    if (expired) RC_ASSERT(r.error() == jwt_error::expired);
-    else if (early) RC_ASSERT(r.error() == jwt_error::not_yet_valid);
+    if (expired)
+        RC_ASSERT(r.error() == jwt_error::expired);
+    else if (early)
+        RC_ASSERT(r.error() == jwt_error::not_yet_valid);
     const auto refresh = codec.decode_for_refresh(codec.sign(c));
     RC_ASSERT(refresh.has_value() == !early);
 }

@@ -22,8 +22,8 @@ const std::string k_issuer = "spotik";
 std::string b64url(std::string_view in)
 {
     std::vector<unsigned char> out(4 * ((in.size() + 2) / 3) + 1);
-    const int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()),
-                                  static_cast<int>(in.size()));
+    const int n =
+        EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
     std::string s(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
     std::replace(s.begin(), s.end(), '+', '-');
     std::replace(s.begin(), s.end(), '/', '_');
@@ -42,8 +42,8 @@ std::string hmac256(std::string_view key, std::string_view data)
 
 std::string good_payload(std::int64_t exp = k_now + 3600)
 {
-    return R"({"sub":"u-1","jti":"j-1","iss":"spotik","iat":1700000000,"nbf":1700000000,"exp":)" +
-           std::to_string(exp) + "}";
+    return R"({"sub":"u-1","jti":"j-1","iss":"spotik","iat":1700000000,"nbf":1700000000,"exp":)" + std::to_string(exp) +
+           "}";
 }
 
 // A token from raw header and payload JSON, signed with HMAC-SHA256.
@@ -148,9 +148,9 @@ TEST_F(jwt_test, rejects_wrong_or_missing_algorithm)
 
 TEST_F(jwt_test, rejects_bad_typ_crit_and_non_object_headers)
 {
-    for (const char* h : {R"({"alg":"HS256","typ":"JWS"})", R"({"alg":"HS256","typ":1})",
-                          R"({"alg":"HS256","crit":["exp"]})", R"(["HS256"])", R"("HS256")", "null", "{",
-                          R"({"alg":"HS256"} x)", ""}) {
+    for (const char* h :
+         {R"({"alg":"HS256","typ":"JWS"})", R"({"alg":"HS256","typ":1})", R"({"alg":"HS256","crit":["exp"]})",
+          R"(["HS256"])", R"("HS256")", "null", "{", R"({"alg":"HS256"} x)", ""}) {
         EXPECT_EQ(error_of(forge(h, good_payload())), jwt_error::bad_header) << h;
     }
 }
@@ -260,12 +260,12 @@ TEST_F(jwt_test, rejects_malformed_structure)
         ".",
         "..",
         "...",
-        token.substr(0, d2),                  // two segments
-        token + ".",                          // four segments (empty)
-        token + "." + token.substr(d2 + 1),   // four segments
-        token + "=",                          // padding
+        token.substr(0, d2),                 // two segments
+        token + ".",                         // four segments (empty)
+        token + "." + token.substr(d2 + 1),  // four segments
+        token + "=",                         // padding
         token.substr(0, d1) + "=" + token.substr(d1),
-        token.substr(0, d2 + 1),              // empty signature
+        token.substr(0, d2 + 1),  // empty signature
         " " + token,
         token + "\n",
         token.substr(0, d2 + 5) + "+" + token.substr(d2 + 6),
@@ -318,7 +318,8 @@ TEST(jwt_jti, is_32_lower_hex_and_unique)
 {
     const std::string a = new_jti(), b = new_jti();
     EXPECT_EQ(a.size(), 32u);
-    EXPECT_TRUE(std::all_of(a.begin(), a.end(), [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); }));
+    EXPECT_TRUE(
+        std::all_of(a.begin(), a.end(), [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); }));
     EXPECT_NE(a, b);
 }
 

@@ -32,7 +32,7 @@ std::string run_crypt(const std::string& phrase, const std::string& setting)
     const char* out = crypt_rn(phrase.c_str(), setting.c_str(), data.get(), sizeof(crypt_data));
     // libxcrypt signals failure with nullptr here; a leading '*' is the failure token of crypt_r.
     if (out == nullptr || out[0] == '*') return {};
-    return std::string(out);
+    return {out};
 }
 
 }  // namespace

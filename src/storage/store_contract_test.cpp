@@ -31,8 +31,7 @@ user_record store_contract::add_user(const std::string& username, std::int64_t a
     return user;
 }
 
-room_record store_contract::add_room(const user_record& admin, std::int64_t created_at,
-                                     const std::string& name)
+room_record store_contract::add_room(const user_record& admin, std::int64_t created_at, const std::string& name)
 {
     room_record room;
     room.id = util::new_uuid();
@@ -45,8 +44,8 @@ room_record store_contract::add_room(const user_record& admin, std::int64_t crea
     return room;
 }
 
-track_record store_contract::add_track(const room_record& room, const user_record& uploader,
-                                       std::int64_t created_at, const std::string& id)
+track_record store_contract::add_track(const room_record& room, const user_record& uploader, std::int64_t created_at,
+                                       const std::string& id)
 {
     track_record track;
     track.id = id.empty() ? util::new_uuid() : id;
@@ -73,8 +72,8 @@ namespace {
 
 bool same_user(const user_record& a, const user_record& b)
 {
-    return a.id == b.id && a.username == b.username && a.email == b.email &&
-           a.password_hash == b.password_hash && a.created_at == b.created_at && a.updated_at == b.updated_at;
+    return a.id == b.id && a.username == b.username && a.email == b.email && a.password_hash == b.password_hash &&
+           a.created_at == b.created_at && a.updated_at == b.updated_at;
 }
 
 }  // namespace

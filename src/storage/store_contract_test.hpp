@@ -41,10 +41,9 @@ protected:
     // Each helper writes one row through store_ and returns it as written.
     user_record add_user(const std::string& username, std::int64_t at = k_t0);
     // The room's administrator joins at the room's creation instant.
-    room_record add_room(const user_record& admin, std::int64_t created_at = k_t0,
-                         const std::string& name = "Room");
-    track_record add_track(const room_record& room, const user_record& uploader,
-                           std::int64_t created_at = k_t0, const std::string& id = "");
+    room_record add_room(const user_record& admin, std::int64_t created_at = k_t0, const std::string& name = "Room");
+    track_record add_track(const room_record& room, const user_record& uploader, std::int64_t created_at = k_t0,
+                           const std::string& id = "");
     participant_record join(const room_record& room, const user_record& user, std::int64_t at);
 
     std::unique_ptr<store_harness> harness_;

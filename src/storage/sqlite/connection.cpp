@@ -52,8 +52,8 @@ statement connection::prepare(std::string_view sql)
         return statement(found->second.stmt.get(), &found->second.in_use, false);
     }
     sqlite3_stmt* raw = nullptr;
-    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),
-                                      SQLITE_PREPARE_PERSISTENT, &raw, nullptr);
+    const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &raw, nullptr);
     std::unique_ptr<sqlite3_stmt, stmt_finalizer> fresh(raw);
     if (rc != SQLITE_OK) throw_error(db_.get(), rc, sql);
     if (!fresh) throw error(SQLITE_MISUSE, "sqlite: empty statement");

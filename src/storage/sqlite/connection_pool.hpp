@@ -16,10 +16,7 @@ class connection_pool {
 public:
     class lease {
     public:
-        lease(connection_pool& pool, std::unique_ptr<connection> conn) noexcept
-            : pool_(pool), conn_(std::move(conn))
-        {
-        }
+        lease(connection_pool& pool, std::unique_ptr<connection> conn) noexcept : pool_(pool), conn_(std::move(conn)) {}
         lease(const lease&) = delete;
         lease& operator=(const lease&) = delete;
         ~lease() { pool_.release(std::move(conn_)); }

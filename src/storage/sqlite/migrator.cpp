@@ -22,18 +22,16 @@ std::int64_t applied_version(connection& conn)
 void refuse_newer(std::int64_t applied, std::int64_t known)
 {
     if (applied <= known) return;
-    throw storage_error("database schema version " + std::to_string(applied) +
-                        " is newer than this binary supports (" + std::to_string(known) + ")");
+    throw storage_error("database schema version " + std::to_string(applied) + " is newer than this binary supports (" +
+                        std::to_string(known) + ")");
 }
 
 std::vector<migration> ordered(const std::vector<migration>& migrations)
 {
     std::vector<migration> list = migrations;
-    std::sort(list.begin(), list.end(),
-              [](const migration& a, const migration& b) { return a.version < b.version; });
-    auto duplicate = std::adjacent_find(list.begin(), list.end(), [](const migration& a, const migration& b) {
-        return a.version == b.version;
-    });
+    std::sort(list.begin(), list.end(), [](const migration& a, const migration& b) { return a.version < b.version; });
+    auto duplicate = std::adjacent_find(list.begin(), list.end(),
+                                        [](const migration& a, const migration& b) { return a.version == b.version; });
     if (duplicate != list.end()) {
         throw storage_error("duplicate migration version " + std::to_string(duplicate->version));
     }
@@ -52,9 +50,10 @@ void apply_migrations(connection& conn, const std::vector<migration>& migrations
 {
     const auto list = ordered(migrations);
     const std::int64_t known = list.empty() ? 0 : list.back().version;
-    conn.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-              "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-              "create schema_migrations");
+    conn.exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+        "create schema_migrations");
     refuse_newer(applied_version(conn), known);
     for (const auto& step : list) {
         transaction txn(conn);

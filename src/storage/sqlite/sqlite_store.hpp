@@ -38,8 +38,8 @@ public:
     void create_room(const room_record& room, const participant_record& admin) override;
     std::optional<room_record> find_room(std::string_view id) override;
     std::vector<room_record> list_rooms() override;
-    bool update_room(std::string_view id, const std::string& name,
-                     const std::optional<std::string>& description, std::int64_t now) override;
+    bool update_room(std::string_view id, const std::string& name, const std::optional<std::string>& description,
+                     std::int64_t now) override;
     bool delete_room(std::string_view id) override;
     void touch_room(std::string_view id, std::int64_t now) override;
 
@@ -55,12 +55,12 @@ public:
     std::int64_t count_tracks(std::string_view room_id) override;
     track_delete_outcome delete_track(std::string_view track_id, std::int64_t now) override;
 
-    vote_outcome add_vote(std::string_view track_id, std::string_view user_id,
-                          std::string_view vote_id, std::int64_t now) override;
+    vote_outcome add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,
+                          std::int64_t now) override;
     vote_outcome remove_vote(std::string_view track_id, std::string_view user_id) override;
 
-    bool update_playback(std::string_view room_id, const playback_columns& expected,
-                         const playback_columns& next, std::int64_t now) override;
+    bool update_playback(std::string_view room_id, const playback_columns& expected, const playback_columns& next,
+                         std::int64_t now) override;
     std::vector<room_record> list_playing_rooms() override;
 
     void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) override;

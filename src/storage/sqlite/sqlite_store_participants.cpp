@@ -26,8 +26,9 @@ join_outcome sqlite_store::add_participant(const participant_record& row)
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
     join_outcome outcome;
-    outcome.inserted = conn->prepare("INSERT INTO room_participants (id, room_id, user_id, joined_at) "
-                                     "VALUES (?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING")
+    outcome.inserted = conn->prepare(
+                               "INSERT INTO room_participants (id, room_id, user_id, joined_at) "
+                               "VALUES (?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING")
                            .bind_all(row.id, row.room_id, row.user_id, row.joined_at)
                            .run() > 0;
     {
@@ -51,8 +52,7 @@ bool sqlite_store::remove_participant(std::string_view room_id, std::string_view
 bool sqlite_store::is_participant(std::string_view room_id, std::string_view user_id)
 {
     auto conn = pool_->acquire();
-    auto stmt = conn->prepare(
-        "SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = ? AND user_id = ?)");
+    auto stmt = conn->prepare("SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = ? AND user_id = ?)");
     stmt.bind_all(room_id, user_id);
     return stmt.step() && stmt.boolean(0);
 }

@@ -31,11 +31,12 @@ void sqlite_store::create_room(const room_record& room, const participant_record
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
     const auto& play = room.playback;
-    conn->prepare("INSERT INTO rooms (id, name, description, administrator_id, current_track_id, "
-                  "is_playing, playback_started_at, playback_paused_at, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(room.id, room.name, room.description, room.administrator_id, play.current_track_id,
-                  play.is_playing, play.started_at, play.paused_at, room.created_at, room.updated_at)
+    conn->prepare(
+            "INSERT INTO rooms (id, name, description, administrator_id, current_track_id, "
+            "is_playing, playback_started_at, playback_paused_at, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(room.id, room.name, room.description, room.administrator_id, play.current_track_id, play.is_playing,
+                  play.started_at, play.paused_at, room.created_at, room.updated_at)
         .run();
     conn->prepare("INSERT INTO room_participants (id, room_id, user_id, joined_at) VALUES (?, ?, ?, ?)")
         .bind_all(admin.id, room.id, admin.user_id, admin.joined_at)
@@ -88,13 +89,13 @@ bool sqlite_store::update_playback(std::string_view room_id, const playback_colu
 {
     auto conn = pool_->acquire();
     // `IS` compares NULL to NULL as equal, so an idle room can be matched exactly.
-    return conn->prepare("UPDATE rooms SET current_track_id = ?, is_playing = ?, "
-                         "playback_started_at = ?, playback_paused_at = ?, updated_at = ? "
-                         "WHERE id = ? AND current_track_id IS ? AND is_playing = ? "
-                         "AND playback_started_at IS ? AND playback_paused_at IS ?")
-               .bind_all(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now,
-                         room_id, expected.current_track_id, expected.is_playing, expected.started_at,
-                         expected.paused_at)
+    return conn->prepare(
+                   "UPDATE rooms SET current_track_id = ?, is_playing = ?, "
+                   "playback_started_at = ?, playback_paused_at = ?, updated_at = ? "
+                   "WHERE id = ? AND current_track_id IS ? AND is_playing = ? "
+                   "AND playback_started_at IS ? AND playback_paused_at IS ?")
+               .bind_all(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now, room_id,
+                         expected.current_track_id, expected.is_playing, expected.started_at, expected.paused_at)
                .run() > 0;
 }
 

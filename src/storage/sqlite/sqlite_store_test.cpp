@@ -41,8 +41,7 @@ class sqlite_harness final : public store_harness {
 public:
     std::unique_ptr<store> open(std::vector<migration> migrations) override
     {
-        return std::make_unique<sqlite_store>(dir_.file("spotik.db"), k_busy_timeout_ms,
-                                              std::move(migrations));
+        return std::make_unique<sqlite_store>(dir_.file("spotik.db"), k_busy_timeout_ms, std::move(migrations));
     }
     std::vector<migration> embedded_migrations() const override { return embedded_migrations_sqlite(); }
 
@@ -62,9 +61,8 @@ struct raw_db {
 
 }  // namespace
 
-INSTANTIATE_TEST_SUITE_P(sqlite, store_contract, ::testing::Values(harness_factory([] {
-                             return std::make_unique<sqlite_harness>();
-                         })));
+INSTANTIATE_TEST_SUITE_P(sqlite, store_contract,
+                         ::testing::Values(harness_factory([] { return std::make_unique<sqlite_harness>(); })));
 
 TEST(sqlite_store, uses_wal_and_records_migrations)
 {
@@ -104,8 +102,7 @@ TEST(sqlite_store, a_failed_migration_is_rolled_back_entirely)
 {
     temp_dir dir;
     auto list = embedded_migrations_sqlite();
-    list.push_back({9000, "9000_broken",
-                    "CREATE TABLE half_done (id INTEGER); SELECT * FROM missing_table;"});
+    list.push_back({9000, "9000_broken", "CREATE TABLE half_done (id INTEGER); SELECT * FROM missing_table;"});
     sqlite_store db(dir.file("spotik.db"), k_busy_timeout_ms, list);
     EXPECT_THROW(db.migrate(), storage_error);
     raw_db raw(dir.file("spotik.db"));

@@ -15,8 +15,8 @@ namespace {
 // The viewer is parameter ?1 (see k_track_columns); filters start at ?2.
 const std::string& select_tracks()
 {
-    static const std::string sql = std::string("SELECT ") + sqlite::k_track_columns +
-                                   " FROM tracks t JOIN users u ON u.id = t.uploader_id ";
+    static const std::string sql =
+        std::string("SELECT ") + sqlite::k_track_columns + " FROM tracks t JOIN users u ON u.id = t.uploader_id ";
     return sql;
 }
 
@@ -31,8 +31,9 @@ std::optional<std::string> track_room(sqlite::connection& conn, std::string_view
 // Sets vote_score to the number of vote rows and returns it (0 when the track is gone).
 std::int64_t recount(sqlite::connection& conn, std::string_view track_id)
 {
-    conn.prepare("UPDATE tracks SET vote_score = "
-                 "(SELECT COUNT(*) FROM track_votes WHERE track_id = ?1) WHERE id = ?1")
+    conn.prepare(
+            "UPDATE tracks SET vote_score = "
+            "(SELECT COUNT(*) FROM track_votes WHERE track_id = ?1) WHERE id = ?1")
         .bind_all(track_id)
         .run();
     auto stmt = conn.prepare("SELECT vote_score FROM tracks WHERE id = ?");
@@ -45,12 +46,12 @@ std::int64_t recount(sqlite::connection& conn, std::string_view track_id)
 void sqlite_store::insert_track(const track_record& t)
 {
     auto conn = pool_->acquire();
-    conn->prepare("INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, "
-                  "duration_seconds, file_size_bytes, mime_type, vote_score, created_at, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path,
-                  t.duration_seconds, t.file_size_bytes, t.mime_type, t.vote_score, t.created_at,
-                  t.updated_at)
+    conn->prepare(
+            "INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, "
+            "duration_seconds, file_size_bytes, mime_type, vote_score, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        .bind_all(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
+                  t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at)
         .run();
 }
 
@@ -92,8 +93,9 @@ track_delete_outcome sqlite_store::delete_track(std::string_view track_id, std::
     if (!room_id) return {};
     track_delete_outcome outcome;
     outcome.was_current =
-        conn->prepare("UPDATE rooms SET current_track_id = NULL, is_playing = 0, playback_started_at = NULL, "
-                      "playback_paused_at = NULL, updated_at = ? WHERE id = ? AND current_track_id = ?")
+        conn->prepare(
+                "UPDATE rooms SET current_track_id = NULL, is_playing = 0, playback_started_at = NULL, "
+                "playback_paused_at = NULL, updated_at = ? WHERE id = ? AND current_track_id = ?")
             .bind_all(now, *room_id, track_id)
             .run() > 0;
     outcome.deleted = conn->prepare("DELETE FROM tracks WHERE id = ?").bind_all(track_id).run() > 0;
@@ -101,16 +103,17 @@ track_delete_outcome sqlite_store::delete_track(std::string_view track_id, std::
     return outcome;
 }
 
-vote_outcome sqlite_store::add_vote(std::string_view track_id, std::string_view user_id,
-                                    std::string_view vote_id, std::int64_t now)
+vote_outcome sqlite_store::add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,
+                                    std::int64_t now)
 {
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
     // A track deleted meanwhile is "no change" rather than a foreign key failure.
     if (!track_room(*conn, track_id)) return {};
     vote_outcome outcome;
-    outcome.changed = conn->prepare("INSERT INTO track_votes (id, track_id, user_id, created_at) "
-                                    "VALUES (?, ?, ?, ?) ON CONFLICT (track_id, user_id) DO NOTHING")
+    outcome.changed = conn->prepare(
+                              "INSERT INTO track_votes (id, track_id, user_id, created_at) "
+                              "VALUES (?, ?, ?, ?) ON CONFLICT (track_id, user_id) DO NOTHING")
                           .bind_all(vote_id, track_id, user_id, now)
                           .run() > 0;
     outcome.vote_score = recount(*conn, track_id);
@@ -123,9 +126,9 @@ vote_outcome sqlite_store::remove_vote(std::string_view track_id, std::string_vi
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
     vote_outcome outcome;
-    outcome.changed = conn->prepare("DELETE FROM track_votes WHERE track_id = ? AND user_id = ?")
-                          .bind_all(track_id, user_id)
-                          .run() > 0;
+    outcome.changed =
+        conn->prepare("DELETE FROM track_votes WHERE track_id = ? AND user_id = ?").bind_all(track_id, user_id).run() >
+        0;
     outcome.vote_score = recount(*conn, track_id);
     txn.commit();
     return outcome;

@@ -41,8 +41,7 @@ create_user_outcome unique_violation(const sqlite::error& failure)
     throw failure;
 }
 
-std::optional<user_record> find_one_user(sqlite::connection& conn, const std::string& sql,
-                                         std::string_view key)
+std::optional<user_record> find_one_user(sqlite::connection& conn, const std::string& sql, std::string_view key)
 {
     auto stmt = conn.prepare(sql);
     stmt.bind(1, key);
@@ -58,10 +57,10 @@ create_user_outcome sqlite_store::create_user(const user_record& user)
     sqlite::transaction txn(*conn);
     if (auto outcome = taken(*conn, user)) return *outcome;
     try {
-        conn->prepare("INSERT INTO users (id, username, email, password_hash, created_at, updated_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?)")
-            .bind_all(user.id, user.username, user.email, user.password_hash, user.created_at,
-                      user.updated_at)
+        conn->prepare(
+                "INSERT INTO users (id, username, email, password_hash, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)")
+            .bind_all(user.id, user.username, user.email, user.password_hash, user.created_at, user.updated_at)
             .run();
     } catch (const sqlite::error& failure) {
         return unique_violation(failure);
@@ -72,16 +71,14 @@ create_user_outcome sqlite_store::create_user(const user_record& user)
 
 std::optional<user_record> sqlite_store::find_user(std::string_view id)
 {
-    static const std::string sql =
-        std::string("SELECT ") + sqlite::k_user_columns + " FROM users u WHERE u.id = ?";
+    static const std::string sql = std::string("SELECT ") + sqlite::k_user_columns + " FROM users u WHERE u.id = ?";
     auto conn = pool_->acquire();
     return find_one_user(*conn, sql, id);
 }
 
 std::optional<user_record> sqlite_store::find_user_by_email(std::string_view email)
 {
-    static const std::string sql =
-        std::string("SELECT ") + sqlite::k_user_columns + " FROM users u WHERE u.email = ?";
+    static const std::string sql = std::string("SELECT ") + sqlite::k_user_columns + " FROM users u WHERE u.email = ?";
     auto conn = pool_->acquire();
     return find_one_user(*conn, sql, email);
 }
@@ -91,10 +88,11 @@ void sqlite_store::revoke_token(std::string_view jti, std::int64_t expires_at, s
     auto conn = pool_->acquire();
     // created_at holds the instant the revocation takes effect; a second revocation can only
     // bring it earlier, and the row lives until the later expiry.
-    conn->prepare("INSERT INTO jwt_blacklist (jti, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (jti) DO UPDATE SET "
-                  "expires_at = MAX(expires_at, excluded.expires_at), "
-                  "created_at = MIN(created_at, excluded.created_at), updated_at = excluded.updated_at")
+    conn->prepare(
+            "INSERT INTO jwt_blacklist (jti, expires_at, created_at, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (jti) DO UPDATE SET "
+            "expires_at = MAX(expires_at, excluded.expires_at), "
+            "created_at = MIN(created_at, excluded.created_at), updated_at = excluded.updated_at")
         .bind_all(jti, expires_at, effective_from, effective_from)
         .run();
 }
@@ -102,8 +100,7 @@ void sqlite_store::revoke_token(std::string_view jti, std::int64_t expires_at, s
 bool sqlite_store::is_token_revoked(std::string_view jti, std::int64_t now)
 {
     auto conn = pool_->acquire();
-    auto stmt =
-        conn->prepare("SELECT EXISTS (SELECT 1 FROM jwt_blacklist WHERE jti = ? AND created_at <= ?)");
+    auto stmt = conn->prepare("SELECT EXISTS (SELECT 1 FROM jwt_blacklist WHERE jti = ? AND created_at <= ?)");
     stmt.bind_all(jti, now);
     return stmt.step() && stmt.boolean(0);
 }

@@ -1,0 +1,54 @@
+# Spotik: native build, run and test targets. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+
+.PHONY: help deps deps-test build build-dev run test test-unit test-property test-integration \
+        coverage bench clean format
+
+help: ## List the targets with a description
+	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-20s\033[0m %s\n", $$1, $$2}'
+
+deps: ## Install the Debian packages needed to build and run
+	@scripts/install-deps.sh build
+
+deps-test: ## Install the Debian packages needed by the tests
+	@scripts/install-deps.sh test
+
+build: deps ## Build the optimised server (build/release/spotik)
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+build-dev: deps-test ## Build the debug server and tests with ASan+UBSan (build/dev)
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+run: build ## Build and start the server on :3000 (SQLite and storage under ./var)
+	@mkdir -p var
+	./build/release/spotik serve
+
+test: build-dev ## Install test dependencies, build, and run the whole suite
+	ctest --preset dev
+
+test-unit: build-dev ## Unit tests only
+	ctest --preset dev -L unit
+
+test-property: build-dev ## Property tests only
+	ctest --preset dev -L property
+
+test-integration: build-dev ## Integration tests against the real binary
+	ctest --preset dev -L integration
+
+coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
+	cmake --preset coverage >/dev/null
+	cmake --build --preset coverage -j $(JOBS)
+	cd build/coverage && ctest -j2 --output-on-failure
+	gcovr -r . --object-directory build/coverage --filter src/ --exclude '.*_test\.cpp' \
+	  --txt build/coverage/coverage.txt --print-summary
+
+format: ## Reformat the sources with clang-format
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean: ## Remove build directories
+	rm -rf build

@@ -1,0 +1,197 @@
+// Protocol-level behaviour of the HTTP server: routing errors, CORS, security headers,
+// request ids, body and header limits, malformed input, timeouts, keep-alive and graceful
+// shutdown (issue: server foundation).
+#include "support/raw_connection.hpp"
+#include "support/server_process.hpp"
+#include "support/test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <future>
+#include <thread>
+
+namespace spotik::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class http_behaviour : public ::testing::Test {
+protected:
+    server_process server_{{.env = {{"HTTP_HEADER_TIMEOUT", "2"}, {"HTTP_MAX_BODY_BYTES", "65536"}}}};
+    http_client client_ = server_.client();
+};
+
+TEST_F(http_behaviour, unknown_route_is_404_and_wrong_method_is_405)
+{
+    auto r = client_.get("/api/nope");
+    ASSERT_EQ(r.status, 404);
+    EXPECT_EQ(r.json().at("message"), "The route api/nope could not be found.");
+    EXPECT_EQ(r.json().at("error"), "Endpoint not found");
+    auto m = client_.request("PATCH", "/api/rooms");
+    ASSERT_EQ(m.status, 405);
+    EXPECT_NE(m.header("allow").find("GET"), std::string::npos);
+    EXPECT_NE(m.header("allow").find("POST"), std::string::npos);
+    EXPECT_EQ(m.json().at("error"), "Method not allowed");
+}
+
+TEST_F(http_behaviour, preflight_allows_the_vue_client_headers)
+{
+    auto r = client_.request("OPTIONS", "/api/time", {},
+                             {{"Origin", "http://localhost:5173"},
+                              {"Access-Control-Request-Method", "GET"},
+                              {"Access-Control-Request-Headers", "cache-control"}});
+    EXPECT_EQ(r.status, 204);
+    EXPECT_EQ(r.header("access-control-allow-origin"), "http://localhost:5173");
+    EXPECT_NE(r.header("access-control-allow-headers").find("Cache-Control"), std::string::npos);
+    EXPECT_NE(r.header("access-control-allow-headers").find("Authorization"), std::string::npos);
+    EXPECT_NE(r.header("access-control-allow-methods").find("DELETE"), std::string::npos);
+    EXPECT_EQ(r.header("access-control-max-age"), "86400");
+    // Any path, even an unknown one, answers the preflight.
+    EXPECT_EQ(client_.request("OPTIONS", "/api/whatever", {}, {{"Origin", "http://a.example"}}).status, 204);
+    auto g = client_.get("/api/time", {{"Origin", "http://a.example"}});
+    EXPECT_EQ(g.header("access-control-allow-origin"), "http://a.example");
+}
+
+TEST(http_cors, a_configured_origin_list_is_enforced)
+{
+    server_process server{{.env = {{"CORS_ORIGINS", "http://good.example, http://other.example"}}}};
+    auto client = server.client();
+    EXPECT_EQ(client.get("/api/time", {{"Origin", "http://good.example"}}).header("access-control-allow-origin"),
+              "http://good.example");
+    EXPECT_FALSE(client.get("/api/time", {{"Origin", "http://evil.example"}}).has_header("access-control-allow-origin"));
+}
+
+TEST_F(http_behaviour, security_and_request_id_headers_on_every_response)
+{
+    for (auto r : {client_.get("/api/time"), client_.get("/api/nope"), client_.get("/api/auth/me")}) {
+        EXPECT_EQ(r.header("x-frame-options"), "DENY");
+        EXPECT_EQ(r.header("x-content-type-options"), "nosniff");
+        EXPECT_EQ(r.header("x-xss-protection"), "1; mode=block");
+        EXPECT_EQ(r.header("referrer-policy"), "strict-origin-when-cross-origin");
+        EXPECT_FALSE(r.header("content-security-policy").empty());
+        EXPECT_EQ(r.header("x-request-id").rfind("req_", 0), 0u);
+        EXPECT_FALSE(r.header("x-response-time").empty());
+    }
+    EXPECT_EQ(client_.get("/api/time", {{"X-Request-ID", "abc-123"}}).header("x-request-id"), "abc-123");
+    auto insane = client_.get("/api/time", {{"X-Request-ID", std::string(300, 'a')}});
+    EXPECT_EQ(insane.header("x-request-id").rfind("req_", 0), 0u);
+}
+
+TEST_F(http_behaviour, request_id_appears_in_the_access_log)
+{
+    client_.get("/api/ping", {{"X-Request-ID", "trace-me-42"}});
+    std::this_thread::sleep_for(300ms);  // the access log line is written asynchronously
+    auto out = server_.output();
+    auto pos = out.find("\"request_id\":\"trace-me-42\"");
+    ASSERT_NE(pos, std::string::npos) << out;
+    auto line_start = out.rfind('\n', pos) + 1;
+    auto line = json::parse(out.substr(line_start, out.find('\n', pos) - line_start)).as_object();
+    EXPECT_EQ(line.at("path"), "/api/ping");
+    EXPECT_EQ(line.at("status"), 200);
+    EXPECT_EQ(line.at("level"), "info");
+}
+
+TEST_F(http_behaviour, malformed_bodies_get_clear_errors)
+{
+    auto u = register_user(client_);
+    auto bad = client_.post_body("/api/rooms", "{\"name\": ", "application/json", u.token);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(bad.json().at("error"), "Invalid JSON");
+    auto array = client_.post_body("/api/rooms", "[1,2]", "application/json", u.token);
+    EXPECT_EQ(array.status, 400);
+    auto type = client_.post_body("/api/rooms", "name=x", "text/plain", u.token);
+    EXPECT_EQ(type.status, 415);
+    auto form = client_.post_body("/api/rooms", "name=Form+Room", "application/x-www-form-urlencoded", u.token);
+    EXPECT_EQ(form.status, 201);
+    auto utf = client_.post_body("/api/rooms", "{\"name\":\"\xff\xfe\"}", "application/json", u.token);
+    EXPECT_EQ(utf.status, 400) << "invalid UTF-8 is malformed JSON";
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
+}
+
+TEST_F(http_behaviour, oversize_body_is_413_json)
+{
+    auto u = register_user(client_);
+    auto r = client_.post_body("/api/rooms", std::string(200000, ' '), "application/json", u.token);
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.json().at("success"), false);
+    auto rooms = client_.get_auth("/api/rooms", u.token);
+    EXPECT_EQ(rooms.json().at("data").as_array().size(), 0u) << "nothing was created";
+}
+
+TEST_F(http_behaviour, header_and_target_limits)
+{
+    auto big_header = client_.get("/api/time", {{"X-Big", std::string(20000, 'h')}});
+    EXPECT_EQ(big_header.status, 431);
+    auto long_url = raw_exchange("127.0.0.1", server_.port(),
+                                 "GET /api/time?" + std::string(9000, 'q') + " HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
+    EXPECT_EQ(long_url.rfind("HTTP/1.1 414", 0), 0u) << long_url.substr(0, 100);
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
+}
+
+TEST_F(http_behaviour, garbage_requests_get_400_and_the_server_keeps_serving)
+{
+    for (std::string junk : {"HELLO\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /api/time HTTP/1.1\r\nBad Header\r\n\r\n",
+                             std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)}) {
+        auto out = raw_exchange("127.0.0.1", server_.port(), junk, 5s);
+        if (!out.empty()) EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);
+    }
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
+}
+
+TEST_F(http_behaviour, keep_alive_reuses_one_connection)
+{
+    auto fresh = server_.client();
+    for (int i = 0; i < 20; ++i) ASSERT_EQ(fresh.get("/api/time").status, 200);
+    EXPECT_EQ(fresh.connections_opened(), 1);
+}
+
+TEST_F(http_behaviour, a_slow_sender_is_cut_off_by_the_header_timeout)
+{
+    raw_connection slow{"127.0.0.1", server_.port()};
+    auto started = std::chrono::steady_clock::now();
+    std::string request = "GET /api/time HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    bool closed = false;
+    for (char c : request + std::string(100, 'z')) {
+        if (!slow.send(std::string(1, c), 1s) || slow.closed_by_peer(250ms)) {
+            closed = true;
+            break;
+        }
+    }
+    auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_TRUE(closed);
+    EXPECT_LT(elapsed, 10s);
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
+}
+
+TEST(http_shutdown, sigterm_lets_an_in_flight_request_finish_then_exits_0)
+{
+    // bcrypt at cost 13 keeps the registration busy for a while.
+    server_process server{{.env = {{"BCRYPT_COST", "13"}}}};
+    auto fut = std::async(std::launch::async, [&] {
+        auto c = server.client();
+        return c.post_json("/api/auth/register", json::object{{"username", "slow"}, {"email", "slow@x.io"},
+                                                              {"password", "password1"}, {"password_confirmation", "password1"}});
+    });
+    std::this_thread::sleep_for(700ms);
+    int status = server.stop(SIGTERM, 30s);
+    auto r = fut.get();
+    EXPECT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(status, 0);
+}
+
+TEST(http_shutdown, idle_connections_do_not_delay_exit)
+{
+    server_process server;
+    auto c = server.client();
+    ASSERT_EQ(c.get("/api/time").status, 200);  // leaves a keep-alive connection open
+    raw_connection idle{"127.0.0.1", server.port()};
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(server.stop(SIGTERM, 15s), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+}
+
+}  // namespace
+}  // namespace spotik::test

@@ -1,0 +1,69 @@
+// Start-up behaviour of the binary: --help/--version, configuration validation with clear
+// messages and non-zero exits, and the development JWT secret kept across restarts.
+#include "support/server_process.hpp"
+#include "support/test_util.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace spotik::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+int run_expecting_exit(server_options opts, std::string& output)
+{
+    opts.wait_until_live = false;
+    server_process p{std::move(opts)};
+    auto status = p.wait_exit(20s);
+    output = p.output();
+    return status.value_or(-1);
+}
+
+TEST(startup, help_and_version)
+{
+    std::string out;
+    EXPECT_EQ(run_expecting_exit({.args = {"--version"}}, out), 0);
+    EXPECT_NE(out.find("spotik 1.0.0"), std::string::npos) << out;
+    EXPECT_EQ(run_expecting_exit({.args = {"--help"}}, out), 0);
+    for (const char* var : {"SERVER_PORT", "JWT_SECRET", "DB_PATH", "MAX_FILE_SIZE_MB", "CORS_ORIGINS", "BCRYPT_COST"})
+        EXPECT_NE(out.find(var), std::string::npos) << var;
+    EXPECT_EQ(run_expecting_exit({.args = {"bogus"}}, out), 2);
+}
+
+TEST(startup, bad_values_stop_the_server_with_a_clear_message)
+{
+    std::string out;
+    EXPECT_NE(run_expecting_exit({.env = {{"SERVER_PORT", "abc"}}}, out), 0);
+    EXPECT_NE(out.find("SERVER_PORT"), std::string::npos) << out;
+    EXPECT_NE(run_expecting_exit({.env = {{"BCRYPT_COST", "99"}}}, out), 0);
+    EXPECT_NE(out.find("BCRYPT_COST"), std::string::npos) << out;
+    EXPECT_NE(run_expecting_exit({.env = {{"AUDIO_STORAGE_PATH", "/proc/spotik-cannot-write"}}}, out), 0);
+    EXPECT_NE(out.find("AUDIO_STORAGE_PATH"), std::string::npos) << out;
+}
+
+TEST(startup, production_requires_a_real_secret)
+{
+    std::string out;
+    EXPECT_NE(run_expecting_exit({.env = {{"APP_ENV", "production"}, {"JWT_SECRET", ""}}}, out), 0);
+    EXPECT_NE(out.find("JWT_SECRET"), std::string::npos) << out;
+    EXPECT_NE(run_expecting_exit({.env = {{"APP_ENV", "production"}, {"JWT_SECRET", "short-secret-123"}}}, out), 0);
+    EXPECT_EQ(out.find("short-secret-123"), std::string::npos) << "the secret is never printed";
+    server_process ok{{.env = {{"APP_ENV", "production"}, {"JWT_SECRET", std::string(40, 'k') + "Q9"}}}};
+    EXPECT_EQ(ok.client().get("/live").status, 200);
+}
+
+TEST(startup, development_generates_and_keeps_a_secret)
+{
+    server_process server{{.env = {{"JWT_SECRET", ""}, {"APP_ENV", "development"}}}};
+    auto client = server.client();
+    auto u = register_user(client);
+    EXPECT_TRUE(std::filesystem::exists(server.data_dir() + "/jwt_secret"));
+    server.restart();
+    EXPECT_EQ(server.client().get_auth("/api/auth/me", u.token).status, 200);
+    EXPECT_NE(server.output().find("JWT_SECRET is not set"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace spotik::test
