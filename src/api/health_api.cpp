@@ -43,7 +43,7 @@ object storage_check(context& ctx)
         auto problem = config::check_writable_dir(dir);
         auto space = obs::disk_space_of(dir);
         object entry{{"status", problem ? "unhealthy" : "healthy"}, {"exists", !problem}, {"writable", !problem}};
-        if (space) entry["free_space_mb"] = double(space->free / (1024 * 1024));
+        if (space) entry["free_space_mb"] = std::int64_t(space->free / (1024 * 1024));
         paths[name] = std::move(entry);
         ok += problem ? 0 : 1;
     }

@@ -37,7 +37,7 @@ std::string hmac256(std::string_view key, std::string_view data)
     unsigned int len = 0;
     HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
          data.size(), out, &len);
-    return std::string(reinterpret_cast<const char*>(out), len);
+    return {reinterpret_cast<const char*>(out), len};
 }
 
 std::string good_payload(std::int64_t exp = k_now + 3600)

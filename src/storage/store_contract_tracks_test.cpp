@@ -177,8 +177,10 @@ TEST_P(store_contract, concurrent_votes_are_never_lost_or_doubled)
     const auto admin = add_user("admin");
     const auto room = add_room(admin);
     std::vector<track_record> tracks;
+    tracks.reserve(3);
     for (int i = 0; i < 3; ++i) tracks.push_back(add_track(room, admin, k_t0 + i));
     std::vector<user_record> voters;
+    voters.reserve(k_threads);
     for (int i = 0; i < k_threads; ++i) voters.push_back(add_user("voter" + std::to_string(i)));
 
     std::atomic<int> failures{0};
@@ -197,6 +199,7 @@ TEST_P(store_contract, concurrent_votes_are_never_lost_or_doubled)
         }
     };
     std::vector<std::thread> threads;
+    threads.reserve(k_threads);
     for (int i = 0; i < k_threads; ++i) threads.emplace_back(vote_all, std::cref(voters[i]), i % 2 == 1);
     for (auto& thread : threads) thread.join();
 

@@ -163,7 +163,7 @@ TEST_F(rooms_api, update_and_delete_are_administrator_only)
 
 TEST_F(rooms_api, malformed_and_unknown_ids_are_404)
 {
-    for (std::string id : {"not-a-uuid", "00000000-0000-4000-8000-000000000000", "1'%20OR%20'1'='1",
+    for (const std::string& id : std::vector<std::string>{"not-a-uuid", "00000000-0000-4000-8000-000000000000", "1'%20OR%20'1'='1",
                            "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", std::string(300, 'a')}) {
         expect_room_not_found(client_.get_auth("/api/rooms/" + id, admin_.token));
         expect_room_not_found(client_.post_json("/api/rooms/" + id + "/join", json::object{}, admin_.token));

@@ -1,24 +1,15 @@
-// Starts, watches and stops the server binary with fork/exec: the child's stdout and stderr go
-// to a file in its data dir (no pipe to fill up), it dies with the test process
-// (PR_SET_PDEATHSIG), and inherits no descriptors. Start-up failures throw std::runtime_error
-// carrying the server's output; the destructor never throws.
+// Runs the server binary for one test on top of child_process: builds the hermetic environment,
+// picks the port, waits for GET /live, retries when the port was taken meanwhile, and prints the
+// server's output when the test failed. Start-up failures throw std::runtime_error carrying the
+// server's output; the destructor never throws.
 #include "support/server_process.hpp"
 
 #include <gtest/gtest.h>
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -53,43 +44,15 @@ std::string random_alnum(std::size_t n) {
     return out;
 }
 
-std::string errno_text(const std::string& what) { return what + ": " + std::strerror(errno); }
-
-unsigned short pick_free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error(errno_text("server_process: socket"));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
-    const std::string error = ok ? std::string() : errno_text("server_process: bind 127.0.0.1:0");
-    ::close(fd);
-    if (!ok) throw std::runtime_error(error);
-    return ntohs(addr.sin_port);
-}
-
-std::string make_temp_dir() {
-    std::string pattern = (fs::temp_directory_path() / "spotik-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error(errno_text("server_process: mkdtemp"));
-    return pattern;
-}
-
 // Variables that configure the server: never inherited from the developer's shell or CI.
 bool inherited_config(std::string_view name) {
     static constexpr std::string_view prefixes[] = {
-        "SPOTIK_", "APP_",  "DB_",   "JWT_",  "SERVER_",        "HTTP_",          "LOG_",
-        "CORS_",   "DATA_PATH", "BCRYPT_", "REDIS_", "WS_", "AUDIO_STORAGE", "PUBLIC_STORAGE",
-        "TEMP_STORAGE", "MAX_FILE_SIZE", "RATE_LIMIT", "MAX_REQUESTS"};
+        "SPOTIK_",   "APP_",          "DB_",           "JWT_",           "SERVER_",
+        "HTTP_",     "LOG_",          "CORS_",         "DATA_PATH",      "BCRYPT_",
+        "REDIS_",    "WS_",           "AUDIO_STORAGE", "PUBLIC_STORAGE", "TEMP_STORAGE",
+        "MAX_FILE_SIZE", "RATE_LIMIT", "MAX_REQUESTS"};
     return std::any_of(std::begin(prefixes), std::end(prefixes),
                        [&](std::string_view p) { return name.starts_with(p); });
-}
-
-int decode_status(int wstatus) {
-    if (WIFEXITED(wstatus)) return WEXITSTATUS(wstatus);
-    if (WIFSIGNALED(wstatus)) return 128 + WTERMSIG(wstatus);
-    return -1;
 }
 
 std::string read_from(const std::string& path, std::uintmax_t offset) {
@@ -117,32 +80,10 @@ std::string tail(const std::string& text) {
     return "...(earlier output cut)...\n" + text.substr(text.size() - output_quote);
 }
 
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-    std::vector<char*> out;
-    for (auto& s : strings) out.push_back(s.data());
-    out.push_back(nullptr);
-    return out;
-}
-
-// Runs in the forked child: only async-signal-safe calls until execve.
-[[noreturn]] void exec_child(pid_t parent, int null_fd, int out_fd, const char* dir, const char* path,
-                             char* const* argv, char* const* envp, const std::string& failure, int max_fd) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    for (const int sig : {SIGPIPE, SIGTERM, SIGINT, SIGHUP}) ::signal(sig, SIG_DFL);
-    ::dup2(null_fd, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(out_fd, 2);
-    if (::close_range(3, ~0U, 0) != 0) {
-        for (int fd = 3; fd < max_fd; ++fd) ::close(fd);
-    }
-    if (::chdir(dir) == 0) ::execve(path, argv, envp);
-    const ssize_t written = ::write(2, failure.data(), failure.size());
-    static_cast<void>(written);
-    ::_exit(127);
+unsigned short parse_port(const std::string& text) {
+    const int port = std::stoi(text);
+    if (port <= 0 || port > 65535) throw std::runtime_error("server_process: bad SERVER_PORT " + text);
+    return static_cast<unsigned short>(port);
 }
 
 std::atomic<int> output_sequence{0};
@@ -152,21 +93,21 @@ std::atomic<int> output_sequence{0};
 server_process::server_process(server_options opts) : opts_(std::move(opts)) {
     if (opts_.binary.empty()) opts_.binary = SPOTIK_BINARY;
     if (::access(opts_.binary.c_str(), X_OK) != 0) {
-        throw std::runtime_error(errno_text("server_process: cannot execute " + opts_.binary));
+        throw std::runtime_error("server_process: cannot execute " + opts_.binary);
     }
     owns_data_dir_ = opts_.data_dir.empty();
     data_dir_ = owns_data_dir_ ? make_temp_dir() : fs::absolute(opts_.data_dir).string();
     fs::create_directories(data_dir_);
-    output_path_ = (fs::path(data_dir_) / ("server-output-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(++output_sequence) + ".log"))
-                       .string();
-    env_ = {{"APP_ENV", "test"},          {"SERVER_HOST", "127.0.0.1"},
-            {"DATA_PATH", data_dir_},     {"JWT_SECRET", random_alnum(48)},
-            {"BCRYPT_COST", "4"},         {"LOG_LEVEL", "info"}};
+    // Named per test process and instance, so servers sharing a data dir never share a log.
+    const std::string log_name = "server-output-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(++output_sequence) + ".log";
+    output_path_ = (fs::path(data_dir_) / log_name).string();
+    env_ = {{"APP_ENV", "test"},      {"SERVER_HOST", "127.0.0.1"},      {"DATA_PATH", data_dir_},
+            {"BCRYPT_COST", "4"},     {"JWT_SECRET", random_alnum(48)},  {"LOG_LEVEL", "info"}};
     for (const auto& [name, value] : opts_.env) env_[name] = value;
     fixed_port_ = opts_.env.contains("SERVER_PORT");
-    port_ = fixed_port_ ? static_cast<unsigned short>(std::stoi(env_["SERVER_PORT"])) : pick_free_port();
     try {
+        port_ = fixed_port_ ? parse_port(env_["SERVER_PORT"]) : pick_free_port();
         start();
     } catch (...) {
         if (owns_data_dir_ && !opts_.keep_data_dir) {
@@ -205,7 +146,7 @@ void server_process::start() {
 bool server_process::spawn_and_wait(bool retry_allowed) {
     const auto offset = file_size_or_zero(output_path_);
     env_["SERVER_PORT"] = std::to_string(port_);
-    spawn();
+    child_ = child_process(child_spec{opts_.binary, opts_.args, child_environment(), data_dir_, output_path_});
     if (!opts_.wait_until_live) return true;
     const auto deadline = clock_type::now() + start_timeout;
     http_client probe("127.0.0.1", port_);
@@ -215,7 +156,7 @@ bool server_process::spawn_and_wait(bool retry_allowed) {
             const std::string out = read_from(output_path_, offset);
             if (retry_allowed && mentions_address_in_use(out)) return false;
             throw std::runtime_error("server_process: " + opts_.binary + " exited with status " +
-                                     std::to_string(exit_status_.value_or(-1)) +
+                                     std::to_string(exit_status().value_or(-1)) +
                                      " during start-up. Output:\n" + tail(out));
         }
         try {
@@ -233,34 +174,6 @@ bool server_process::spawn_and_wait(bool retry_allowed) {
     }
 }
 
-void server_process::spawn() {
-    std::vector<std::string> args{opts_.binary};
-    args.insert(args.end(), opts_.args.begin(), opts_.args.end());
-    std::vector<std::string> env = child_environment();
-    const auto argv = c_strings(args);
-    const auto envp = c_strings(env);
-    const std::string failure = "server_process: cannot start " + opts_.binary + " in " + data_dir_ + "\n";
-    rlimit files{};
-    const int max_fd = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 65536
-                           ? static_cast<int>(files.rlim_cur)
-                           : 65536;
-    const int out_fd = ::open(output_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (out_fd < 0) throw std::runtime_error(errno_text("server_process: open " + output_path_));
-    const int null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    const pid_t parent = ::getpid();
-    const pid_t child = null_fd < 0 ? -1 : ::fork();
-    if (child == 0) {
-        exec_child(parent, null_fd, out_fd, data_dir_.c_str(), opts_.binary.c_str(), argv.data(),
-                   envp.data(), failure, max_fd);
-    }
-    const std::string error = child < 0 ? errno_text("server_process: fork") : std::string();
-    ::close(out_fd);
-    if (null_fd >= 0) ::close(null_fd);
-    if (child < 0) throw std::runtime_error(error);
-    pid_ = child;
-    exit_status_.reset();
-}
-
 std::vector<std::string> server_process::child_environment() const {
     std::vector<std::string> out;
     for (char** entry = environ; *entry != nullptr; ++entry) {
@@ -273,13 +186,12 @@ std::vector<std::string> server_process::child_environment() const {
     return out;
 }
 
-void server_process::reap(int status) { exit_status_ = decode_status(status); }
-
 unsigned short server_process::port() const { return port_; }
 std::string server_process::data_dir() const { return data_dir_; }
 std::string server_process::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-pid_t server_process::pid() const { return pid_; }
-std::optional<int> server_process::exit_status() const { return exit_status_; }
+pid_t server_process::pid() const { return child_.pid(); }
+bool server_process::running() { return child_.running(); }
+std::optional<int> server_process::exit_status() const { return child_.exit_status(); }
 std::string server_process::output() const { return read_from(output_path_, 0); }
 std::string server_process::output_path() const { return output_path_; }
 http_client server_process::client() const { return {"127.0.0.1", port_}; }
@@ -289,48 +201,21 @@ std::string server_process::env(const std::string& name) const {
     return it == env_.end() ? std::string() : it->second;
 }
 
-bool server_process::running() {
-    if (pid_ <= 0 || exit_status_) return false;
-    int status = 0;
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r == pid_) {
-        reap(status);
-        return false;
-    }
-    if (r < 0 && errno != EINTR) {
-        exit_status_ = -1;  // not our child any more (should not happen)
-        return false;
-    }
-    return true;
-}
-
 std::optional<int> server_process::wait_exit(std::chrono::milliseconds timeout) {
-    const auto deadline = clock_type::now() + timeout;
-    while (running() && clock_type::now() < deadline) std::this_thread::sleep_for(10ms);
-    running();
-    return exit_status_;
+    return child_.wait_exit(timeout);
 }
 
-int server_process::stop(int signal, std::chrono::seconds wait) {
-    if (!running()) return exit_status_.value_or(-1);
-    ::kill(pid_, signal);
-    if (const auto status = wait_exit(wait)) return *status;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    reap(status);
-    return *exit_status_;
-}
+int server_process::stop(int signal, std::chrono::seconds wait) { return child_.stop(signal, wait); }
 
-void server_process::kill9() { stop(SIGKILL, 10s); }
+void server_process::kill9() { child_.kill9(); }
 
 void server_process::restart(std::map<std::string, std::string> extra_env) {
     if (running()) stop();
+    const bool new_port = extra_env.contains("SERVER_PORT");
     for (auto& [name, value] : extra_env) env_[name] = std::move(value);
-    if (extra_env.contains("SERVER_PORT")) {
+    if (new_port) {
         fixed_port_ = true;
-        port_ = static_cast<unsigned short>(std::stoi(env_["SERVER_PORT"]));
+        port_ = parse_port(env_["SERVER_PORT"]);
     }
     start();
 }

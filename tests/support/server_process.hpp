@@ -3,6 +3,7 @@
 // The constructor and restart() throw std::runtime_error (with the server's output) when the
 // server cannot start; the destructor never throws and stops the server (SIGTERM, then SIGKILL).
 #pragma once
+#include "support/child_process.hpp"
 #include "support/http_client.hpp"
 
 #include <sys/types.h>
@@ -72,9 +73,7 @@ public:
 private:
     void start();
     bool spawn_and_wait(bool retry_allowed);
-    void spawn();
     std::vector<std::string> child_environment() const;
-    void reap(int status);
 
     server_options opts_;
     std::string data_dir_;
@@ -83,8 +82,7 @@ private:
     std::map<std::string, std::string> env_;  // what the child gets on top of the filtered parent env
     bool fixed_port_ = false;
     unsigned short port_ = 0;
-    pid_t pid_ = -1;
-    std::optional<int> exit_status_;
+    child_process child_;
 };
 
 }  // namespace spotik::test

@@ -49,7 +49,7 @@ statement connection::prepare(std::string_view sql)
     auto found = cache_.find(sql);
     if (found != cache_.end() && !found->second.in_use) {
         found->second.in_use = true;
-        return statement(found->second.stmt.get(), &found->second.in_use, false);
+        return {found->second.stmt.get(), &found->second.in_use, false};
     }
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
@@ -59,12 +59,12 @@ statement connection::prepare(std::string_view sql)
     if (!fresh) throw error(SQLITE_MISUSE, "sqlite: empty statement");
     if (found != cache_.end()) {
         // The cached copy is borrowed by an enclosing caller: use a private one.
-        return statement(fresh.release(), nullptr, true);
+        return {fresh.release(), nullptr, true};
     }
     auto& entry = cache_[std::string(sql)];
     entry.stmt = std::move(fresh);
     entry.in_use = true;
-    return statement(raw, &entry.in_use, false);
+    return {raw, &entry.in_use, false};
 }
 
 void connection::exec(const char* sql, std::string_view context)

@@ -23,10 +23,10 @@ connection_pool::lease connection_pool::acquire()
         if (!idle_.empty()) {
             auto conn = std::move(idle_.back());
             idle_.pop_back();
-            return lease(*this, std::move(conn));
+            return {*this, std::move(conn)};
         }
     }
-    return lease(*this, std::make_unique<connection>(path_, busy_timeout_ms_));
+    return {*this, std::make_unique<connection>(path_, busy_timeout_ms_)};
 }
 
 void connection_pool::release(std::unique_ptr<connection> conn) noexcept

@@ -6,8 +6,8 @@
 #include "util/ids.hpp"
 
 #include <sqlite3.h>
-#include <stdlib.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 

@@ -125,10 +125,10 @@ vote_outcome sqlite_store::remove_vote(std::string_view track_id, std::string_vi
 {
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
+    const auto deleted =
+        conn->prepare("DELETE FROM track_votes WHERE track_id = ? AND user_id = ?").bind_all(track_id, user_id).run();
     vote_outcome outcome;
-    outcome.changed =
-        conn->prepare("DELETE FROM track_votes WHERE track_id = ? AND user_id = ?").bind_all(track_id, user_id).run() >
-        0;
+    outcome.changed = deleted > 0;
     outcome.vote_score = recount(*conn, track_id);
     txn.commit();
     return outcome;

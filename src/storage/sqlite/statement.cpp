@@ -113,7 +113,7 @@ std::string statement::text(int column) const
 {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));
     if (data == nullptr) return {};
-    return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)));
+    return {data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column))};
 }
 
 std::optional<std::string> statement::optional_text(int column) const
