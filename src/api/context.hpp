@@ -4,7 +4,10 @@
 #include "config/config.hpp"
 #include "obs/metrics.hpp"
 #include "service/auth_service.hpp"
+#include "service/playback_service.hpp"
+#include "service/room_events.hpp"
 #include "service/room_service.hpp"
+#include "service/track_service.hpp"
 #include "storage/store.hpp"
 #include "util/clock.hpp"
 
@@ -17,6 +20,9 @@ struct context {
     obs::metrics& metrics;
     service::auth_service& auth;
     service::room_service& rooms;
+    service::room_events& events;
+    service::track_service& tracks;
+    service::playback_service& playback;
     std::int64_t started_at_ms = 0;
 };
 

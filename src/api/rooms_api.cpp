@@ -78,6 +78,7 @@ http::reply update_room(context& ctx, http::request& req, const authenticated& w
         return http::error_a(403, "Unauthorized. Only room administrator can update room settings.",
                              "Insufficient permissions");
     if (!view) return room_not_found();
+    ctx.events.room_state_updated(view->room.id);
     return room_data(ctx, 200, "Room updated successfully", *view, who.user);
 }
 
@@ -90,6 +91,8 @@ http::reply delete_room(context& ctx, http::request& req, const authenticated& w
         return http::error_a(403, "Unauthorized. Only room administrator can delete the room.",
                              "Insufficient permissions");
     if (!done) return room_not_found();
+    ctx.playback.forget_room(done->id);
+    ctx.events.room_deleted(done->id, done->name);
     return http::json(200, {{"success", true}, {"message", "Room deleted successfully"}});
 }
 
@@ -99,6 +102,7 @@ http::reply join_room(context& ctx, http::request& req, const authenticated& who
     if (!id) return room_not_found();
     auto joined = ctx.rooms.join(*id, who.user);
     if (!joined) return room_not_found();
+    if (joined->newly_joined) ctx.events.user_joined(*id, joined->participant);
     auto view = ctx.rooms.show(*id, who.user.id, false);
     if (!view) return room_not_found();
     auto now = ctx.clock.now_ms();
@@ -117,7 +121,10 @@ http::reply leave_room(context& ctx, http::request& req, const authenticated& wh
     auto id = uuid_param(req, "room");
     if (!id) return room_not_found();
     auto left = ctx.rooms.leave(*id, who.user);
-    if (left) return http::json(200, {{"success", true}, {"message", "Successfully left the room"}});
+    if (left) {
+        ctx.events.user_left(left->id, who.user);
+        return http::json(200, {{"success", true}, {"message", "Successfully left the room"}});
+    }
     switch (left.error()) {
     case domain::failure::admin_cannot_leave:
         return http::error_a(403, "Room administrator cannot leave the room. Delete the room instead.",

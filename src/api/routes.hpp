@@ -7,6 +7,9 @@ namespace spotik::api {
 
 void add_auth_routes(http::router& r, context& ctx);
 void add_room_routes(http::router& r, context& ctx);
+void add_track_routes(http::router& r, context& ctx);
+void add_playback_routes(http::router& r, context& ctx);
+void add_media_routes(http::router& r, context& ctx);
 void add_health_routes(http::router& r, context& ctx);
 // /api, /api/openapi.json (generated from `r` itself), time, ping, health and metrics.
 void add_meta_routes(http::router& r, context& ctx);

@@ -8,6 +8,11 @@
 #include "obs/log.hpp"
 #include "service/auth_service.hpp"
 #include "service/room_service.hpp"
+#include "service/playback_service.hpp"
+#include "service/room_events.hpp"
+#include "service/track_service.hpp"
+#include "app/track_end_timers.hpp"
+#include "realtime/event.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "util/ids.hpp"
 
@@ -118,14 +123,20 @@ int application::run()
     auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
     service::auth_service auth{store, codec, cfg_.auth, clock};
     service::room_service rooms{store, cfg_, clock};
-    obs::metrics metrics;
-    api::context ctx{cfg_, clock, store, metrics, auth, rooms, clock.now_ms()};
-    http::router router;
-    api::build_router(router, ctx);
-
     int threads = cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
+    realtime::null_event_sink sink;
+    service::room_events events{sink, rooms, cfg_, clock};
+    track_end_timers timers{ioc, pool, clock};
+    service::playback_service playback{store, events, timers, cfg_, clock};
+    timers.set_handler([&playback](const std::string& room_id) { playback.advance_if_ended(room_id); });
+    service::track_service tracks{store, events, playback, cfg_, clock};
+    obs::metrics metrics;
+    api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, clock.now_ms()};
+    http::router router;
+    api::build_router(router, ctx);
+    playback.restore_timers();
     net::server_context sctx{cfg_, router, http::cors_policy{cfg_.server.cors_origins}, metrics, pool};
     net::http_server server{ioc, sctx};
     unsigned short port = 0;

@@ -53,6 +53,11 @@ struct auth_settings {
     int bcrypt_cost = 12;
 };
 
+struct playback_settings {
+    bool auto_advance = true;        // a server timer moves to the next track when one ends
+    int auto_advance_grace_ms = 1000;  // waited after the end before advancing
+};
+
 struct log_settings {
     std::string level = "info";  // trace | debug | info | warn | error | critical | off
     std::string format = "json";  // json | text
@@ -65,6 +70,7 @@ struct config {
     database_settings database;
     storage_settings storage;
     auth_settings auth;
+    playback_settings playback;
     log_settings log;
 
     bool production() const { return app.env == "production"; }

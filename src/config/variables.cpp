@@ -211,6 +211,7 @@ using db = database_settings;
 using sto = storage_settings;
 using au = auth_settings;
 using lg = log_settings;
+using pb = playback_settings;
 
 constexpr variable k_variables[] = {
     text_var<&C::app, &app::name, false>("APP_NAME", "Name reported by GET /api and in logs"),
@@ -262,6 +263,10 @@ constexpr variable k_variables[] = {
     int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>(
         "JWT_BLACKLIST_GRACE_PERIOD", "Seconds a refreshed or revoked token still works, 0-3600"),
     int_var<&C::auth, &au::bcrypt_cost, 4, 31>("BCRYPT_COST", "bcrypt work factor for new password hashes, 4-31"),
+    bool_var<&C::playback, &pb::auto_advance>("AUTO_ADVANCE",
+                                              "Advance to the next track by itself when one ends (true/false)"),
+    int_var<&C::playback, &pb::auto_advance_grace_ms, 0, 60000>(
+        "AUTO_ADVANCE_GRACE_MS", "Milliseconds waited after a track's end before advancing, 0-60000"),
     {"LOG_LEVEL", {}, "trace | debug | info | warn | error | critical | off", kind::plain, &set_log_level,
      &get_text<&C::log, &lg::level>},
     {"LOG_FORMAT", {}, "json | text", kind::plain, &set_log_format, &get_text<&C::log, &lg::format>},

@@ -1,0 +1,89 @@
+// Walking MP4 atoms with one small read per atom. Container atoms are the ones TagLib descends
+// into; "meta" is walked both as a full atom and as a plain one, since TagLib versions differ.
+// Throws std::system_error on I/O errors only.
+#include "media/mp4_layout.hpp"
+
+#include "media/byte_order.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace spotik::media {
+namespace {
+
+constexpr std::array<std::string_view, 11> k_containers = {"moov", "udta", "mdia", "meta", "ilst", "stbl",
+                                                           "minf", "moof", "traf", "trak", "stsd"};
+
+bool is_container(std::string_view name) noexcept
+{
+    for (auto c : k_containers)
+        if (name == c) return true;
+    return false;
+}
+
+class atom_walker {
+public:
+    explicit atom_walker(const input_file& file) : file_(file) {}
+
+    // Walks the atoms from begin while below end; false (with error_ set) when a limit is hit.
+    bool walk(std::uint64_t begin, std::uint64_t end, int depth);
+
+    std::string error_;
+
+private:
+    bool fail(const char* why)
+    {
+        error_ = why;
+        return false;
+    }
+    bool descend(std::string_view name, std::uint64_t children, std::uint64_t end, int depth);
+
+    const input_file& file_;
+    std::size_t atoms_ = 0;
+};
+
+bool atom_walker::walk(std::uint64_t begin, std::uint64_t end, int depth)
+{
+    const std::uint64_t size = file_.size();
+    std::uint64_t pos = begin;
+    while (depth == 0 ? pos + 8 <= end : pos < end) {
+        if (++atoms_ > k_max_mp4_atoms) return fail("too many MP4 atoms");
+        unsigned char hdr[16] = {};
+        const auto got = file_.read_at(pos, hdr, sizeof hdr);
+        if (got < 8) return true;  // TagLib stops at a short header
+        std::uint64_t length = load_be32(hdr);
+        std::uint64_t header_bytes = 8;
+        if (length == 0) {
+            length = size - pos;
+        } else if (length == 1) {
+            if (got < 16) return true;
+            length = load_be64(hdr + 8);
+            header_bytes = 16;
+        }
+        if (length < header_bytes || length > size - pos) return true;  // TagLib stops here too
+        const std::string_view name(reinterpret_cast<const char*>(hdr + 4), 4);
+        if ((depth > 0 || name == "moov") && length > k_max_mp4_metadata_bytes) return fail("MP4 atom too large");
+        if (is_container(name) && !descend(name, pos + header_bytes, pos + length, depth + 1)) return false;
+        pos += length;
+    }
+    return true;
+}
+
+bool atom_walker::descend(std::string_view name, std::uint64_t children, std::uint64_t end, int depth)
+{
+    if (depth > k_max_mp4_depth) return fail("MP4 atoms nested too deeply");
+    if (name == "meta") return walk(children + 4, end, depth) && walk(children, end, depth);
+    if (name == "stsd") return walk(children + 8, end, depth);
+    return walk(children, end, depth);
+}
+
+}  // namespace
+
+std::optional<std::string> check_mp4_layout(const input_file& file)
+{
+    atom_walker walker(file);
+    if (!walker.walk(0, file.size(), 0)) return walker.error_;
+    return std::nullopt;
+}
+
+}  // namespace spotik::media

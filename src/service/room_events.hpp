@@ -1,0 +1,49 @@
+// Builds the room events of CONTRACT §9.6 with the exact fields the Vue client reads (ISO
+// dates, full Track objects, the §7.1 playback rules) and hands them to the event sink.
+// Called after the database change succeeded; storage reads here may throw.
+#pragma once
+#include "realtime/event.hpp"
+#include "service/room_service.hpp"
+
+#include <optional>
+#include <string>
+
+namespace spotik::service {
+
+class room_events {
+public:
+    room_events(realtime::event_sink& sink, room_service& rooms, const config::config& cfg, const util::clock& clock);
+
+    void user_joined(const std::string& room_id, const storage::participant_record& p);
+    void user_left(const std::string& room_id, const storage::user_record& user);
+    void track_added(const storage::track_record& track);
+    void track_removed(const std::string& room_id, const std::string& track_id);
+    void track_voted(const storage::track_record& track, const storage::user_record& voter, bool added);
+    void playback_started(const std::string& room_id, const storage::track_record& track, std::int64_t started_at,
+                          bool auto_started);
+    void playback_paused(const std::string& room_id, const storage::track_record& track,
+                         const storage::playback_columns& c);
+    void playback_resumed(const std::string& room_id, const storage::track_record& track, std::int64_t resumed_at,
+                          const storage::playback_columns& c, double position_s);
+    // next == nullopt: the stop shim of §7.6 (reason "stopped" or "no_more_tracks").
+    void track_skipped(const std::string& room_id, const std::optional<storage::track_record>& skipped,
+                       const std::optional<storage::track_record>& next, std::int64_t server_time,
+                       const std::string& reason);
+    void playback_stopped(const std::string& room_id, const std::optional<storage::track_record>& previous,
+                          const std::string& reason);
+    void room_state_updated(const std::string& room_id);
+    void room_deleted(const std::string& room_id, const std::string& name);
+
+    boost::json::object track(const storage::track_record& t) const;
+
+private:
+    void emit(const std::string& room_id, std::string type, boost::json::object data,
+              std::vector<std::string> exclude = {});
+
+    realtime::event_sink& sink_;
+    room_service& rooms_;
+    const config::config& cfg_;
+    const util::clock& clock_;
+};
+
+}  // namespace spotik::service

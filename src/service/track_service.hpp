@@ -1,0 +1,64 @@
+// Track use cases (CONTRACT §3, §6): the queue, uploads (multipart body already on disk:
+// validated, probed, moved into place atomically, row inserted, auto-start), deletion,
+// votes, and room covers (§5.6). Blocking: call on the blocking pool. Storage failures
+// propagate as exceptions; a failed upload leaves no file and no row.
+#pragma once
+#include "domain/failure.hpp"
+#include "service/playback_service.hpp"
+#include "service/room_events.hpp"
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace spotik::service {
+
+enum class upload_problem {
+    not_found,      // room
+    forbidden,      // not a participant / not the administrator
+    invalid,        // field errors (422)
+    too_large,      // 413
+    storage_full,   // 507
+};
+
+struct upload_error {
+    upload_problem problem;
+    std::string field;    // for invalid: "audio_file" or "cover_image"
+    std::string message;  // user-facing
+};
+
+struct vote_result {
+    bool changed = false;
+    std::int64_t vote_score = 0;
+};
+
+class track_service {
+public:
+    track_service(storage::store& store, room_events& events, playback_service& playback,
+                  const config::config& cfg, const util::clock& clock);
+
+    domain::result<std::vector<storage::track_record>> queue(std::string_view room_id, const storage::user_record& caller);
+    std::variant<storage::track_record, upload_error> upload(std::string_view room_id, const storage::user_record& caller,
+                                                             const std::string& body_path, std::string_view content_type);
+    domain::result<storage::track_record> remove(std::string_view room_id, std::string_view track_id,
+                                                 const storage::user_record& caller);
+    // room_id empty: derive the room from the track (the /api/tracks/{id}/vote alias).
+    domain::result<vote_result> vote(std::string_view room_id, std::string_view track_id,
+                                     const storage::user_record& caller, bool add);
+    // Returns the new cover URL.
+    std::variant<std::string, upload_error> set_room_cover(std::string_view room_id, const storage::user_record& caller,
+                                                           const std::string& body_path, std::string_view content_type);
+
+    std::string audio_file_path(const storage::track_record& t) const;
+    std::uint64_t max_upload_bytes() const;
+
+private:
+    storage::store& store_;
+    room_events& events_;
+    playback_service& playback_;
+    const config::config& cfg_;
+    const util::clock& clock_;
+};
+
+}  // namespace spotik::service

@@ -1,0 +1,247 @@
+// Uploads of audio tracks and room covers. The multipart body is already on disk; each file
+// part is copied next to its final place, inspected (magic bytes + TagLib / image headers),
+// then renamed into place, and only then is the row inserted. Every failure removes what was
+// written, so a refused or failed upload leaves no file and no row.
+#include "media/audio_probe.hpp"
+#include "media/image_probe.hpp"
+#include "media/multipart.hpp"
+#include "obs/log.hpp"
+#include "service/track_service.hpp"
+#include "util/ids.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <filesystem>
+#include <system_error>
+
+namespace spotik::service {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::uint64_t k_max_cover_bytes = 5120 * 1024;
+const char* const k_cover_type_message = "The cover image field must be a file of type: jpg, jpeg, png, webp.";
+
+upload_error invalid(std::string field, std::string message)
+{
+    return {upload_problem::invalid, std::move(field), std::move(message)};
+}
+
+// Removes a file on scope exit unless released.
+class file_guard {
+public:
+    explicit file_guard(fs::path p) : path_(std::move(p)) {}
+    ~file_guard()
+    {
+        std::error_code ec;
+        if (!path_.empty()) fs::remove(path_, ec);
+    }
+    file_guard(const file_guard&) = delete;
+    file_guard& operator=(const file_guard&) = delete;
+    void release() { path_.clear(); }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+bool disk_full(const std::system_error& e)
+{
+    return e.code().value() == ENOSPC || e.code().value() == EDQUOT;
+}
+
+std::string lower(std::string s)
+{
+    for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string extension_of(const std::string& filename)
+{
+    auto dot = filename.rfind('.');
+    return dot == std::string::npos ? std::string() : lower(filename.substr(dot + 1));
+}
+
+// The client's file name without any path and without control characters, at most 255 bytes
+// (cut on a UTF-8 boundary).
+std::string display_name(const std::string& filename)
+{
+    std::string base = filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
+    std::string out;
+    for (unsigned char c : base)
+        if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+    if (out.size() > 255) {
+        std::size_t cut = 255;
+        while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+        out.resize(cut);
+    }
+    return out.empty() ? "track" : out;
+}
+
+const media::multipart_part* find_part(const std::vector<media::multipart_part>& parts, const char* name)
+{
+    for (const auto& p : parts)
+        if (p.name == name && p.filename) return &p;
+    return nullptr;
+}
+
+std::string size_mb(std::uint64_t bytes)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f", double(bytes) / (1024.0 * 1024.0));
+    return buf;
+}
+
+std::variant<std::vector<media::multipart_part>, upload_error> read_parts(const std::string& body_path,
+                                                                           std::string_view content_type,
+                                                                           const char* field)
+{
+    auto boundary = media::boundary_from_content_type(content_type);
+    if (!boundary) return invalid(field, "The request must be multipart/form-data.");
+    auto parsed = media::parse_multipart(body_path, *boundary, {});
+    if (auto* err = std::get_if<std::string>(&parsed)) return invalid(field, "Malformed multipart body: " + *err);
+    return std::get<std::vector<media::multipart_part>>(std::move(parsed));
+}
+
+// Copies and validates an image part into `dest_dir/.<name>.part`; returns the guard.
+std::variant<std::unique_ptr<file_guard>, upload_error> stage_cover(const std::string& body_path,
+                                                                     const media::multipart_part& part,
+                                                                     const fs::path& dest_dir, const std::string& name,
+                                                                     media::image_info& info)
+{
+    if (part.length == 0) return invalid("cover_image", k_cover_type_message);
+    if (part.length > k_max_cover_bytes)
+        return invalid("cover_image", "The cover image field must not be greater than 5120 kilobytes.");
+    fs::create_directories(dest_dir);
+    auto guard = std::make_unique<file_guard>(dest_dir / ("." + name + ".part"));
+    try {
+        media::copy_part(body_path, part, guard->path().string());
+    } catch (const std::system_error& e) {
+        if (disk_full(e)) return upload_error{upload_problem::storage_full, "cover_image", "Insufficient storage"};
+        throw;
+    }
+    auto probed = media::probe_image(guard->path().string());
+    if (auto* err = std::get_if<std::string>(&probed)) return invalid("cover_image", k_cover_type_message);
+    info = std::get<media::image_info>(probed);
+    return guard;
+}
+
+}  // namespace
+
+std::variant<storage::track_record, upload_error> track_service::upload(std::string_view room_id,
+                                                                        const storage::user_record& caller,
+                                                                        const std::string& body_path,
+                                                                        std::string_view content_type)
+{
+    auto room = store_.find_room(room_id);
+    if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
+    if (!store_.is_participant(room->id, caller.id))
+        return upload_error{upload_problem::forbidden, "", "You must be a participant of this room to upload tracks"};
+    auto parts_or = read_parts(body_path, content_type, "audio_file");
+    if (auto* err = std::get_if<upload_error>(&parts_or)) return *err;
+    const auto& parts = std::get<std::vector<media::multipart_part>>(parts_or);
+    const auto* audio = find_part(parts, "audio_file");
+    if (!audio) return invalid("audio_file", "The audio file field is required.");
+    if (audio->length == 0) return invalid("audio_file", "File is empty");
+    if (audio->length > max_upload_bytes())
+        return invalid("audio_file", "File size (" + size_mb(audio->length) + " MB) exceeds maximum allowed size (" +
+                                         size_mb(max_upload_bytes()) + " MB)");
+    std::string ext = extension_of(*audio->filename);
+    auto by_ext = media::format_from_extension(ext);
+    if (!by_ext) return invalid("audio_file", "Unsupported file extension: ." + ext + ". Supported: mp3, wav, m4a");
+    std::string declared = lower(audio->content_type.substr(0, audio->content_type.find(';')));
+    std::optional<media::audio_format> by_mime;
+    if (!declared.empty() && declared != "application/octet-stream") {
+        by_mime = media::format_from_mime(declared);
+        if (!by_mime)
+            return invalid("audio_file", "Unsupported MIME type: " + declared +
+                                             ". Supported: audio/mpeg, audio/wav, audio/mp4, audio/x-m4a");
+    }
+
+    std::string id = util::new_uuid();
+    fs::path dir = fs::path(cfg_.storage.audio_path) / "tracks";
+    fs::create_directories(dir);
+    file_guard staged{dir / ("." + id + ".part")};
+    try {
+        media::copy_part(body_path, *audio, staged.path().string());
+    } catch (const std::system_error& e) {
+        if (disk_full(e)) return upload_error{upload_problem::storage_full, "audio_file", "Insufficient storage"};
+        throw;
+    }
+    auto probed = media::probe_audio(staged.path().string());
+    if (auto* err = std::get_if<std::string>(&probed)) return invalid("audio_file", *err);
+    const auto& info = std::get<media::audio_info>(probed);
+    if (info.format != *by_ext || (by_mime && *by_mime != info.format))
+        return invalid("audio_file", "The file's content does not match its extension or declared type");
+
+    std::unique_ptr<file_guard> cover;
+    media::image_info cover_info{};
+    fs::path covers_dir = fs::path(cfg_.storage.public_path) / "track_covers";
+    if (const auto* c = find_part(parts, "cover_image"); c && c->length > 0) {
+        auto staged_cover = stage_cover(body_path, *c, covers_dir, id, cover_info);
+        if (auto* err = std::get_if<upload_error>(&staged_cover)) return *err;
+        cover = std::move(std::get<std::unique_ptr<file_guard>>(staged_cover));
+    }
+
+    storage::track_record t;
+    t.id = id;
+    t.room_id = room->id;
+    t.uploader_id = caller.id;
+    t.filename = id + "." + ext;
+    t.original_name = display_name(*audio->filename);
+    t.file_path = "tracks/" + t.filename;
+    t.duration_seconds = info.duration_seconds;
+    t.file_size_bytes = std::int64_t(audio->length);
+    t.mime_type = std::string(media::canonical_mime(info.format));
+    t.created_at = t.updated_at = clock_.now_ms();
+    t.uploader_username = caller.username;
+    fs::path final_path = dir / t.filename;
+    fs::rename(staged.path(), final_path);
+    staged.release();
+    file_guard placed{final_path};
+    store_.insert_track(t);  // throws: `placed` removes the file
+    placed.release();
+    if (cover) {
+        std::error_code ec;
+        fs::rename(cover->path(), covers_dir / (id + "." + std::string(cover_info.extension())), ec);
+        if (ec) obs::warn("track cover not stored", {{"track_id", id}, {"detail", ec.message()}});
+        else cover->release();
+    }
+    obs::info("track uploaded", {{"track_id", id}, {"room_id", room->id}, {"bytes", t.file_size_bytes},
+                                 {"duration_seconds", t.duration_seconds}, {"mime_type", t.mime_type}});
+    events_.track_added(t);
+    playback_.auto_start(t);
+    return t;
+}
+
+std::variant<std::string, upload_error> track_service::set_room_cover(std::string_view room_id,
+                                                                      const storage::user_record& caller,
+                                                                      const std::string& body_path,
+                                                                      std::string_view content_type)
+{
+    auto room = store_.find_room(room_id);
+    if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
+    if (room->administrator_id != caller.id)
+        return upload_error{upload_problem::forbidden, "", "Only room administrators can update the cover"};
+    auto parts_or = read_parts(body_path, content_type, "cover_image");
+    if (auto* err = std::get_if<upload_error>(&parts_or)) return *err;
+    const auto* part = find_part(std::get<std::vector<media::multipart_part>>(parts_or), "cover_image");
+    if (!part) return invalid("cover_image", "The cover image field is required.");
+    fs::path dir = fs::path(cfg_.storage.public_path) / "room_covers";
+    media::image_info info{};
+    auto staged = stage_cover(body_path, *part, dir, room->id, info);
+    if (auto* err = std::get_if<upload_error>(&staged)) return *err;
+    auto& guard = std::get<std::unique_ptr<file_guard>>(staged);
+    std::string ext(info.extension());
+    if (ext == "jpg" && extension_of(*part->filename) == "jpeg") ext = "jpeg";
+    std::error_code ec;
+    for (const char* old : {"jpg", "jpeg", "png", "webp"})
+        if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
+    fs::rename(guard->path(), dir / (room->id + "." + ext));
+    guard->release();
+    store_.touch_room(room->id, clock_.now_ms());
+    events_.room_state_updated(room->id);
+    return "/api/storage/room_covers/" + room->id + "." + ext;
+}
+
+}  // namespace spotik::service
