@@ -1,5 +1,5 @@
-// Walking MP4 atoms with one small read per atom. Container atoms are the ones TagLib descends
-// into; "meta" is walked both as a full atom and as a plain one, since TagLib versions differ.
+// Walking MP4 atoms with one small read per atom, descending into the same container atoms as
+// TagLib and with its rule for "meta" (a full atom unless a known child follows at once).
 // Throws std::system_error on I/O errors only.
 #include "media/mp4_layout.hpp"
 
@@ -14,10 +14,13 @@ namespace {
 constexpr std::array<std::string_view, 11> k_containers = {"moov", "udta", "mdia", "meta", "ilst", "stbl",
                                                            "minf", "moof", "traf", "trak", "stsd"};
 
-bool is_container(std::string_view name) noexcept
+constexpr std::array<std::string_view, 5> k_meta_children = {"hdlr", "ilst", "mhdr", "ctry", "lang"};
+
+template <std::size_t N>
+bool is_one_of(std::string_view name, const std::array<std::string_view, N>& names) noexcept
 {
-    for (auto c : k_containers)
-        if (name == c) return true;
+    for (auto n : names)
+        if (name == n) return true;
     return false;
 }
 
@@ -63,7 +66,7 @@ bool atom_walker::walk(std::uint64_t begin, std::uint64_t end, int depth)
         if (length < header_bytes || length > size - pos) return true;  // TagLib stops here too
         const std::string_view name(reinterpret_cast<const char*>(hdr + 4), 4);
         if ((depth > 0 || name == "moov") && length > k_max_mp4_metadata_bytes) return fail("MP4 atom too large");
-        if (is_container(name) && !descend(name, pos + header_bytes, pos + length, depth + 1)) return false;
+        if (is_one_of(name, k_containers) && !descend(name, pos + header_bytes, pos + length, depth + 1)) return false;
         pos += length;
     }
     return true;
@@ -72,7 +75,12 @@ bool atom_walker::walk(std::uint64_t begin, std::uint64_t end, int depth)
 bool atom_walker::descend(std::string_view name, std::uint64_t children, std::uint64_t end, int depth)
 {
     if (depth > k_max_mp4_depth) return fail("MP4 atoms nested too deeply");
-    if (name == "meta") return walk(children + 4, end, depth) && walk(children, end, depth);
+    if (name == "meta") {
+        unsigned char next[8] = {};
+        file_.read_at(children, next, sizeof next);
+        const bool plain = is_one_of(std::string_view(reinterpret_cast<const char*>(next + 4), 4), k_meta_children);
+        return walk(plain ? children : children + 4, end, depth);
+    }
     if (name == "stsd") return walk(children + 8, end, depth);
     return walk(children, end, depth);
 }

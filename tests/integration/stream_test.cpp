@@ -1,0 +1,147 @@
+// Audio streaming (CONTRACT §8.1, RFC 7233): full and ranged downloads return exactly the
+// stored bytes; suffix, open-ended and clamped ranges; 416; validators and 304; If-Range;
+// HEAD; token by query string; access control.
+#include "support/room_fixture.hpp"
+
+namespace spotik::test {
+namespace {
+
+namespace json = boost::json;
+
+class stream_api : public room_fixture {
+protected:
+    void SetUp() override
+    {
+        room_fixture::SetUp();
+        track_ = upload_id(member_.token, "tone-5s.wav");
+        bytes_ = read_file_bytes(fixture_path("tone-5s.wav"));
+        url_ = "/api/tracks/" + track_ + "/stream";
+    }
+    http_response get(header_list h = {}, const std::string& token = "")
+    {
+        add_bearer(h, token.empty() ? member_.token : token);
+        return client_.request("GET", url_, {}, h);
+    }
+    std::string track_, bytes_, url_;
+};
+
+TEST_F(stream_api, full_download_is_byte_exact_with_headers)
+{
+    auto r = get();
+    ASSERT_EQ(r.status, 200) << r.body.substr(0, 200);
+    EXPECT_EQ(r.body, bytes_);
+    EXPECT_EQ(r.header("content-type"), "audio/wav");
+    EXPECT_EQ(r.header("accept-ranges"), "bytes");
+    EXPECT_EQ(r.header("content-length"), std::to_string(bytes_.size()));
+    EXPECT_EQ(r.header("cache-control"), "public, max-age=3600");
+    EXPECT_EQ(r.header("etag").front(), '"');
+    EXPECT_FALSE(r.header("last-modified").empty());
+    EXPECT_NE(r.header("content-disposition").find("tone-5s.wav"), std::string::npos);
+}
+
+TEST_F(stream_api, ranges_return_exactly_the_stored_bytes)
+{
+    const auto n = bytes_.size();
+    struct c { std::string header; std::size_t first, last; };
+    for (auto [h, first, last] : {c{"bytes=0-0", 0, 0}, c{"bytes=0-1023", 0, 1023}, c{"bytes=1000-", 1000, n - 1},
+                                  c{"bytes=-500", n - 500, n - 1}, c{"bytes=100-999999999", 100, n - 1},
+                                  c{"bytes=-999999999", 0, n - 1}, c{"BYTES = 5 - 9", 5, 9}}) {
+        auto r = get({{"Range", h}});
+        ASSERT_EQ(r.status, 206) << h;
+        EXPECT_EQ(r.body, bytes_.substr(first, last - first + 1)) << h;
+        EXPECT_EQ(r.header("content-range"),
+                  "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(n)) << h;
+        EXPECT_EQ(r.header("accept-ranges"), "bytes");
+    }
+}
+
+TEST_F(stream_api, unsatisfiable_and_ignored_ranges)
+{
+    const auto n = std::to_string(bytes_.size());
+    for (std::string h : {"bytes=" + n + "-", "bytes=999999999-", "bytes=-0"}) {
+        auto r = get({{"Range", h}});
+        EXPECT_EQ(r.status, 416) << h;
+        EXPECT_EQ(r.header("content-range"), "bytes */" + n) << h;
+    }
+    for (std::string h : {"bytes=9-5", "items=0-5", "bytes=a-b", "bytes=0-5,10-20", "garbage"}) {
+        auto r = get({{"Range", h}});
+        EXPECT_EQ(r.status, 200) << h;
+        EXPECT_EQ(r.body.size(), bytes_.size()) << h;
+    }
+}
+
+TEST_F(stream_api, conditional_requests)
+{
+    auto first = get();
+    auto etag = first.header("etag");
+    EXPECT_EQ(get({{"If-None-Match", etag}}).status, 304);
+    EXPECT_EQ(get({{"If-None-Match", "\"other\", " + etag}}).status, 304);
+    EXPECT_EQ(get({{"If-None-Match", "\"other\""}}).status, 200);
+    EXPECT_EQ(get({{"If-Modified-Since", first.header("last-modified")}}).status, 304);
+    EXPECT_EQ(get({{"If-Modified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"}}).status, 200);
+    auto matched = get({{"Range", "bytes=0-9"}, {"If-Range", etag}});
+    EXPECT_EQ(matched.status, 206);
+    auto stale = get({{"Range", "bytes=0-9"}, {"If-Range", "\"stale\""}});
+    EXPECT_EQ(stale.status, 200);
+    EXPECT_EQ(stale.body, bytes_);
+}
+
+TEST_F(stream_api, head_and_query_token)
+{
+    header_list h;
+    add_bearer(h, member_.token);
+    auto head = client_.request("HEAD", url_, {}, h);
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.header("content-length"), std::to_string(bytes_.size()));
+    EXPECT_TRUE(head.body.empty());
+    auto q = client_.get(url_ + "?token=" + member_.token + "&ts=12345");
+    EXPECT_EQ(q.status, 200);
+    EXPECT_EQ(q.body, bytes_);
+}
+
+TEST_F(stream_api, access_control)
+{
+    EXPECT_EQ(client_.get(url_).status, 401);
+    auto outsider = get({}, outsider_.token);
+    EXPECT_EQ(outsider.status, 403);
+    EXPECT_EQ(outsider.json().at("error"), "You must be a participant of this room to stream tracks");
+    EXPECT_EQ(client_.get_auth("/api/tracks/00000000-0000-4000-8000-000000000000/stream", member_.token).status, 404);
+    EXPECT_EQ(client_.get_auth("/api/tracks/x/stream", member_.token).status, 404);
+    // A file that vanished from disk is a 404, not a crash.
+    for (const auto& e : std::filesystem::directory_iterator(server_.data_dir() + "/storage/audio/tracks"))
+        std::filesystem::remove(e.path());
+    auto gone = get();
+    EXPECT_EQ(gone.status, 404);
+    EXPECT_EQ(gone.json().at("error"), "Audio file not found");
+}
+
+TEST_F(stream_api, a_large_file_streams_exactly)
+{
+    // 20 MB of generated WAV data: a valid header and a long data chunk.
+    std::string wav = bytes_.substr(0, 44);
+    std::string body;
+    body.reserve(20 * 1024 * 1024);
+    for (std::size_t i = 0; body.size() < 20 * 1024 * 1024; ++i) body.push_back(char((i * 7919) & 0xff));
+    auto put32 = [&](std::size_t at, std::uint32_t v) {
+        for (int k = 0; k < 4; ++k) wav[at + k] = char((v >> (8 * k)) & 0xff);
+    };
+    put32(4, std::uint32_t(36 + body.size()));
+    put32(40, std::uint32_t(body.size()));
+    wav += body;
+    multipart_builder mp;
+    mp.add_file("audio_file", "big.wav", "audio/wav", wav);
+    auto up = client_.post_body("/api/rooms/" + room_id_ + "/tracks", mp.body(), mp.content_type(), member_.token);
+    ASSERT_EQ(up.status, 201) << up.body;
+    std::string id(up.json().at("track").at("id").as_string());
+    auto r = client_.get_auth("/api/tracks/" + id + "/stream", member_.token);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_TRUE(r.body == wav);
+    header_list h{{"Range", "bytes=10485760-11534335"}};
+    add_bearer(h, member_.token);
+    auto part = client_.request("GET", "/api/tracks/" + id + "/stream", {}, h);
+    ASSERT_EQ(part.status, 206);
+    EXPECT_TRUE(part.body == wav.substr(10485760, 1048576));
+}
+
+}  // namespace
+}  // namespace spotik::test

@@ -1,0 +1,268 @@
+// Uploads, queue, deletion and covers (CONTRACT §5.6, §6, fixtures README): every fixture
+// gets its stated outcome and refused files leave no row and no file behind.
+#include "support/raw_connection.hpp"
+#include "support/room_fixture.hpp"
+
+#include <filesystem>
+
+namespace spotik::test {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+class tracks_api : public room_fixture {
+protected:
+    std::size_t stored_files()
+    {
+        std::size_t n = 0;
+        for (const char* dir : {"/storage/audio", "/storage/public", "/storage/temp"}) {
+            std::error_code ec;
+            for (auto it = fs::recursive_directory_iterator(server_.data_dir() + dir, ec);
+                 it != fs::recursive_directory_iterator(); ++it)
+                if (it->is_regular_file()) ++n;
+        }
+        return n;
+    }
+    std::size_t queue_size()
+    {
+        auto r = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", admin_.token);
+        return r.json().at("tracks").as_array().size();
+    }
+};
+
+struct good_case {
+    const char* file;
+    std::int64_t duration;
+    const char* mime;
+};
+
+TEST_F(tracks_api, valid_fixtures_are_accepted_with_real_durations)
+{
+    for (auto c : {good_case{"tone-3s-cbr.mp3", 3, "audio/mpeg"}, good_case{"tone-3s-bare.mp3", 3, "audio/mpeg"},
+                   good_case{"tone-7s-vbr.mp3", 7, "audio/mpeg"}, good_case{"tone-5s.wav", 5, "audio/wav"},
+                   good_case{"tone-4s.m4a", 4, "audio/mp4"}}) {
+        auto r = upload(member_.token, c.file);
+        ASSERT_EQ(r.status, 201) << c.file << ": " << r.body;
+        EXPECT_EQ(r.json().at("message"), "Track uploaded successfully");
+        auto t = r.json().at("track").as_object();
+        EXPECT_EQ(t.at("duration_seconds"), c.duration) << c.file;
+        EXPECT_EQ(t.at("mime_type"), c.mime) << c.file;
+        EXPECT_EQ(t.at("original_name"), c.file);
+        EXPECT_EQ(t.at("file_size_bytes").as_int64(), std::int64_t(fs::file_size(fixture_path(c.file))));
+        EXPECT_EQ(t.at("uploader").at("username"), member_.username.c_str());
+        EXPECT_EQ(t.at("room_id"), room_id_.c_str());
+        EXPECT_EQ(t.at("vote_score"), 0);
+        EXPECT_EQ(t.at("user_has_voted"), false);
+        EXPECT_EQ(std::string(t.at("file_url").as_string()), "/api/tracks/" + std::string(t.at("id").as_string()) + "/stream");
+        EXPECT_FALSE(t.contains("file_path"));
+    }
+    EXPECT_EQ(queue_size(), 5u);
+}
+
+TEST_F(tracks_api, invalid_files_leave_nothing_behind)
+{
+    upload_id(member_.token, "tone-3s-cbr.mp3");
+    auto files_before = stored_files();
+    for (const char* bad : {"fake-text.mp3", "empty.mp3", "image-as-audio.wav", "header-only.wav", "cover.png", "cover.jpg"}) {
+        auto r = upload(member_.token, bad, bad == std::string("cover.png") ? "audio/wav" : "");
+        EXPECT_EQ(r.status, 422) << bad << ": " << r.body;
+        EXPECT_EQ(r.json().at("error"), "Validation failed") << bad;
+        EXPECT_TRUE(r.json().at("errors").at("audio_file").is_array()) << bad;
+    }
+    EXPECT_EQ(queue_size(), 1u);
+    EXPECT_EQ(stored_files(), files_before);
+}
+
+TEST_F(tracks_api, truncated_mp3_does_not_crash)
+{
+    auto r = upload(member_.token, "truncated.mp3");
+    ASSERT_TRUE(r.status == 201 || r.status == 422) << r.body;
+    if (r.status == 201) EXPECT_EQ(r.json().at("track").at("duration_seconds"), 0);
+    EXPECT_EQ(client_.get("/live").status, 200);
+}
+
+TEST_F(tracks_api, extension_and_type_must_agree_with_the_content)
+{
+    auto files_before = stored_files();
+    auto r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg", "song.flac");
+    ASSERT_EQ(r.status, 422);
+    EXPECT_EQ(r.json().at("errors").at("audio_file").as_array()[0], "Unsupported file extension: .flac. Supported: mp3, wav, m4a");
+    r = upload(member_.token, "tone-3s-cbr.mp3", "video/mp4");
+    EXPECT_EQ(r.status, 422);
+    r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg", "song.wav");
+    EXPECT_EQ(r.status, 422) << "MP3 bytes named .wav";
+    EXPECT_EQ(stored_files(), files_before);
+    // Aliases browsers send are accepted.
+    EXPECT_EQ(upload(member_.token, "tone-5s.wav", "audio/x-wav").status, 201);
+    EXPECT_EQ(upload(member_.token, "tone-3s-cbr.mp3", "audio/mp3", "UPPER.MP3").status, 201);
+    EXPECT_EQ(upload(member_.token, "tone-4s.m4a", "audio/x-m4a").status, 201);
+}
+
+TEST_F(tracks_api, missing_field_and_not_multipart)
+{
+    multipart_builder mp;
+    mp.add_field("other", "x");
+    auto r = client_.post_body("/api/rooms/" + room_id_ + "/tracks", mp.body(), mp.content_type(), member_.token);
+    ASSERT_EQ(r.status, 422);
+    EXPECT_EQ(r.json().at("errors").at("audio_file").as_array()[0], "The audio file field is required.");
+    r = client_.post_json("/api/rooms/" + room_id_ + "/tracks", json::object{}, member_.token);
+    EXPECT_EQ(r.status, 422);
+    r = client_.post_body("/api/rooms/" + room_id_ + "/tracks", "--x\r\nbroken", "multipart/form-data; boundary=x",
+                          member_.token);
+    EXPECT_EQ(r.status, 422);
+}
+
+TEST_F(tracks_api, uploads_need_a_participant)
+{
+    auto r = upload(outsider_.token, "tone-3s-cbr.mp3");
+    EXPECT_EQ(r.status, 403);
+    EXPECT_EQ(r.json().at("error"), "You must be a participant of this room to upload tracks");
+    EXPECT_EQ(upload("", "tone-3s-cbr.mp3").status, 401);
+    EXPECT_EQ(upload(member_.token, "tone-3s-cbr.mp3", "", "", "00000000-0000-4000-8000-000000000000").status, 404);
+    EXPECT_EQ(client_.get_auth("/api/rooms/" + room_id_ + "/tracks", outsider_.token).status, 403);
+    EXPECT_EQ(client_.get("/api/rooms/" + room_id_ + "/tracks").status, 401);
+}
+
+TEST_F(tracks_api, an_oversize_upload_is_refused_while_it_is_received)
+{
+    raw_connection c{"127.0.0.1", server_.port()};
+    std::string head = "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                       member_.token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+                       std::to_string(60 * 1024 * 1024) + "\r\n\r\n";
+    ASSERT_TRUE(c.send(head));
+    ASSERT_TRUE(c.send(std::string(1024 * 1024, 'x')));
+    auto answer = c.read_until("\r\n\r\n", 10s);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+    EXPECT_EQ(queue_size(), 0u);
+}
+
+TEST_F(tracks_api, a_file_over_the_limit_inside_the_body_is_422)
+{
+    server_process small{{.env = {{"MAX_FILE_SIZE_MB", "1"}}}};
+    auto client = small.client();
+    auto u = register_user(client);
+    auto room = create_room(client, u.token, "small");
+    multipart_builder mp;
+    std::string big = read_file_bytes(fixture_path("tone-3s-cbr.mp3"));
+    while (big.size() < 1500 * 1024) big += big;
+    mp.add_file("audio_file", "big.mp3", "audio/mpeg", big);
+    auto r = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), u.token);
+    ASSERT_EQ(r.status, 422) << r.body;
+    auto msg = std::string(r.json().at("errors").at("audio_file").as_array()[0].as_string());
+    EXPECT_NE(msg.find("exceeds maximum allowed size (1.0 MB)"), std::string::npos) << msg;
+}
+
+TEST_F(tracks_api, queue_is_ordered_by_votes_then_age)
+{
+    auto a = upload_id(member_.token, "tone-3s-cbr.mp3");
+    auto b = upload_id(member_.token, "tone-5s.wav");
+    auto c = upload_id(member_.token, "tone-4s.m4a");
+    ASSERT_EQ(client_.post_json("/api/rooms/" + room_id_ + "/tracks/" + c + "/vote", json::object{}, member_.token).status, 200);
+    auto r = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", member_.token);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.json().at("total_count"), 3);
+    auto tracks = r.json().at("tracks").as_array();
+    EXPECT_EQ(tracks[0].at("id"), c.c_str());
+    EXPECT_EQ(tracks[0].at("user_has_voted"), true);
+    EXPECT_EQ(tracks[1].at("id"), a.c_str());
+    EXPECT_EQ(tracks[2].at("id"), b.c_str());
+    auto admin_view = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", admin_.token);
+    EXPECT_EQ(admin_view.json().at("tracks").as_array()[0].at("user_has_voted"), false);
+}
+
+TEST_F(tracks_api, delete_by_uploader_or_admin_removes_file_and_row)
+{
+    auto t = upload_id(member_.token, "tone-3s-cbr.mp3");
+    auto t2 = upload_id(member_.token, "tone-5s.wav");
+    auto outsider_try = client_.del("/api/rooms/" + room_id_ + "/tracks/" + t, outsider_.token);
+    EXPECT_EQ(outsider_try.status, 403);
+    auto other = register_user(client_, "other");
+    client_.post_json("/api/rooms/" + room_id_ + "/join", json::object{}, other.token);
+    EXPECT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/" + t, other.token).status, 403);
+    auto r = client_.del("/api/rooms/" + room_id_ + "/tracks/" + t, member_.token);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.json().at("message"), "Track deleted successfully");
+    EXPECT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/" + t2, admin_.token).status, 200);
+    EXPECT_EQ(queue_size(), 0u);
+    EXPECT_EQ(stored_files(), 0u);
+    auto gone = client_.del("/api/rooms/" + room_id_ + "/tracks/" + t, admin_.token);
+    EXPECT_EQ(gone.status, 404);
+    EXPECT_EQ(gone.json().at("error"), "Track does not belong to this room");
+    EXPECT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/not-a-uuid", admin_.token).status, 404);
+}
+
+TEST_F(tracks_api, deleting_the_current_track_stops_playback)
+{
+    auto t = upload_id(member_.token, "tone-7s-vbr.mp3");  // auto-starts
+    EXPECT_EQ(room_state().at("is_playing"), true);
+    ASSERT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/" + t, admin_.token).status, 200);
+    auto room = room_state();
+    EXPECT_EQ(room.at("is_playing"), false);
+    EXPECT_TRUE(room.at("current_track").is_null());
+}
+
+TEST_F(tracks_api, room_cover_upload_and_public_serving)
+{
+    multipart_builder mp;
+    mp.add_file("cover_image", "Cover.PNG", "image/png", read_file_bytes(fixture_path("cover.png")));
+    auto denied = client_.post_body("/api/rooms/" + room_id_ + "/cover", mp.body(), mp.content_type(), member_.token);
+    EXPECT_EQ(denied.status, 403);
+    auto r = client_.post_body("/api/rooms/" + room_id_ + "/cover", mp.body(), mp.content_type(), admin_.token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    std::string url(r.json().at("cover_url").as_string());
+    EXPECT_EQ(url, "/api/storage/room_covers/" + room_id_ + ".png");
+    EXPECT_EQ(room_state().at("cover_url"), url.c_str());
+    auto img = client_.get(url);
+    ASSERT_EQ(img.status, 200);
+    EXPECT_EQ(img.header("content-type"), "image/png");
+    EXPECT_EQ(img.body, read_file_bytes(fixture_path("cover.png")));
+    // A JPEG replaces the PNG.
+    multipart_builder jp;
+    jp.add_file("cover_image", "c.jpg", "image/jpeg", read_file_bytes(fixture_path("cover.jpg")));
+    auto r2 = client_.post_body("/api/rooms/" + room_id_ + "/cover", jp.body(), jp.content_type(), admin_.token);
+    ASSERT_EQ(r2.status, 200);
+    EXPECT_EQ(client_.get(url).status, 404);
+    // Not an image.
+    multipart_builder bad;
+    bad.add_file("cover_image", "c.png", "image/png", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    auto r3 = client_.post_body("/api/rooms/" + room_id_ + "/cover", bad.body(), bad.content_type(), admin_.token);
+    EXPECT_EQ(r3.status, 422);
+    EXPECT_TRUE(r3.json().at("errors").at("cover_image").is_array());
+}
+
+TEST_F(tracks_api, storage_paths_cannot_escape)
+{
+    for (std::string p : {"/api/storage/../jwt_secret", "/api/storage/room_covers/../../jwt_secret",
+                          "/api/storage/room_covers/%2e%2e/%2e%2e/jwt_secret", "/api/storage/etc/passwd",
+                          "/api/storage/track_covers/.hidden", "/api/storage/room_covers/a/b.png"}) {
+        auto r = client_.get(p);
+        EXPECT_TRUE(r.status == 403 || r.status == 404) << p << " -> " << r.status;
+        EXPECT_EQ(r.body.find(server_.env("JWT_SECRET")), std::string::npos);
+    }
+    EXPECT_EQ(client_.get("/api/storage/room_covers/missing.png").status, 404);
+}
+
+TEST_F(tracks_api, track_cover_is_stored_with_the_upload)
+{
+    multipart_builder mp;
+    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    mp.add_file("cover_image", "c.jpg", "image/jpeg", read_file_bytes(fixture_path("cover.jpg")));
+    auto r = client_.post_body("/api/rooms/" + room_id_ + "/tracks", mp.body(), mp.content_type(), member_.token);
+    ASSERT_EQ(r.status, 201) << r.body;
+    std::string cover(r.json().at("track").at("cover_url").as_string());
+    EXPECT_EQ(client_.get(cover).status, 200);
+}
+
+TEST_F(tracks_api, deleting_a_room_removes_its_files)
+{
+    upload_id(member_.token, "tone-3s-cbr.mp3");
+    upload_id(member_.token, "tone-5s.wav");
+    ASSERT_GT(stored_files(), 0u);
+    ASSERT_EQ(client_.del("/api/rooms/" + room_id_, admin_.token).status, 200);
+    EXPECT_EQ(stored_files(), 0u);
+}
+
+}  // namespace
+}  // namespace spotik::test
