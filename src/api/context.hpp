@@ -10,6 +10,7 @@
 #include "service/track_service.hpp"
 #include "storage/store.hpp"
 #include "util/clock.hpp"
+#include "realtime/hub.hpp"
 
 namespace spotik::api {
 
@@ -23,6 +24,7 @@ struct context {
     service::room_events& events;
     service::track_service& tracks;
     service::playback_service& playback;
+    realtime::hub& hub;
     std::int64_t started_at_ms = 0;
 };
 

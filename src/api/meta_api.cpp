@@ -153,6 +153,7 @@ void build_router(http::router& r, context& ctx)
     add_track_routes(r, ctx);
     add_playback_routes(r, ctx);
     add_media_routes(r, ctx);
+    add_realtime_routes(r, ctx);
     add_health_routes(r, ctx);
     add_meta_routes(r, ctx);
 }

@@ -11,6 +11,8 @@ void add_track_routes(http::router& r, context& ctx);
 void add_playback_routes(http::router& r, context& ctx);
 void add_media_routes(http::router& r, context& ctx);
 void add_health_routes(http::router& r, context& ctx);
+// GET /ws without an upgrade (400) and GET /api/websocket/status.
+void add_realtime_routes(http::router& r, context& ctx);
 // /api, /api/openapi.json (generated from `r` itself), time, ping, health and metrics.
 void add_meta_routes(http::router& r, context& ctx);
 

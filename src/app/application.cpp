@@ -13,6 +13,9 @@
 #include "service/track_service.hpp"
 #include "app/track_end_timers.hpp"
 #include "realtime/event.hpp"
+#include "realtime/hub.hpp"
+#include "api/ws_commands.hpp"
+#include "net/ws_session.hpp"
 #include "storage/sqlite/sqlite_store.hpp"
 #include "util/ids.hpp"
 
@@ -126,18 +129,21 @@ int application::run()
     int threads = cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
-    realtime::null_event_sink sink;
-    service::room_events events{sink, rooms, cfg_, clock};
+    realtime::hub hub{std::size_t(cfg_.websocket.history_size)};
+    service::room_events events{hub, rooms, cfg_, clock};
     track_end_timers timers{ioc, pool, clock};
     service::playback_service playback{store, events, timers, cfg_, clock};
     timers.set_handler([&playback](const std::string& room_id) { playback.advance_if_ended(room_id); });
     service::track_service tracks{store, events, playback, cfg_, clock};
     obs::metrics metrics;
-    api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, clock.now_ms()};
+    api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, hub, clock.now_ms()};
     http::router router;
     api::build_router(router, ctx);
+    api::ws_commands commands{ctx, router, hub};
     playback.restore_timers();
     net::server_context sctx{cfg_, router, http::cors_policy{cfg_.server.cors_origins}, metrics, pool};
+    net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions};
+    sctx.ws = &wctx;
     net::http_server server{ioc, sctx};
     unsigned short port = 0;
     try {

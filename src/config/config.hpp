@@ -53,6 +53,17 @@ struct auth_settings {
     int bcrypt_cost = 12;
 };
 
+struct websocket_settings {
+    int ping_interval_s = 30;        // protocol-level Ping frames
+    int activity_timeout_s = 120;    // close a socket that sent nothing (not even a pong) this long
+    int max_connections = 1000;      // handshakes beyond this get 503
+    int max_queue_bytes = 1048576;   // a socket whose unsent data exceeds this is closed (slow consumer)
+    int max_message_bytes = 65536;   // largest client message
+    int rate_per_s = 20;             // client messages per second per socket (token bucket)
+    int rate_burst = 40;
+    int history_size = 256;          // events kept per room for replay after a reconnect
+};
+
 struct playback_settings {
     bool auto_advance = true;        // a server timer moves to the next track when one ends
     int auto_advance_grace_ms = 1000;  // waited after the end before advancing
@@ -71,6 +82,7 @@ struct config {
     storage_settings storage;
     auth_settings auth;
     playback_settings playback;
+    websocket_settings websocket;
     log_settings log;
 
     bool production() const { return app.env == "production"; }

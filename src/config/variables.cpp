@@ -212,6 +212,7 @@ using sto = storage_settings;
 using au = auth_settings;
 using lg = log_settings;
 using pb = playback_settings;
+using ws = websocket_settings;
 
 constexpr variable k_variables[] = {
     text_var<&C::app, &app::name, false>("APP_NAME", "Name reported by GET /api and in logs"),
@@ -267,6 +268,19 @@ constexpr variable k_variables[] = {
                                               "Advance to the next track by itself when one ends (true/false)"),
     int_var<&C::playback, &pb::auto_advance_grace_ms, 0, 60000>(
         "AUTO_ADVANCE_GRACE_MS", "Milliseconds waited after a track's end before advancing, 0-60000"),
+    int_var<&C::websocket, &ws::ping_interval_s, 1, 3600>("WS_PING_INTERVAL", "Seconds between WebSocket Ping frames"),
+    int_var<&C::websocket, &ws::activity_timeout_s, 2, 86400>(
+        "WS_ACTIVITY_TIMEOUT", "Seconds without any frame (pongs included) before a socket is closed"),
+    int_var<&C::websocket, &ws::max_connections, 1, 1000000>("WS_MAX_CONNECTIONS",
+                                                              "Open WebSockets allowed; more get 503"),
+    int_var<&C::websocket, &ws::max_queue_bytes, 1024, 1073741824>(
+        "WS_MAX_QUEUE_BYTES", "Unsent bytes allowed per socket before it is closed as too slow"),
+    int_var<&C::websocket, &ws::max_message_bytes, 256, 16777216>("WS_MAX_MESSAGE_BYTES",
+                                                                   "Largest message a client may send"),
+    int_var<&C::websocket, &ws::rate_per_s, 1, 100000>("WS_RATE_LIMIT", "Client messages per second per socket"),
+    int_var<&C::websocket, &ws::rate_burst, 1, 100000>("WS_RATE_BURST", "Burst of client messages per socket"),
+    int_var<&C::websocket, &ws::history_size, 1, 100000>("WS_HISTORY_SIZE",
+                                                          "Events kept per room for replay after a reconnect"),
     {"LOG_LEVEL", {}, "trace | debug | info | warn | error | critical | off", kind::plain, &set_log_level,
      &get_text<&C::log, &lg::level>},
     {"LOG_FORMAT", {}, "json | text", kind::plain, &set_log_format, &get_text<&C::log, &lg::format>},

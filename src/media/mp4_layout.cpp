@@ -5,7 +5,9 @@
 
 #include "media/byte_order.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 #include <string_view>
 
 namespace spotik::media {
@@ -26,7 +28,7 @@ bool is_one_of(std::string_view name, const std::array<std::string_view, N>& nam
 
 class atom_walker {
 public:
-    explicit atom_walker(const input_file& file) : file_(file) {}
+    explicit atom_walker(const input_file& file) : file_(file), cache_(k_cache_bytes, '\0') {}
 
     // Walks the atoms from begin while below end; false (with error_ set) when a limit is hit.
     bool walk(std::uint64_t begin, std::uint64_t end, int depth);
@@ -40,10 +42,28 @@ private:
         return false;
     }
     bool descend(std::string_view name, std::uint64_t children, std::uint64_t end, int depth);
+    std::size_t read(std::uint64_t pos, unsigned char* out, std::size_t n);
 
+    // Sibling atoms are usually adjacent: one block read serves many small headers.
+    static constexpr std::size_t k_cache_bytes = 16 * 1024;
     const input_file& file_;
+    std::string cache_;
+    std::uint64_t cache_pos_ = 0;
+    std::size_t cache_len_ = 0;
     std::size_t atoms_ = 0;
 };
+
+std::size_t atom_walker::read(std::uint64_t pos, unsigned char* out, std::size_t n)
+{
+    if (pos < cache_pos_ || pos - cache_pos_ + n > cache_len_) {
+        cache_pos_ = pos;
+        cache_len_ = file_.read_at(pos, cache_.data(), cache_.size());
+    }
+    const std::size_t skip = static_cast<std::size_t>(pos - cache_pos_);
+    const std::size_t got = skip < cache_len_ ? std::min(n, cache_len_ - skip) : 0;
+    std::memcpy(out, cache_.data() + skip, got);
+    return got;
+}
 
 bool atom_walker::walk(std::uint64_t begin, std::uint64_t end, int depth)
 {
@@ -52,7 +72,7 @@ bool atom_walker::walk(std::uint64_t begin, std::uint64_t end, int depth)
     while (depth == 0 ? pos + 8 <= end : pos < end) {
         if (++atoms_ > k_max_mp4_atoms) return fail("too many MP4 atoms");
         unsigned char hdr[16] = {};
-        const auto got = file_.read_at(pos, hdr, sizeof hdr);
+        const auto got = read(pos, hdr, sizeof hdr);
         if (got < 8) return true;  // TagLib stops at a short header
         std::uint64_t length = load_be32(hdr);
         std::uint64_t header_bytes = 8;
@@ -77,7 +97,7 @@ bool atom_walker::descend(std::string_view name, std::uint64_t children, std::ui
     if (depth > k_max_mp4_depth) return fail("MP4 atoms nested too deeply");
     if (name == "meta") {
         unsigned char next[8] = {};
-        file_.read_at(children, next, sizeof next);
+        read(children, next, sizeof next);
         const bool plain = is_one_of(std::string_view(reinterpret_cast<const char*>(next + 4), 4), k_meta_children);
         return walk(plain ? children : children + 4, end, depth);
     }

@@ -7,6 +7,7 @@
 #include "http/middleware.hpp"
 #include "net/exchange.hpp"
 #include "net/reply_writer.hpp"
+#include "net/ws_session.hpp"
 #include "util/ids.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -16,8 +17,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/asio/co_spawn.hpp>
 
 #include <cstdio>
+#include <strings.h>
 #include <filesystem>
 
 namespace spotik::net {
@@ -34,6 +38,7 @@ constexpr std::size_t k_max_target = 8192;
 struct session_state {
     beast::tcp_stream stream;
     bool busy = false;
+    bool upgraded = false;  // the stream now belongs to a WebSocket session
     explicit session_state(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
 };
 
@@ -115,6 +120,62 @@ boost::asio::awaitable<bool> await_request(server_context& ctx, session_state& s
     co_return true;
 }
 
+// The handshake token: ?token=, then Authorization: Bearer, then a "token.<jwt>" subprotocol
+// (which is then echoed back as the accepted subprotocol).
+std::string ws_token(const http::request& req, std::string& subprotocol)
+{
+    if (auto q = req.query_value("token"); !q.empty()) return std::string(q);
+    auto auth = req.header("authorization");
+    if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) return std::string(auth.substr(7));
+    std::string_view protocols = req.header("sec-websocket-protocol");
+    while (!protocols.empty()) {
+        auto comma = protocols.find(',');
+        auto item = protocols.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.starts_with("token.")) {
+            subprotocol = std::string(item);
+            return std::string(item.substr(6));
+        }
+        protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
+    }
+    return {};
+}
+
+// Authenticates an upgrade request and hands the connection to a WebSocket session. Returns
+// the refusal to send when the upgrade is not accepted.
+boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, session_state& st,
+                                                           bhttp::request_parser<bhttp::empty_body>& hp,
+                                                           http::request& req)
+{
+    auto& ws = *ctx.ws;
+    if (ws.counters.open >= ws.settings.max_connections) {
+        ws.counters.handshake_failures++;
+        auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");
+        rep.set("Retry-After", "5");
+        co_return rep;
+    }
+    std::string subprotocol;
+    std::string token = ws_token(req, subprotocol);
+    std::optional<storage::user_record> user;
+    if (!token.empty()) {
+        user = co_await boost::asio::co_spawn(
+            ctx.pool, [&]() -> boost::asio::awaitable<std::optional<storage::user_record>> {
+                co_return ws.service.authenticate(token);
+            },
+            use_awaitable);
+    }
+    if (!user) {
+        ws.counters.handshake_failures++;
+        co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
+                                : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
+    }
+    realtime::ws_connection conn{util::random_hex(16), std::move(*user), std::move(token), std::nullopt};
+    st.upgraded = true;
+    co_await run_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(subprotocol));
+    co_return std::nullopt;
+}
+
 boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<session_state> st,
                                           std::string remote)
 {
@@ -145,6 +206,11 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             rep = limit_reply(414, "Request URI too long");
         } else if (!parsed) {
             rep = limit_reply(400, "Malformed request target");
+        } else if (ctx.ws && req.path == "/ws" && boost::beast::websocket::is_upgrade(hp.get())) {
+            auto refusal = co_await upgrade(ctx, *st, hp, req);
+            if (!refusal) co_return;
+            rep = std::move(*refusal);
+            rep.close = true;
         } else {
             auto m = ctx.routes.match(req.method, req.path);
             bool has_body = hp.chunked() || hp.content_length().value_or(0) > 0;
@@ -196,8 +262,10 @@ boost::asio::awaitable<void> run_http_session(server_context& ctx, boost::asio::
     } catch (const std::exception&) {
         // A failed write or read ends the connection; nothing else to do.
     }
-    st->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
-    st->stream.close();
+    if (!st->upgraded) {
+        st->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ec);
+        st->stream.close();
+    }
     ctx.metrics.connection_closed();
     ctx.sessions.remove(id);
 }

@@ -36,6 +36,8 @@ private:
     std::unordered_map<std::uint64_t, std::shared_ptr<session_handle>> sessions_;
 };
 
+struct ws_context;
+
 struct server_context {
     const config::config& cfg;
     const http::router& routes;
@@ -44,6 +46,7 @@ struct server_context {
     boost::asio::thread_pool& pool;
     std::atomic<bool> stopping{false};
     session_registry sessions;
+    ws_context* ws = nullptr;  // WebSocket upgrades on /ws when set
 };
 
 }  // namespace spotik::net

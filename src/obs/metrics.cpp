@@ -9,6 +9,18 @@ namespace {
 double round1(double v) { return std::round(v * 10.0) / 10.0; }
 }  // namespace
 
+boost::json::object ws_counters::json() const
+{
+    return {{"open_sockets", open.load()},
+            {"opened_total", opened_total.load()},
+            {"messages_in", messages_in.load()},
+            {"messages_out", messages_out.load()},
+            {"bytes_out", bytes_out.load()},
+            {"slow_consumer_closes", slow_consumer_closes.load()},
+            {"handshake_failures", handshake_failures.load()},
+            {"rate_limited", rate_limited.load()}};
+}
+
 void metrics::record_request(const std::string& route_key, int status, double duration_ms)
 {
     std::lock_guard lock(mutex_);
@@ -48,7 +60,8 @@ boost::json::object metrics::request_summary() const
               {"avg_response_time", total_ == 0 ? 0.0 : round1(total_ms_ / double(total_))},
               {"max_response_time", round1(max_ms_)}}},
             {"status_codes", std::move(statuses)},
-            {"routes", std::move(routes)}};
+            {"routes", std::move(routes)},
+            {"websocket", websocket.json()}};
 }
 
 std::int64_t metrics::open_connections() const

@@ -4,6 +4,7 @@
 #pragma once
 #include <boost/json/object.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -11,8 +12,23 @@
 
 namespace spotik::obs {
 
+// WebSocket counters, updated lock-free by the sessions.
+struct ws_counters {
+    std::atomic<std::int64_t> open{0};
+    std::atomic<std::int64_t> opened_total{0};
+    std::atomic<std::int64_t> messages_in{0};
+    std::atomic<std::int64_t> messages_out{0};
+    std::atomic<std::int64_t> bytes_out{0};
+    std::atomic<std::int64_t> slow_consumer_closes{0};
+    std::atomic<std::int64_t> handshake_failures{0};
+    std::atomic<std::int64_t> rate_limited{0};
+    boost::json::object json() const;
+};
+
 class metrics {
 public:
+    ws_counters websocket;
+
     void record_request(const std::string& route_key, int status, double duration_ms);
     void connection_opened();
     void connection_closed();

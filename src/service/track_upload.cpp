@@ -121,7 +121,7 @@ std::variant<std::unique_ptr<file_guard>, upload_error> stage_cover(const std::s
         throw;
     }
     auto probed = media::probe_image(guard->path().string());
-    if (auto* err = std::get_if<std::string>(&probed)) return invalid("cover_image", k_cover_type_message);
+    if (std::holds_alternative<std::string>(probed)) return invalid("cover_image", k_cover_type_message);
     info = std::get<media::image_info>(probed);
     return guard;
 }

@@ -80,8 +80,11 @@ std::string tail(const std::string& text) {
     return "...(earlier output cut)...\n" + text.substr(text.size() - output_quote);
 }
 
+// A SERVER_PORT that is not a port (start-up tests feed the server bad values) maps to 0.
 unsigned short parse_port(const std::string& text) {
+    if (text.empty() || text.size() > 5 || text.find_first_not_of("0123456789") != std::string::npos) return 0;
     const int port = std::stoi(text);
+    if (port == 0) return 0;
     if (port <= 0 || port > 65535) throw std::runtime_error("server_process: bad SERVER_PORT " + text);
     return static_cast<unsigned short>(port);
 }

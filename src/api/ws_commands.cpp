@@ -1,0 +1,203 @@
+// WebSocket command handling.
+#include "api/ws_commands.hpp"
+
+#include "api/views.hpp"
+#include "util/ids.hpp"
+#include "util/time_format.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace spotik::api {
+namespace {
+
+using boost::json::object;
+using realtime::frame;
+using realtime::hub;
+
+std::optional<std::string> string_field(const object& data, const char* name)
+{
+    const auto* v = data.if_contains(name);
+    if (!v || !v->is_string() || v->as_string().empty()) return std::nullopt;
+    return std::string(v->as_string());
+}
+
+std::string message_of(const boost::json::value& body)
+{
+    if (body.is_object()) {
+        for (const char* key : {"message", "error"})
+            if (const auto* v = body.as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
+    }
+    return "Request failed";
+}
+
+}  // namespace
+
+ws_commands::ws_commands(context& ctx, const http::router& router, realtime::hub& h)
+    : ctx_(ctx), router_(router), hub_(h)
+{
+}
+
+std::optional<storage::user_record> ws_commands::authenticate(const std::string& token)
+{
+    auto who = ctx_.auth.authenticate(token);
+    if (!who) return std::nullopt;
+    return std::move(who->user);
+}
+
+frame ws_commands::welcome(const ws_connection& conn)
+{
+    return hub::make_frame("connection_established",
+                           {{"connection_id", conn.connection_id},
+                            {"user", user_json(conn.user)},
+                            {"server_time", util::iso8601_ms(ctx_.clock.now_ms())},
+                            {"message", "WebSocket connection authenticated successfully"}});
+}
+
+frame ws_commands::error(std::string_view code, std::string_view message)
+{
+    return hub::make_frame("error", {{"error_code", code}, {"message", message}});
+}
+
+std::vector<frame> ws_commands::handle(ws_connection& conn, const std::string& type, const object& data,
+                                       const std::shared_ptr<realtime::hub_client>& self)
+{
+    if (type == "join_room") return join(conn, data, self);
+    if (type == "leave_room") {
+        disconnect(conn, self.get());
+        return {hub::make_frame("room_left", {{"message", "Left room successfully"}})};
+    }
+    if (type == "get_room_state") return room_state(conn);
+    if (type == "get_track_queue") return queue(conn);
+    if (type == "vote_track") return vote(conn, data);
+    if (type == "playback_control") return playback(conn, data);
+    return {error("unknown_message_type", "Unknown message type: " + type)};
+}
+
+void ws_commands::disconnect(ws_connection& conn, const realtime::hub_client* self)
+{
+    if (conn.room_id) hub_.leave(*conn.room_id, self);
+    conn.room_id.reset();
+}
+
+std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
+                                     const std::shared_ptr<realtime::hub_client>& self)
+{
+    auto room_id = string_field(data, "room_id");
+    if (!room_id) return {error("missing_room_id", "room_id is required")};
+    if (!util::is_uuid(*room_id)) return {error("room_not_found", "Room not found")};
+    *room_id = util::normalize_uuid(*room_id);
+    auto view = ctx_.rooms.show(*room_id, conn.user.id, false);
+    if (!view) return {error("room_not_found", "Room not found")};
+    if (!ctx_.store.is_participant(*room_id, conn.user.id))
+        return {error("access_denied", "You are not a participant of this room")};
+    std::optional<std::uint64_t> last_seq;
+    if (const auto* v = data.if_contains("last_seq"); v && v->is_number())
+        last_seq = v->is_uint64() ? v->as_uint64() : std::uint64_t(std::max<std::int64_t>(0, v->to_number<std::int64_t>()));
+    if (conn.room_id && *conn.room_id != *room_id) disconnect(conn, self.get());
+    auto room = room_json(*view, &conn.user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
+    auto reply = hub::make_frame("room_joined", {{"room", room},
+                                                 {"message", "Joined room: " + view->room.name},
+                                                 {"websocket_connected", true},
+                                                 {"connection_id", conn.connection_id},
+                                                 {"last_seq", hub_.current_seq(*room_id)}});
+    auto joined = hub_.join(*room_id, self, {reply}, last_seq);
+    conn.room_id = *room_id;
+    if (!joined.recovered)
+        return {hub::make_frame("room_state", {{"room", std::move(room)},
+                                               {"websocket_connected", true},
+                                               {"recovered", false},
+                                               {"last_seq", joined.current_seq}})};
+    return {};
+}
+
+std::vector<frame> ws_commands::room_state(ws_connection& conn)
+{
+    if (!conn.room_id) return {error("not_in_room", "Join a room first")};
+    auto view = ctx_.rooms.show(*conn.room_id, conn.user.id, false);
+    if (!view) return {error("room_not_found", "Room not found")};
+    return {hub::make_frame("room_state",
+                            {{"room", room_json(*view, &conn.user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms())},
+                             {"websocket_connected", true},
+                             {"connection_id", conn.connection_id},
+                             {"last_seq", hub_.current_seq(*conn.room_id)}})};
+}
+
+std::pair<int, boost::json::value> ws_commands::route(const ws_connection& conn, const std::string& method,
+                                                      const std::string& path, object body)
+{
+    http::request req;
+    req.method = method;
+    req.path = req.target = path;
+    req.headers = {{"authorization", "Bearer " + conn.token}, {"content-type", "application/json"}};
+    req.body = boost::json::serialize(body);
+    req.request_id = "ws_" + conn.connection_id.substr(0, 16);
+    req.received_at_ms = ctx_.clock.now_ms();
+    auto m = router_.match(method, path);
+    if (!m.found) return {404, object{{"message", "Not found"}}};
+    req.params = std::move(m.params);
+    auto rep = m.found->fn(req);
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(rep.body, ec);
+    return {rep.status, ec ? boost::json::value(object{}) : std::move(parsed)};
+}
+
+std::vector<frame> ws_commands::queue(ws_connection& conn)
+{
+    if (!conn.room_id) return {error("not_in_room", "Join a room first")};
+    auto [status, body] = route(conn, "GET", "/api/rooms/" + *conn.room_id + "/tracks");
+    if (status != 200) return {error("queue_error", message_of(body))};
+    auto& o = body.as_object();
+    return {hub::make_frame("track_queue", {{"room_id", *conn.room_id},
+                                            {"tracks", o["tracks"]},
+                                            {"total_count", o["total_count"]},
+                                            {"server_time", util::iso8601_ms(ctx_.clock.now_ms())}})};
+}
+
+std::vector<frame> ws_commands::vote(ws_connection& conn, const object& data)
+{
+    if (!conn.room_id) return {error("not_in_room", "Join a room first")};
+    auto track = string_field(data, "track_id");
+    if (!track) return {error("missing_track_id", "track_id is required")};
+    auto kind = string_field(data, "vote_type").value_or("up");
+    if (kind != "up" && kind != "remove") return {error("invalid_vote_type", "vote_type must be up or remove")};
+    auto [status, body] = route(conn, kind == "up" ? "POST" : "DELETE",
+                                "/api/rooms/" + *conn.room_id + "/tracks/" + *track + "/vote");
+    if (status != 200) return {error("vote_failed", message_of(body))};
+    auto& o = body.as_object();
+    return {hub::make_frame("vote_success", {{"track_id", *track},
+                                             {"vote_type", kind == "up" ? "added" : "removed"},
+                                             {"vote_score", o["vote_score"]},
+                                             {"user_has_voted", o["user_has_voted"]},
+                                             {"message", o["message"]}})};
+}
+
+std::vector<frame> ws_commands::playback(ws_connection& conn, const object& data)
+{
+    if (!conn.room_id) return {error("not_in_room", "Join a room first")};
+    auto action = string_field(data, "action");
+    if (!action) return {error("invalid_action", "action is required")};
+    std::string base = "/api/rooms/" + *conn.room_id;
+    std::string path;
+    object body;
+    if (*action == "play" || *action == "start") {
+        auto track = string_field(data, "track_id");
+        if (!track) return {error("missing_track_id", "track_id is required")};
+        path = base + "/tracks/" + *track + "/play";
+    } else if (*action == "pause" || *action == "resume" || *action == "stop" || *action == "skip") {
+        path = base + "/playback/" + *action;
+    } else if (*action == "seek") {
+        const auto* pos = data.if_contains("position");
+        if (!pos || !pos->is_number()) return {error("missing_position", "position is required")};
+        path = base + "/playback/seek";
+        body["position"] = *pos;
+    } else {
+        return {error("invalid_action", "Unknown playback action: " + *action)};
+    }
+    auto [status, result] = route(conn, "POST", path, std::move(body));
+    if (status == 403) return {error("access_denied", message_of(result))};
+    if (status != 200) return {error("playback_control_failed", message_of(result))};
+    return {hub::make_frame("playback_control_success", {{"action", *action}, {"result", std::move(result)}})};
+}
+
+}  // namespace spotik::api

@@ -1,0 +1,93 @@
+// Helpers shared by the media unit and property tests: the fixtures directory (found relative
+// to this file, so no build definition is needed), a self-removing temporary directory,
+// whole-file read/write and a multipart/form-data body builder. Test-only; failures throw
+// std::runtime_error.
+#pragma once
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace spotik::media::testing {
+
+inline std::filesystem::path fixtures_dir()
+{
+    return std::filesystem::weakly_canonical(std::filesystem::path(__FILE__).parent_path() / "../../tests/fixtures");
+}
+
+inline std::string fixture(std::string_view name) { return (fixtures_dir() / name).string(); }
+
+class temp_dir {
+public:
+    temp_dir()
+    {
+        std::string pattern = (std::filesystem::temp_directory_path() / "spotik-media-XXXXXX").string();
+        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = pattern;
+    }
+    ~temp_dir()
+    {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    temp_dir(const temp_dir&) = delete;
+    temp_dir& operator=(const temp_dir&) = delete;
+
+    const std::filesystem::path& path() const { return path_; }
+    std::string file(std::string_view name) const { return (path_ / name).string(); }
+
+private:
+    std::filesystem::path path_;
+};
+
+inline void write_file(const std::string& path, std::string_view bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+inline std::string read_file(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + path);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+struct test_part {
+    std::string name;
+    std::optional<std::string> filename;  // quotes and backslashes are escaped by the builder
+    std::string content_type;             // no Content-Type header when empty
+    std::string content;
+};
+
+// A body as browsers send it: CRLF line ends, "--boundary" lines, a closing "--boundary--".
+inline std::string build_multipart(std::string_view boundary, const std::vector<test_part>& parts,
+                                   std::string_view preamble = "", std::string_view epilogue = "")
+{
+    std::string body(preamble);
+    if (!preamble.empty()) body += "\r\n";
+    for (const auto& p : parts) {
+        body += "--" + std::string(boundary) + "\r\nContent-Disposition: form-data; name=\"" + p.name + "\"";
+        if (p.filename) {
+            body += "; filename=\"";
+            for (char c : *p.filename) {
+                if (c == '"' || c == '\\') body += '\\';
+                body += c;
+            }
+            body += "\"";
+        }
+        body += "\r\n";
+        if (!p.content_type.empty()) body += "Content-Type: " + p.content_type + "\r\n";
+        body += "\r\n" + p.content + "\r\n";
+    }
+    return body + "--" + std::string(boundary) + "--" + std::string(epilogue);
+}
+
+}  // namespace spotik::media::testing

@@ -1,0 +1,152 @@
+// Room hub.
+#include "realtime/hub.hpp"
+
+#include "util/clock.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+
+namespace spotik::realtime {
+namespace {
+
+double epoch_seconds() { return double(util::system_clock{}.now_ms()) / 1000.0; }
+
+bool excluded(const room_event& e, const std::string& user_id)
+{
+    return std::find(e.exclude_user_ids.begin(), e.exclude_user_ids.end(), user_id) != e.exclude_user_ids.end();
+}
+
+}  // namespace
+
+hub::hub(std::size_t history_size) : history_size_(std::max<std::size_t>(1, history_size)) {}
+
+frame hub::make_frame(std::string_view type, boost::json::object data)
+{
+    boost::json::object envelope{{"type", type}, {"data", std::move(data)}, {"timestamp", epoch_seconds()}};
+    return std::make_shared<const std::string>(boost::json::serialize(envelope));
+}
+
+std::shared_ptr<hub::room> hub::find_or_create(const std::string& room_id)
+{
+    std::lock_guard lock(rooms_mutex_);
+    auto& r = rooms_[room_id];
+    if (!r) r = std::make_shared<room>();
+    return r;
+}
+
+std::shared_ptr<hub::room> hub::find(const std::string& room_id) const
+{
+    std::lock_guard lock(rooms_mutex_);
+    auto it = rooms_.find(room_id);
+    return it == rooms_.end() ? nullptr : it->second;
+}
+
+void hub::publish(room_event event)
+{
+    auto r = find_or_create(event.room_id);
+    std::lock_guard lock(r->mutex);
+    std::uint64_t seq = ++r->seq;
+    boost::json::object envelope{{"type", event.type}, {"data", std::move(event.data)},
+                                 {"timestamp", epoch_seconds()}, {"seq", seq}};
+    envelope["data"].as_object()["seq"] = seq;
+    auto f = std::make_shared<const std::string>(boost::json::serialize(envelope));
+    r->history.emplace_back(seq, f);
+    while (r->history.size() > history_size_) r->history.pop_front();
+    ++published_;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < r->clients.size();) {
+        auto c = r->clients[i].lock();
+        if (!c) {
+            r->clients.erase(r->clients.begin() + std::ptrdiff_t(i));
+            r->raw.erase(r->raw.begin() + std::ptrdiff_t(i));
+            continue;
+        }
+        if (event.exclude_user_ids.empty() || !excluded(event, c->user_id())) {
+            c->deliver(f);
+            ++n;
+        }
+        ++i;
+    }
+    delivered_ += n;
+}
+
+join_result hub::join(const std::string& room_id, const std::shared_ptr<hub_client>& client,
+                      const std::vector<frame>& first, std::optional<std::uint64_t> last_seq)
+{
+    auto r = find_or_create(room_id);
+    std::lock_guard lock(r->mutex);
+    join_result out;
+    out.current_seq = r->seq;
+    for (const auto& f : first) client->deliver(f);
+    if (last_seq && *last_seq < r->seq) {
+        std::uint64_t oldest = r->history.empty() ? r->seq + 1 : r->history.front().first;
+        if (*last_seq + 1 < oldest) {
+            out.recovered = false;
+        } else {
+            for (const auto& [seq, f] : r->history)
+                if (seq > *last_seq) {
+                    client->deliver(f);
+                    ++out.replayed;
+                }
+        }
+    }
+    if (std::find(r->raw.begin(), r->raw.end(), client.get()) == r->raw.end()) {
+        r->clients.push_back(client);
+        r->raw.push_back(client.get());
+    }
+    return out;
+}
+
+void hub::leave(const std::string& room_id, const hub_client* client)
+{
+    auto r = find(room_id);
+    if (!r) return;
+    std::lock_guard lock(r->mutex);
+    for (std::size_t i = 0; i < r->raw.size(); ++i) {
+        if (r->raw[i] == client) {
+            r->raw.erase(r->raw.begin() + std::ptrdiff_t(i));
+            r->clients.erase(r->clients.begin() + std::ptrdiff_t(i));
+            return;
+        }
+    }
+}
+
+void hub::close_room(const std::string& room_id)
+{
+    auto r = find(room_id);
+    if (!r) return;
+    std::lock_guard lock(r->mutex);
+    r->clients.clear();
+    r->raw.clear();
+}
+
+std::uint64_t hub::current_seq(const std::string& room_id)
+{
+    auto r = find(room_id);
+    if (!r) return 0;
+    std::lock_guard lock(r->mutex);
+    return r->seq;
+}
+
+hub_stats hub::stats() const
+{
+    hub_stats s;
+    std::vector<std::pair<std::string, std::shared_ptr<room>>> copy;
+    {
+        std::lock_guard lock(rooms_mutex_);
+        copy.assign(rooms_.begin(), rooms_.end());
+    }
+    for (auto& [id, r] : copy) {
+        std::lock_guard lock(r->mutex);
+        if (r->clients.empty()) continue;
+        s.sockets_per_room[id] = r->clients.size();
+        s.sockets_in_rooms += r->clients.size();
+        ++s.rooms;
+    }
+    s.events_published = published_;
+    s.frames_delivered = delivered_;
+    return s;
+}
+
+}  // namespace spotik::realtime

@@ -1,0 +1,85 @@
+// The room hub: which WebSocket clients joined which room, per-room sequence numbers, and a
+// bounded per-room history for replay after a reconnect. publish() serializes an event once
+// and shares the buffer with every recipient; delivery happens under the room's lock so
+// every client sees a room's events in sequence order. Thread-safe.
+#pragma once
+#include "realtime/event.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace spotik::realtime {
+
+using frame = std::shared_ptr<const std::string>;
+
+// A connected socket as the hub sees it. deliver() must be cheap and thread-safe.
+class hub_client {
+public:
+    virtual ~hub_client() = default;
+    virtual void deliver(const frame& f) = 0;
+    virtual const std::string& user_id() const = 0;
+};
+
+struct join_result {
+    std::uint64_t current_seq = 0;
+    bool recovered = true;  // false: the client asked for events older than the history keeps
+    std::size_t replayed = 0;
+};
+
+struct hub_stats {
+    std::size_t rooms = 0;
+    std::size_t sockets_in_rooms = 0;
+    std::map<std::string, std::size_t> sockets_per_room;
+    std::uint64_t events_published = 0;
+    std::uint64_t frames_delivered = 0;
+};
+
+class hub final : public event_sink {
+public:
+    explicit hub(std::size_t history_size = 256);
+
+    // Assigns the room's next seq, serializes {"type","data","timestamp","seq"} once, keeps it
+    // in the history and delivers it to every joined client not excluded.
+    void publish(room_event event) override;
+
+    // Adds the client to the room. `first` frames (the join reply) are delivered before any
+    // replayed or later event; with last_seq, the events after it are replayed in order.
+    join_result join(const std::string& room_id, const std::shared_ptr<hub_client>& client,
+                     const std::vector<frame>& first, std::optional<std::uint64_t> last_seq);
+    void leave(const std::string& room_id, const hub_client* client);
+    // Drops every client of a deleted room (after its room_deleted event).
+    void close_room(const std::string& room_id);
+
+    std::uint64_t current_seq(const std::string& room_id);
+    hub_stats stats() const;
+
+    // A whole envelope for a direct message (no seq): {"type","data","timestamp"}.
+    static frame make_frame(std::string_view type, boost::json::object data);
+
+private:
+    struct room {
+        std::mutex mutex;
+        std::uint64_t seq = 0;
+        std::deque<std::pair<std::uint64_t, frame>> history;
+        std::vector<std::weak_ptr<hub_client>> clients;
+        std::vector<hub_client*> raw;  // same order as clients, for removal by address
+    };
+    std::shared_ptr<room> find_or_create(const std::string& room_id);
+    std::shared_ptr<room> find(const std::string& room_id) const;
+
+    std::size_t history_size_;
+    mutable std::mutex rooms_mutex_;
+    std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
+    std::atomic<std::uint64_t> published_{0};
+    std::atomic<std::uint64_t> delivered_{0};
+};
+
+}  // namespace spotik::realtime
