@@ -64,7 +64,8 @@ std::variant<boost::json::object, http::reply> parse_body(const http::request& r
         auto parsed = boost::urls::parse_query(req.body);
         if (!parsed) return fail(400, "Malformed form body", "Invalid form body");
         boost::json::object out;
-        for (auto p : *parsed) out[std::string(p.key)] = std::string(p.value);
+        boost::urls::encoding_opts plus_is_space{true};
+        for (auto p : *parsed) out[p.key.decode(plus_is_space)] = p.value.decode(plus_is_space);
         return out;
     }
     if (lower != "application/json" && !lower.ends_with("+json"))

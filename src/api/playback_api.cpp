@@ -1,6 +1,7 @@
 // Playback control (CONTRACT §7): start (and the /playback/start alias), pause, resume,
 // skip, stop, seek and status, answering in family A with the §7.1 timestamps.
 #include "api/common.hpp"
+#include "api/json_number.hpp"
 #include "api/routes.hpp"
 #include "api/views.hpp"
 #include "util/ids.hpp"
@@ -75,7 +76,7 @@ http::reply pause(context& ctx, http::request& req, const authenticated& who)
     if (!done) return common_failure(done.error());
     return ok("Playback paused successfully", {{"track_id", done->track->id},
                                                {"paused_at", iso(*done->room.playback.paused_at)},
-                                               {"position", done->position_s},
+                                               {"position", seconds_value(done->position_s)},
                                                {"server_time", iso(done->at_ms)}});
 }
 
@@ -89,7 +90,7 @@ http::reply resume(context& ctx, http::request& req, const authenticated& who)
     if (!done) return common_failure(done.error());
     return ok("Playback resumed successfully", {{"track_id", done->track->id},
                                                 {"resumed_at", iso(done->at_ms)},
-                                                {"position", done->position_s},
+                                                {"position", seconds_value(done->position_s)},
                                                 {"effective_started_at", iso(*done->room.playback.started_at)},
                                                 {"server_time", iso(done->at_ms)}});
 }
@@ -140,7 +141,7 @@ http::reply seek(context& ctx, http::request& req, const authenticated& who)
         return http::error_a(400, "No track is currently playing", "No track is currently playing");
     if (!done) return common_failure(done.error());
     return ok("Playback seeked successfully", {{"track_id", done->track->id},
-                                               {"position", position},
+                                               {"position", seconds_value(position)},
                                                {"seeked_at", iso(done->at_ms)},
                                                {"is_playing", done->room.playback.is_playing},
                                                {"server_time", iso(done->at_ms)}});
@@ -167,7 +168,7 @@ http::reply status(context& ctx, http::request& req, const authenticated& who)
     auto state = domain::state_of(c);
     boost::json::value position = nullptr;
     if (state != domain::playback_state::idle && current)
-        position = domain::server_position_s(c, now, current->duration_seconds);
+        position = seconds_value(domain::server_position_s(c, now, current->duration_seconds));
     return ok("Playback status retrieved successfully",
               {{"is_playing", c.is_playing},
                {"current_track", current ? boost::json::value(track_json(*current, pub)) : nullptr},

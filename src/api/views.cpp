@@ -1,6 +1,7 @@
 // JSON representations.
 #include "api/views.hpp"
 
+#include "api/json_number.hpp"
 #include "domain/playback.hpp"
 #include "util/time_format.hpp"
 
@@ -136,7 +137,7 @@ boost::json::object room_json(const service::room_view& v, const storage::user_r
         {"is_playing", pb.is_playing},
         {"playback_started_at", iso_or_null(pb.started_at)},
         {"playback_paused_at", iso_or_null(pb.paused_at)},
-        {"current_playback_position", pb.current_position},
+        {"current_playback_position", seconds_value(pb.current_position)},
         {"participant_count", participants.size()},
         {"participants", std::move(participants)},
         {"track_count", v.track_count},

@@ -205,7 +205,7 @@ TEST(track_json, never_exposes_file_path_or_public_dir)
     auto o = track_json(track(), dir.str());
     EXPECT_FALSE(o.contains("file_path"));
     const std::string text = boost::json::serialize(o);
-    EXPECT_EQ(text.find("tracks/" + k_track_id), std::string::npos);
+    EXPECT_EQ(text.find("tracks/" + k_track_id + ".mp3"), std::string::npos);
     EXPECT_EQ(text.find(dir.str()), std::string::npos);
 }
 

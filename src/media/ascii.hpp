@@ -18,7 +18,10 @@ constexpr bool iequals(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
-constexpr bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+constexpr bool is_ows(char c) noexcept
+{
+    return c == ' ' || c == '\t';
+}
 
 // Removes leading and trailing spaces and tabs.
 constexpr std::string_view trim_ows(std::string_view s) noexcept
@@ -28,6 +31,9 @@ constexpr std::string_view trim_ows(std::string_view s) noexcept
     return s;
 }
 
-constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr bool is_digit(char c) noexcept
+{
+    return c >= '0' && c <= '9';
+}
 
 }  // namespace spotik::media

@@ -50,9 +50,12 @@ bool is_m4a(std::string_view bytes) noexcept
 std::string_view canonical_mime(audio_format f) noexcept
 {
     switch (f) {
-        case audio_format::mp3: return "audio/mpeg";
-        case audio_format::wav: return "audio/wav";
-        case audio_format::m4a: return "audio/mp4";
+        case audio_format::mp3:
+            return "audio/mpeg";
+        case audio_format::wav:
+            return "audio/wav";
+        case audio_format::m4a:
+            return "audio/mp4";
     }
     return "application/octet-stream";
 }

@@ -46,8 +46,8 @@ TEST(media_audio_format, mime_case_parameters_and_whitespace)
     EXPECT_EQ(format_from_mime("Audio/MPEG"), audio_format::mp3);
     EXPECT_EQ(format_from_mime("audio/x-WAV; codecs=1"), audio_format::wav);
     EXPECT_EQ(format_from_mime(" audio/mp4 ;foo=bar"), audio_format::m4a);
-    for (const char* bad : {"", "application/octet-stream", "audio/ogg", "audio/mpeg3", "audio/", "audio",
-                            "video/mp4", "audio/mpegx", ";audio/mpeg"})
+    for (const char* bad : {"", "application/octet-stream", "audio/ogg", "audio/mpeg3", "audio/", "audio", "video/mp4",
+                            "audio/mpegx", ";audio/mpeg"})
         EXPECT_FALSE(format_from_mime(bad)) << bad;
 }
 
@@ -84,15 +84,32 @@ TEST(media_audio_format, sniffs_wav)
 
 TEST(media_audio_format, sniffs_m4a_by_major_or_compatible_brand)
 {
-    EXPECT_EQ(sniff_audio("\0\0\0\x1C" "ftypM4A \0\0\x02\0M4A isomiso2"s), audio_format::m4a);
-    EXPECT_EQ(sniff_audio("\0\0\0\x18" "ftypqt  \0\0\0\0M4A mp42"s), audio_format::m4a);
-    EXPECT_EQ(sniff_audio("\0\0\0\x14" "ftypdash\0\0\0\0"s + "xxxx"), audio_format::m4a);
+    EXPECT_EQ(sniff_audio("\0\0\0\x1C"
+                          "ftypM4A \0\0\x02\0M4A isomiso2"s),
+              audio_format::m4a);
+    EXPECT_EQ(sniff_audio("\0\0\0\x18"
+                          "ftypqt  \0\0\0\0M4A mp42"s),
+              audio_format::m4a);
+    EXPECT_EQ(sniff_audio("\0\0\0\x14"
+                          "ftypdash\0\0\0\0"s +
+                          "xxxx"),
+              audio_format::m4a);
     for (const char* brand : {"M4B ", "mp42", "mp41", "isom", "iso2"})
-        EXPECT_EQ(sniff_audio("\0\0\0\x10" "ftyp"s + brand + "\0\0\0\0"s), audio_format::m4a) << brand;
+        EXPECT_EQ(sniff_audio("\0\0\0\x10"
+                              "ftyp"s +
+                              brand + "\0\0\0\0"s),
+                  audio_format::m4a)
+            << brand;
     // A compatible brand outside the box does not count; nor does an unknown major brand.
-    EXPECT_FALSE(sniff_audio("\0\0\0\x14" "ftypavc1\0\0\0\0qt  M4A "s));
-    EXPECT_FALSE(sniff_audio("\0\0\0\x14" "ftypavc1\0\0\0\0qt  "s));
-    EXPECT_FALSE(sniff_audio("\0\0\0\x08" "ftypM4A \0\0\0\0"s));  // box too small
+    EXPECT_FALSE(
+        sniff_audio("\0\0\0\x14"
+                    "ftypavc1\0\0\0\0qt  M4A "s));
+    EXPECT_FALSE(
+        sniff_audio("\0\0\0\x14"
+                    "ftypavc1\0\0\0\0qt  "s));
+    EXPECT_FALSE(
+        sniff_audio("\0\0\0\x08"
+                    "ftypM4A \0\0\0\0"s));  // box too small
     EXPECT_FALSE(sniff_audio("ftypM4A \0\0\0\0"s));
 }
 

@@ -29,7 +29,10 @@ constexpr std::size_t k_sniff_bytes = 4096;
 constexpr std::uint64_t k_id3v1_bytes = 128;
 constexpr std::uint32_t k_max_rate = 1u << 30;  // keeps values read from a header within int
 
-std::string corrupted() { return std::string(k_audio_corrupted); }
+std::string corrupted()
+{
+    return std::string(k_audio_corrupted);
+}
 
 // UTF-8 text of a tag field, cut to k_max_tag_text_bytes on a character boundary.
 std::string tag_text(const TagLib::String& s)
@@ -72,7 +75,7 @@ double mp3_duration_ms(const input_file& file, const TagLib::MPEG::File& mp3, co
 {
     std::uint64_t end = file.size();
     if (mp3.hasID3v1Tag() && end >= first_frame + k_id3v1_bytes) end -= k_id3v1_bytes;
-    const double audio_bytes = static_cast<double>(end > first_frame ? end - first_frame : 0);
+    const auto audio_bytes = static_cast<double>(end > first_frame ? end - first_frame : 0);
     double ms = props.lengthInMilliseconds();
     if (const auto* xing = props.xingHeader()) {
         if (xing->totalSize() > 0 && audio_bytes < xing->totalSize()) ms = ms * audio_bytes / xing->totalSize();
@@ -119,7 +122,8 @@ std::variant<audio_info, std::string> probe_wav(const input_file& file, const st
     const auto* props = wav.audioProperties();
     const bool have_props = props != nullptr && props->sampleRate() > 0 && props->channels() > 0;
     const double taglib_ms = have_props ? props->lengthInMilliseconds() : 0.0;
-    const double data_ms = layout->byte_rate > 0 ? layout->data_bytes * 1000.0 / layout->byte_rate : -1.0;
+    const double data_ms =
+        layout->byte_rate > 0 ? static_cast<double>(layout->data_bytes) * 1000.0 / layout->byte_rate : -1.0;
     if (taglib_ms <= 0 && data_ms < 0) return corrupted();
 
     audio_info info;
@@ -127,8 +131,9 @@ std::variant<audio_info, std::string> probe_wav(const input_file& file, const st
     set_duration(info, taglib_ms <= 0 ? data_ms : data_ms < 0 ? taglib_ms : std::min(taglib_ms, data_ms));
     info.sample_rate = have_props ? props->sampleRate() : static_cast<int>(std::min(layout->sample_rate, k_max_rate));
     info.channels = have_props ? props->channels() : layout->channels;
-    info.bitrate_kbps = have_props && props->bitrate() > 0 ? props->bitrate()
-                                                           : static_cast<int>(std::min(layout->byte_rate, k_max_rate) / 125);
+    info.bitrate_kbps = have_props && props->bitrate() > 0
+                            ? props->bitrate()
+                            : static_cast<int>(std::min(layout->byte_rate, k_max_rate) / 125);
     if (wav.hasID3v2Tag()) read_tags(wav.ID3v2Tag(), info);
     if (wav.hasInfoTag()) read_tags(wav.InfoTag(), info);
     return info;
@@ -161,9 +166,12 @@ std::variant<audio_info, std::string> probe_audio(const std::string& path)
     const auto format = sniff_audio(file.read_string(0, k_sniff_bytes));
     if (!format) return std::string(k_audio_not_audio);
     switch (*format) {
-        case audio_format::mp3: return probe_mp3(file, path);
-        case audio_format::wav: return probe_wav(file, path);
-        case audio_format::m4a: return probe_m4a(file, path);
+        case audio_format::mp3:
+            return probe_mp3(file, path);
+        case audio_format::wav:
+            return probe_wav(file, path);
+        case audio_format::m4a:
+            return probe_m4a(file, path);
     }
     return std::string(k_audio_not_audio);
 }

@@ -32,9 +32,18 @@ audio_info info_of(const std::variant<audio_info, std::string>& r)
     return i ? *i : audio_info{};
 }
 
-std::string le16(unsigned v) { return {char(v & 0xFF), char((v >> 8) & 0xFF)}; }
-std::string le32(std::uint32_t v) { return le16(v & 0xFFFF) + le16(v >> 16); }
-std::string be32(std::uint32_t v) { return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)}; }
+std::string le16(unsigned v)
+{
+    return {char(v & 0xFF), char((v >> 8) & 0xFF)};
+}
+std::string le32(std::uint32_t v)
+{
+    return le16(v & 0xFFFF) + le16(v >> 16);
+}
+std::string be32(std::uint32_t v)
+{
+    return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+}
 
 std::string chunk(std::string_view name, std::string_view body)
 {
@@ -46,10 +55,14 @@ std::string chunk(std::string_view name, std::string_view body)
 // 16-bit PCM fmt chunk.
 std::string fmt_chunk(unsigned channels, std::uint32_t rate)
 {
-    return chunk("fmt ", le16(1) + le16(channels) + le32(rate) + le32(rate * channels * 2) + le16(channels * 2) + le16(16));
+    return chunk("fmt ",
+                 le16(1) + le16(channels) + le32(rate) + le32(rate * channels * 2) + le16(channels * 2) + le16(16));
 }
 
-std::string riff(std::string_view chunks) { return "RIFF" + le32(static_cast<std::uint32_t>(4 + chunks.size())) + "WAVE" + std::string(chunks); }
+std::string riff(std::string_view chunks)
+{
+    return "RIFF" + le32(static_cast<std::uint32_t>(4 + chunks.size())) + "WAVE" + std::string(chunks);
+}
 
 std::string atom(std::string_view name, std::string_view body)
 {
@@ -174,14 +187,15 @@ TEST_F(media_audio_probe, oversized_tags_are_refused_before_taglib)
 
 TEST_F(media_audio_probe, generated_wav_layouts)
 {
-    const std::string second(44100 * 2, '\x01');  // 1 s of 16-bit mono at 44.1 kHz
+    const std::string second(std::size_t{44100} * 2, '\x01');  // 1 s of 16-bit mono at 44.1 kHz
     auto ok = info_of(probe_bytes(riff(fmt_chunk(1, 44100) + chunk("data", second + second))));
     EXPECT_EQ(ok.duration_seconds, 2);
     EXPECT_DOUBLE_EQ(ok.duration_exact, 2.0);
     // Data chunk claiming more than is there (cut-off upload) and a streaming writer's sizes.
     auto cut = info_of(probe_bytes(riff(fmt_chunk(1, 44100) + "data" + le32(10 * 88200) + second)));
     EXPECT_DOUBLE_EQ(cut.duration_exact, 1.0);
-    auto streamed = info_of(probe_bytes("RIFF\xFF\xFF\xFF\xFFWAVE"s + fmt_chunk(1, 44100) + "data\xFF\xFF\xFF\xFF"s + second));
+    auto streamed =
+        info_of(probe_bytes("RIFF\xFF\xFF\xFF\xFFWAVE"s + fmt_chunk(1, 44100) + "data\xFF\xFF\xFF\xFF"s + second));
     EXPECT_DOUBLE_EQ(streamed.duration_exact, 1.0);
     EXPECT_EQ(streamed.sample_rate, 44100);
     EXPECT_EQ(error_of(probe_bytes(riff(fmt_chunk(1, 44100) + chunk("data", "")))), k_audio_corrupted);
@@ -193,7 +207,8 @@ TEST_F(media_audio_probe, generated_wav_layouts)
 TEST_F(media_audio_probe, wav_info_tags)
 {
     const std::string info = "INFO" + chunk("INAM", "Wav Title"s + '\0') + chunk("IART", "Wav Artist"s + '\0');
-    auto tagged = info_of(probe_bytes(riff(fmt_chunk(1, 8000) + chunk("LIST", info) + chunk("data", std::string(16000, '\0')))));
+    auto tagged =
+        info_of(probe_bytes(riff(fmt_chunk(1, 8000) + chunk("LIST", info) + chunk("data", std::string(16000, '\0')))));
     EXPECT_EQ(tagged.title, "Wav Title");
     EXPECT_EQ(tagged.artist, "Wav Artist");
     EXPECT_EQ(tagged.duration_seconds, 1);
@@ -252,7 +267,8 @@ TEST_F(media_audio_probe, mutated_fixtures_never_crash)
             if (round % 3 == 0) bytes.resize(rng() % bytes.size());
             const int flips = 1 + static_cast<int>(rng() % 32);
             for (int i = 0; i < flips && !bytes.empty(); ++i)
-                bytes[rng() % std::min<std::size_t>(bytes.size(), round % 2 ? 512 : bytes.size())] = static_cast<char>(rng());
+                bytes[rng() % std::min<std::size_t>(bytes.size(), round % 2 ? 512 : bytes.size())] =
+                    static_cast<char>(rng());
             const auto result = probe_bytes(bytes);
             if (const auto* e = std::get_if<std::string>(&result)) {
                 EXPECT_TRUE(*e == k_audio_empty || *e == k_audio_not_audio || *e == k_audio_corrupted) << *e;

@@ -18,8 +18,8 @@ constexpr auto k_max = std::numeric_limits<std::uint64_t>::max();
 
 rc::Gen<std::uint64_t> gen_size()
 {
-    return rc::gen::oneOf(rc::gen::element<std::uint64_t>(0, 1, 2, k_max - 1, k_max), rc::gen::inRange<std::uint64_t>(0, 5000),
-                          rc::gen::arbitrary<std::uint64_t>());
+    return rc::gen::oneOf(rc::gen::element<std::uint64_t>(0, 1, 2, k_max - 1, k_max),
+                          rc::gen::inRange<std::uint64_t>(0, 5000), rc::gen::arbitrary<std::uint64_t>());
 }
 
 // A position near the interesting points of a representation of `size` bytes, or anywhere.
@@ -31,8 +31,14 @@ rc::Gen<std::uint64_t> gen_position(std::uint64_t size)
                           rc::gen::arbitrary<std::uint64_t>());
 }
 
-std::string gen_ows() { return *rc::gen::element<std::string>("", " ", "\t", "  "); }
-std::string gen_unit() { return *rc::gen::element<std::string>("bytes", "BYTES", "Bytes", "bYtEs"); }
+std::string gen_ows()
+{
+    return *rc::gen::element<std::string>("", " ", "\t", "  ");
+}
+std::string gen_unit()
+{
+    return *rc::gen::element<std::string>("bytes", "BYTES", "Bytes", "bYtEs");
+}
 
 struct spec {
     std::optional<std::uint64_t> first, last;

@@ -20,7 +20,10 @@ constexpr std::uint64_t k_size = 1000;
     return ::testing::AssertionSuccess();
 }
 
-range_kind kind(std::string_view header, std::uint64_t size = k_size) { return parse_range(header, size).kind; }
+range_kind kind(std::string_view header, std::uint64_t size = k_size)
+{
+    return parse_range(header, size).kind;
+}
 
 TEST(media_byte_range, closed_ranges)
 {
@@ -74,10 +77,29 @@ TEST(media_byte_range, invalid_ranges_are_ignored)
 {
     EXPECT_EQ(kind("bytes=500-100"), range_kind::none);  // first > last
     EXPECT_EQ(kind("bytes=2000-1000"), range_kind::none);
-    for (const char* h : {"", "bytes", "bytes=", "bytes=-", "bytes=abc", "bytes=1-abc", "bytes=a-1", "bytes=1",
-                          "bytes=1--2", "bytes=--1", "bytes=+1-2", "bytes=1-+2", "bytes=0x10-0x20", "bytes=1 2-3",
-                          "bytes=1.5-2", "bytes=1-2-3", "items=0-1", "bytes 0-1", "bytes:0-1", "=0-1", "bytesx=0-1",
-                          "bytes=\xC2\xB9-2", "bytes=1\t2-3"})
+    for (const char* h : {"",
+                          "bytes",
+                          "bytes=",
+                          "bytes=-",
+                          "bytes=abc",
+                          "bytes=1-abc",
+                          "bytes=a-1",
+                          "bytes=1",
+                          "bytes=1--2",
+                          "bytes=--1",
+                          "bytes=+1-2",
+                          "bytes=1-+2",
+                          "bytes=0x10-0x20",
+                          "bytes=1 2-3",
+                          "bytes=1.5-2",
+                          "bytes=1-2-3",
+                          "items=0-1",
+                          "bytes 0-1",
+                          "bytes:0-1",
+                          "=0-1",
+                          "bytesx=0-1",
+                          "bytes=\xC2\xB9-2",
+                          "bytes=1\t2-3"})
         EXPECT_EQ(kind(h), range_kind::none) << h;
 }
 

@@ -18,9 +18,18 @@ using testing::read_file;
 using testing::temp_dir;
 using testing::write_file;
 
-std::string le32(std::uint32_t v) { return {char(v & 0xFF), char((v >> 8) & 0xFF), char((v >> 16) & 0xFF), char(v >> 24)}; }
-std::string be32(std::uint32_t v) { return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)}; }
-std::string atom(std::string_view name, std::string_view body) { return be32(8 + body.size()) + std::string(name) + std::string(body); }
+std::string le32(std::uint32_t v)
+{
+    return {char(v & 0xFF), char((v >> 8) & 0xFF), char((v >> 16) & 0xFF), char(v >> 24)};
+}
+std::string be32(std::uint32_t v)
+{
+    return {char(v >> 24), char((v >> 16) & 0xFF), char((v >> 8) & 0xFF), char(v & 0xFF)};
+}
+std::string atom(std::string_view name, std::string_view body)
+{
+    return be32(8 + body.size()) + std::string(name) + std::string(body);
+}
 
 class media_container_layout : public ::testing::Test {
 protected:
@@ -67,7 +76,8 @@ TEST_F(media_container_layout, mpeg_stream_needs_a_confirmed_frame_near_the_star
     const auto found = find_mpeg_stream(file_with("\xFF\xFB\x90\x64garbage"s + bare.substr(4)));
     ASSERT_TRUE(std::holds_alternative<mpeg_stream>(found));
     EXPECT_EQ(std::get<mpeg_stream>(found).first_frame, 11u + 413u);
-    EXPECT_EQ(std::get<std::string>(find_mpeg_stream(file_with("ID3\x04\0\0\x09\0\0\0"s + bare))), "ID3v2 tag too large");
+    EXPECT_EQ(std::get<std::string>(find_mpeg_stream(file_with("ID3\x04\0\0\x09\0\0\0"s + bare))),
+              "ID3v2 tag too large");
 }
 
 TEST_F(media_container_layout, wav_layout_of_fixture)
@@ -117,7 +127,8 @@ TEST_F(media_container_layout, mp4_limits)
     const auto big = atom("udta", std::string(k_max_mp4_metadata_bytes, '\0'));
     EXPECT_EQ(check_mp4_layout(file_with(ftyp + atom("moov", big))), "MP4 atom too large");
     // Top-level media data may be large.
-    EXPECT_FALSE(check_mp4_layout(file_with(ftyp + atom("moov", "") + atom("mdat", std::string(k_max_mp4_metadata_bytes + 1, '\0')))));
+    EXPECT_FALSE(check_mp4_layout(
+        file_with(ftyp + atom("moov", "") + atom("mdat", std::string(k_max_mp4_metadata_bytes + 1, '\0')))));
 }
 
 TEST_F(media_container_layout, mp4_meta_full_and_plain)

@@ -32,7 +32,7 @@ std::optional<std::uint64_t> file_search::find(std::uint64_t from)
         const bool inside = from >= window_pos_ && from - window_pos_ < window_len_;
         const bool full = window_len_ == window_.size();
         if (!inside || (full && window_len_ - (from - window_pos_) < needle_.size())) load(from);
-        const std::size_t skip = static_cast<std::size_t>(from - window_pos_);
+        const auto skip = static_cast<std::size_t>(from - window_pos_);
         if (window_len_ - skip < needle_.size()) return std::nullopt;  // end of file
         const std::string_view view(window_.data() + skip, window_len_ - skip);
         const auto it = std::search(view.begin(), view.end(), searcher_);

@@ -14,10 +14,12 @@ namespace spotik::media {
 
 class file_search {
 public:
-    static constexpr std::size_t k_window_bytes = 64 * 1024;
+    static constexpr std::size_t k_window_bytes = std::size_t{64} * 1024;
 
     // needle must be non-empty and shorter than the window; both must outlive the search.
     file_search(const input_file& file, std::string_view needle);
+    file_search(const file_search&) = delete;
+    file_search& operator=(const file_search&) = delete;
 
     // Offset of the first occurrence at or after from. Searches that continue inside the current
     // window (the usual case after a false match) do not read the file again.

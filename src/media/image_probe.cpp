@@ -18,9 +18,15 @@ constexpr std::uint32_t k_max_dimension = 0x7FFFFFFF;
 
 using probe_result = std::variant<image_info, std::string>;
 
-const unsigned char* bytes_of(std::string_view s) noexcept { return reinterpret_cast<const unsigned char*>(s.data()); }
+const unsigned char* bytes_of(std::string_view s) noexcept
+{
+    return reinterpret_cast<const unsigned char*>(s.data());
+}
 
-probe_result broken() { return std::string(k_broken_image); }
+probe_result broken()
+{
+    return std::string(k_broken_image);
+}
 
 probe_result make_info(image_format f, std::uint32_t width, std::uint32_t height)
 {
@@ -95,9 +101,12 @@ probe_result probe_webp(std::string_view b)
 std::string_view image_info::extension() const noexcept
 {
     switch (format) {
-        case image_format::jpeg: return "jpg";
-        case image_format::png: return "png";
-        case image_format::webp: return "webp";
+        case image_format::jpeg:
+            return "jpg";
+        case image_format::png:
+            return "png";
+        case image_format::webp:
+            return "webp";
     }
     return "jpg";
 }
@@ -105,9 +114,12 @@ std::string_view image_info::extension() const noexcept
 std::string_view image_info::mime() const noexcept
 {
     switch (format) {
-        case image_format::jpeg: return "image/jpeg";
-        case image_format::png: return "image/png";
-        case image_format::webp: return "image/webp";
+        case image_format::jpeg:
+            return "image/jpeg";
+        case image_format::png:
+            return "image/png";
+        case image_format::webp:
+            return "image/webp";
     }
     return "image/jpeg";
 }

@@ -23,7 +23,7 @@ struct image_info {
     std::string_view mime() const noexcept;
 };
 
-inline constexpr std::size_t k_image_probe_bytes = 64 * 1024;
+inline constexpr std::size_t k_image_probe_bytes = std::size_t{64} * 1024;
 
 // "jpg", "jpeg", "png", "webp" in any case, without the dot.
 std::optional<image_format> image_format_from_extension(std::string_view ext) noexcept;

@@ -17,13 +17,23 @@ using testing::read_file;
 using testing::temp_dir;
 using testing::write_file;
 
-std::string le16(unsigned v) { return {char(v & 0xFF), char((v >> 8) & 0xFF)}; }
-std::string le32(std::uint32_t v) { return le16(v & 0xFFFF) + le16(v >> 16); }
-std::string be16(unsigned v) { return {char((v >> 8) & 0xFF), char(v & 0xFF)}; }
+std::string le16(unsigned v)
+{
+    return {char(v & 0xFF), char((v >> 8) & 0xFF)};
+}
+std::string le32(std::uint32_t v)
+{
+    return le16(v & 0xFFFF) + le16(v >> 16);
+}
+std::string be16(unsigned v)
+{
+    return {char((v >> 8) & 0xFF), char(v & 0xFF)};
+}
 
 std::string webp(std::string_view chunk_name, std::string_view payload)
 {
-    const std::string chunk = std::string(chunk_name) + le32(static_cast<std::uint32_t>(payload.size())) + std::string(payload);
+    const std::string chunk =
+        std::string(chunk_name) + le32(static_cast<std::uint32_t>(payload.size())) + std::string(payload);
     return "RIFF" + le32(static_cast<std::uint32_t>(4 + chunk.size())) + "WEBP" + chunk;
 }
 
@@ -46,7 +56,10 @@ image_info info_of(const std::variant<image_info, std::string>& r)
     return i ? *i : image_info{};
 }
 
-bool failed(const std::variant<image_info, std::string>& r) { return std::holds_alternative<std::string>(r); }
+bool failed(const std::variant<image_info, std::string>& r)
+{
+    return std::holds_alternative<std::string>(r);
+}
 
 TEST(media_image_probe, cover_fixtures)
 {
@@ -83,7 +96,8 @@ TEST(media_image_probe, every_truncation_of_the_covers)
     const auto sof = jpg.find("\xFF\xC0"s);
     ASSERT_NE(sof, std::string::npos);
     for (std::size_t n = 0; n <= jpg.size(); ++n)
-        EXPECT_EQ(failed(probe_image_bytes(std::string_view(jpg).substr(0, n))), n < sof + 9) << n;  // marker, length, precision, height, width
+        EXPECT_EQ(failed(probe_image_bytes(std::string_view(jpg).substr(0, n))), n < sof + 9)
+            << n;  // marker, length, precision, height, width
 }
 
 TEST(media_image_probe, png_header_checks)
@@ -137,7 +151,8 @@ TEST(media_image_probe, jpeg_frame_beyond_64_kib_is_not_found)
 TEST(media_image_probe, webp_headers)
 {
     // Lossy: frame tag, start code, 14-bit width and height (upper bits are scale).
-    const auto lossy = info_of(probe_image_bytes(webp("VP8 ", "\x30\x01\x00\x9D\x01\x2A"s + le16(300 | 0x4000) + le16(200))));
+    const auto lossy =
+        info_of(probe_image_bytes(webp("VP8 ", "\x30\x01\x00\x9D\x01\x2A"s + le16(300 | 0x4000) + le16(200))));
     EXPECT_EQ(lossy.format, image_format::webp);
     EXPECT_EQ(lossy.width, 300);
     EXPECT_EQ(lossy.height, 200);
@@ -166,7 +181,8 @@ TEST(media_image_probe, extensions)
     EXPECT_EQ(image_format_from_extension("JPEG"), image_format::jpeg);
     EXPECT_EQ(image_format_from_extension("Png"), image_format::png);
     EXPECT_EQ(image_format_from_extension("webp"), image_format::webp);
-    for (const char* bad : {"", "gif", ".png", "jpe", "svg", "tiff"}) EXPECT_FALSE(image_format_from_extension(bad)) << bad;
+    for (const char* bad : {"", "gif", ".png", "jpe", "svg", "tiff"})
+        EXPECT_FALSE(image_format_from_extension(bad)) << bad;
 }
 
 TEST(media_image_probe, missing_file_throws)

@@ -24,7 +24,7 @@ input_file::input_file(const std::string& path)
 {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw_errno("open");
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd_, &st) != 0) {
         const int saved = errno;
         ::close(fd_);

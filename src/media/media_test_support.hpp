@@ -21,7 +21,10 @@ inline std::filesystem::path fixtures_dir()
     return std::filesystem::weakly_canonical(std::filesystem::path(__FILE__).parent_path() / "../../tests/fixtures");
 }
 
-inline std::string fixture(std::string_view name) { return (fixtures_dir() / name).string(); }
+inline std::string fixture(std::string_view name)
+{
+    return (fixtures_dir() / name).string();
+}
 
 class temp_dir {
 public:
@@ -57,7 +60,7 @@ inline std::string read_file(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot read " + path);
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 struct test_part {

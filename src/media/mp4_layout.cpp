@@ -45,7 +45,7 @@ private:
     std::size_t read(std::uint64_t pos, unsigned char* out, std::size_t n);
 
     // Sibling atoms are usually adjacent: one block read serves many small headers.
-    static constexpr std::size_t k_cache_bytes = 16 * 1024;
+    static constexpr std::size_t k_cache_bytes = std::size_t{16} * 1024;
     const input_file& file_;
     std::string cache_;
     std::uint64_t cache_pos_ = 0;
@@ -59,7 +59,7 @@ std::size_t atom_walker::read(std::uint64_t pos, unsigned char* out, std::size_t
         cache_pos_ = pos;
         cache_len_ = file_.read_at(pos, cache_.data(), cache_.size());
     }
-    const std::size_t skip = static_cast<std::size_t>(pos - cache_pos_);
+    const auto skip = static_cast<std::size_t>(pos - cache_pos_);
     const std::size_t got = skip < cache_len_ ? std::min(n, cache_len_ - skip) : 0;
     std::memcpy(out, cache_.data() + skip, got);
     return got;

@@ -14,7 +14,7 @@ namespace spotik::media {
 namespace {
 
 constexpr std::size_t k_max_boundary = 70;
-constexpr std::size_t k_max_padding = 256;          // transport padding after a delimiter
+constexpr std::size_t k_max_padding = 256;           // transport padding after a delimiter
 constexpr std::size_t k_header_bytes_cap = 1 << 20;  // whatever the caller's limit says
 
 bool is_bchar(char c) noexcept
@@ -44,8 +44,10 @@ std::variant<part_headers, std::string> parse_part_headers(std::string_view bloc
         std::size_t end = block.find("\r\n", pos);
         if (end == std::string_view::npos) end = block.size();
         const auto line = block.substr(pos, end - pos);
-        if (!line.empty() && is_ows(line.front()) && !lines.empty()) lines.back().append(" ").append(trim_ows(line));
-        else if (!line.empty()) lines.emplace_back(line);
+        if (!line.empty() && is_ows(line.front()) && !lines.empty())
+            lines.back().append(" ").append(trim_ows(line));
+        else if (!line.empty())
+            lines.emplace_back(line);
         pos = end + 2;
     }
     for (const auto& line : lines) {
@@ -72,9 +74,9 @@ std::variant<part_headers, std::string> parse_part_headers(std::string_view bloc
 
 // Where a delimiter leads: the next part's headers, or the end (closing delimiter).
 struct delimiter {
-    std::uint64_t at = 0;          // offset of the delimiter (its leading CRLF, if any)
-    bool closing = false;          // "--boundary--"
-    std::uint64_t next_part = 0;   // headers of the next part (if not closing)
+    std::uint64_t at = 0;         // offset of the delimiter (its leading CRLF, if any)
+    bool closing = false;         // "--boundary--"
+    std::uint64_t next_part = 0;  // headers of the next part (if not closing)
 };
 
 class delimiter_finder {
@@ -83,6 +85,8 @@ public:
         : file_(file), pattern_("\r\n--" + std::string(boundary)), search_(file, pattern_)
     {
     }
+    delimiter_finder(const delimiter_finder&) = delete;
+    delimiter_finder& operator=(const delimiter_finder&) = delete;
 
     // The first boundary: "--boundary" at offset 0 or after a CRLF (ending a preamble).
     std::optional<delimiter> first()
@@ -162,8 +166,8 @@ std::variant<std::vector<multipart_part>, std::string> parse_multipart(const std
         auto next = finder.next(content);
         if (!next) return std::string("missing closing boundary");
         auto& h = std::get<part_headers>(headers);
-        parts.push_back({std::move(h.name), std::move(h.filename), std::move(h.content_type), content,
-                         next->at - content});
+        parts.push_back(
+            {std::move(h.name), std::move(h.filename), std::move(h.content_type), content, next->at - content});
         d = next;
     }
     return parts;

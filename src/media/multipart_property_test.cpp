@@ -32,16 +32,20 @@ rc::Gen<std::string> gen_boundary()
 // Bytes with the pieces that could confuse a delimiter search.
 std::string gen_content(const std::string& boundary)
 {
-    const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(
-        rc::gen::arbitrary<std::string>(), rc::gen::element<std::string>("\r", "\n", "\r\n", "-", "--", "\r\n--", "\r\n\r\n"),
-        rc::gen::map(rc::gen::inRange<std::size_t>(0, boundary.size()),
-                     [boundary](std::size_t n) { return "\r\n--" + boundary.substr(0, n); })));
+    const auto pieces = *rc::gen::container<std::vector<std::string>>(
+        rc::gen::oneOf(rc::gen::arbitrary<std::string>(),
+                       rc::gen::element<std::string>("\r", "\n", "\r\n", "-", "--", "\r\n--", "\r\n\r\n"),
+                       rc::gen::map(rc::gen::inRange<std::size_t>(0, boundary.size()),
+                                    [boundary](std::size_t n) { return "\r\n--" + boundary.substr(0, n); })));
     std::string out;
     for (const auto& p : pieces) out += p;
     return out;
 }
 
-std::string gen_name() { return *rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::inRange('a', '{'))); }
+std::string gen_name()
+{
+    return *rc::gen::nonEmpty(rc::gen::container<std::string>(rc::gen::inRange('a', '{')));
+}
 
 // Printable file names with quotes, backslashes, slashes, spaces and UTF-8.
 std::optional<std::string> gen_filename()
@@ -49,7 +53,8 @@ std::optional<std::string> gen_filename()
     if (*rc::gen::arbitrary<bool>()) return std::nullopt;
     const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(
         rc::gen::map(rc::gen::inRange(0x20, 0x7f), [](int c) { return std::string(1, static_cast<char>(c)); }),
-        rc::gen::element<std::string>("\"", "\\", "/", "../", "\xC3\xA9", "\xE2\x9C\x93", "\xF0\x9F\x8E\xB5", ";", "=")));
+        rc::gen::element<std::string>("\"", "\\", "/", "../", "\xC3\xA9", "\xE2\x9C\x93", "\xF0\x9F\x8E\xB5", ";",
+                                      "=")));
     std::string out;
     for (const auto& p : pieces) out += p;
     return out;
@@ -69,7 +74,8 @@ RC_GTEST_PROP(media_multipart_property, build_parse_copy_round_trips, ())
     const auto preamble = *rc::gen::element<std::string>("", "preamble", "--x\r\n");
     RC_PRE(preamble.find("--" + boundary) == std::string::npos);
     temp_dir dir;
-    write_file(dir.file("body"), build_multipart(boundary, parts, preamble, *rc::gen::element<std::string>("", "\r\n", "epilogue")));
+    write_file(dir.file("body"),
+               build_multipart(boundary, parts, preamble, *rc::gen::element<std::string>("", "\r\n", "epilogue")));
     const auto parsed = parse_multipart(dir.file("body"), boundary, {});
     RC_ASSERT(std::holds_alternative<std::vector<multipart_part>>(parsed));
     const auto& got = std::get<std::vector<multipart_part>>(parsed);
@@ -89,15 +95,20 @@ RC_GTEST_PROP(media_multipart_property, build_parse_copy_round_trips, ())
 RC_GTEST_PROP(media_multipart_property, arbitrary_bodies_stay_within_limits, ())
 {
     const auto boundary = *rc::gen::element<std::string>("b", "xyz", "----WebKitFormBoundaryabc");
-    const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::oneOf(
-        rc::gen::arbitrary<std::string>(),
-        rc::gen::element<std::string>("\r\n", "--", "\r\n\r\n", "Content-Disposition: form-data; name=a", "; filename=\"x\"",
-                                      "Content-Type: a/b\r\n"),
-        rc::gen::element("--" + boundary + "\r\n", "\r\n--" + boundary, "\r\n--" + boundary + "--")));
-    std::string body;
+    // Well-formed parts mixed with arbitrary and structural pieces, so some bodies parse.
+    const auto part =
+        "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=a\r\n\r\n" + *rc::gen::arbitrary<std::string>();
+    const auto pieces = *rc::gen::container<std::vector<std::string>>(rc::gen::weightedOneOf<std::string>({
+        {4, rc::gen::just(part)},
+        {1, rc::gen::arbitrary<std::string>()},
+        {1, rc::gen::element<std::string>("\r\n", "--", "\r\n\r\n", "Content-Type: a/b\r\n", "; filename=\"x\"",
+                                          "\r\n--" + boundary, "\r\n--" + boundary + "--")},
+    }));
+    std::string body = *rc::gen::arbitrary<bool>() ? "preamble" : "";
     for (const auto& p : pieces) body += p;
-    const multipart_limits limits{.max_parts = *rc::gen::inRange<std::size_t>(1, 5),
-                                  .max_header_bytes = *rc::gen::inRange<std::size_t>(16, 200)};
+    if (*rc::gen::arbitrary<bool>()) body += "\r\n--" + boundary + "--";
+    const multipart_limits limits{.max_parts = *rc::gen::inRange<std::size_t>(1, 8),
+                                  .max_header_bytes = *rc::gen::inRange<std::size_t>(16, 400)};
     temp_dir dir;
     write_file(dir.file("body"), body);
     const auto parsed = parse_multipart(dir.file("body"), boundary, limits);

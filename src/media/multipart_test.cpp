@@ -1,13 +1,13 @@
 // Unit tests for media/multipart: boundaries from Content-Type, part headers and file names,
 // CRLF handling, delimiters across the 64 KiB search window, malformed bodies and limits,
 // read_part_text and copy_part (including failures that must remove the destination).
-#include "media/media_test_support.hpp"
 #include "media/multipart.hpp"
+#include "media/media_test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <csignal>
 
 #include <cerrno>
 #include <filesystem>
@@ -28,7 +28,8 @@ const std::string k_boundary = "----WebKitFormBoundary7MA4YWxkTrZu0gW";
 
 class media_multipart : public ::testing::Test {
 protected:
-    std::variant<std::vector<multipart_part>, std::string> parse(std::string_view body, std::string_view boundary = k_boundary,
+    std::variant<std::vector<multipart_part>, std::string> parse(std::string_view body,
+                                                                 std::string_view boundary = k_boundary,
                                                                  multipart_limits limits = {})
     {
         write_file(body_path(), body);
@@ -58,7 +59,8 @@ TEST(media_multipart_boundary, from_content_type)
     EXPECT_EQ(boundary_from_content_type("Multipart/Form-Data;BOUNDARY=abc"), "abc");
     EXPECT_EQ(boundary_from_content_type("multipart/form-data; charset=utf-8; boundary=\"a b:c\""), "a b:c");
     EXPECT_EQ(boundary_from_content_type("multipart/form-data; boundary=\"abc\"; x=y"), "abc");
-    EXPECT_EQ(boundary_from_content_type("multipart/form-data; boundary=" + std::string(70, 'x')), std::string(70, 'x'));
+    EXPECT_EQ(boundary_from_content_type("multipart/form-data; boundary=" + std::string(70, 'x')),
+              std::string(70, 'x'));
     EXPECT_EQ(boundary_from_content_type("multipart/form-data; boundary=a'()+_,-./:=?"), "a'()+_,-./:=?");
 }
 
@@ -86,9 +88,10 @@ TEST_F(media_multipart, single_file_part)
 
 TEST_F(media_multipart, file_and_text_fields)
 {
-    const auto parts = parts_of(build_multipart(
-        k_boundary, {{"title", std::nullopt, "", "My title"}, {"audio_file", "a.wav", "audio/wav", "RIFF"},
-                     {"cover_image", "c.png", "image/png", "\x89PNG"}, {"empty", std::nullopt, "", ""}}));
+    const auto parts = parts_of(build_multipart(k_boundary, {{"title", std::nullopt, "", "My title"},
+                                                             {"audio_file", "a.wav", "audio/wav", "RIFF"},
+                                                             {"cover_image", "c.png", "image/png", "\x89PNG"},
+                                                             {"empty", std::nullopt, "", ""}}));
     ASSERT_EQ(parts.size(), 4u);
     EXPECT_EQ(parts[0].name, "title");
     EXPECT_FALSE(parts[0].filename);
@@ -103,7 +106,8 @@ TEST_F(media_multipart, file_and_text_fields)
 
 TEST_F(media_multipart, crlf_inside_content_is_kept)
 {
-    for (const std::string& c : {"\r\n"s, "a\r\n"s, "\r\n\r\n"s, "x\r"s, "\n"s, "line1\r\nline2\r\n\r\n--"s, "\r\n-"s}) {
+    for (const std::string& c :
+         {"\r\n"s, "a\r\n"s, "\r\n\r\n"s, "x\r"s, "\n"s, "line1\r\nline2\r\n\r\n--"s, "\r\n-"s}) {
         const auto parts = parts_of(build_multipart(k_boundary, {{"f", "x", "", c}, {"g", std::nullopt, "", c}}));
         ASSERT_EQ(parts.size(), 2u);
         EXPECT_EQ(content(parts[0]), c);
@@ -114,8 +118,8 @@ TEST_F(media_multipart, crlf_inside_content_is_kept)
 TEST_F(media_multipart, binary_content_with_dashes_and_partial_boundaries)
 {
     const std::string tricky = "--\r\n--\r\n--" + k_boundary.substr(0, 10) + "\r\n--" +
-                               k_boundary.substr(0, k_boundary.size() - 1) + "\0\xFF--"s + k_boundary +
-                               "\r\n--" + k_boundary + "X\r\n" + "\r\n--" + k_boundary + " x";
+                               k_boundary.substr(0, k_boundary.size() - 1) + "\0\xFF--"s + k_boundary + "\r\n--" +
+                               k_boundary + "X\r\n" + "\r\n--" + k_boundary + " x";
     const auto parts = parts_of(build_multipart(k_boundary, {{"f", "bin", "application/octet-stream", tricky}}));
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(content(parts[0]), tricky);
@@ -127,8 +131,8 @@ TEST_F(media_multipart, preamble_epilogue_and_padding)
                                           "\r\nand an epilogue\r\n--" + k_boundary + "\r\n"));
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(content(parts[0]), "1");
-    const std::string padded = "--" + k_boundary + " \t\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--" +
-                               k_boundary + "--";
+    const std::string padded =
+        "--" + k_boundary + " \t\r\nContent-Disposition: form-data; name=a\r\n\r\nv\r\n--" + k_boundary + "--";
     parts = parts_of(padded);
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(parts[0].name, "a");
@@ -140,7 +144,8 @@ TEST_F(media_multipart, header_variants)
 {
     const std::string body = "--" + k_boundary +
                              "\r\ncontent-type:  text/plain; charset=utf-8 \r\nCONTENT-DISPOSITION: Form-Data;"
-                             "\r\n name=\"field\";filename=\"a;b=c.txt\"\r\nX-Other: 1\r\n\r\nv\r\n--" + k_boundary + "--";
+                             "\r\n name=\"field\";filename=\"a;b=c.txt\"\r\nX-Other: 1\r\n\r\nv\r\n--" +
+                             k_boundary + "--";
     const auto parts = parts_of(body);
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(parts[0].name, "field");
@@ -151,9 +156,11 @@ TEST_F(media_multipart, header_variants)
 TEST_F(media_multipart, file_names_are_returned_as_sent)
 {
     const std::string unicode = "Sigur R\xC3\xB3s \xE2\x80\x94 \xC3\x81g\xC3\xA6tis.mp3";
-    const auto parts = parts_of(build_multipart(
-        k_boundary, {{"a", "say \"hi\".mp3", "", "1"}, {"b", unicode, "", "2"}, {"c", "../../etc/passwd", "", "3"},
-                     {"d", "C:\\fakepath\\song.mp3", "", "4"}, {"e", "", "", ""}}));
+    const auto parts = parts_of(build_multipart(k_boundary, {{"a", "say \"hi\".mp3", "", "1"},
+                                                             {"b", unicode, "", "2"},
+                                                             {"c", "../../etc/passwd", "", "3"},
+                                                             {"d", "C:\\fakepath\\song.mp3", "", "4"},
+                                                             {"e", "", "", ""}}));
     ASSERT_EQ(parts.size(), 5u);
     EXPECT_EQ(parts[0].filename, "say \"hi\".mp3");
     EXPECT_EQ(parts[1].filename, unicode);
@@ -161,8 +168,9 @@ TEST_F(media_multipart, file_names_are_returned_as_sent)
     EXPECT_EQ(parts[3].filename, "C:\\fakepath\\song.mp3");
     EXPECT_EQ(parts[4].filename, "");
     // Browsers do not escape backslashes: a lone one is kept.
-    const auto raw = parts_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"C:\\a\\b.mp3\"\r\n\r\nx\r\n--" +
-                              k_boundary + "--");
+    const auto raw = parts_of(
+        "--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"f\"; filename=\"C:\\a\\b.mp3\"\r\n\r\nx\r\n--" +
+        k_boundary + "--");
     ASSERT_EQ(raw.size(), 1u);
     EXPECT_EQ(raw[0].filename, "C:\\a\\b.mp3");
 }
@@ -173,7 +181,8 @@ TEST_F(media_multipart, extended_filename_is_preferred)
         return parts_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"f\"; " + disposition +
                         "\r\n\r\nx\r\n--" + k_boundary + "--");
     };
-    EXPECT_EQ(with("filename=\"fallback.mp3\"; filename*=UTF-8''%E2%9C%93%20ok.mp3")[0].filename, "\xE2\x9C\x93 ok.mp3");
+    EXPECT_EQ(with("filename=\"fallback.mp3\"; filename*=UTF-8''%E2%9C%93%20ok.mp3")[0].filename,
+              "\xE2\x9C\x93 ok.mp3");
     EXPECT_EQ(with("filename*=utf-8'en'na%C3%AFve.mp3; filename=\"naive.mp3\"")[0].filename, "na\xC3\xAFve.mp3");
     EXPECT_EQ(with("filename*=ISO-8859-1''caf%E9.mp3")[0].filename, "caf\xC3\xA9.mp3");
     EXPECT_EQ(with("filename=\"fallback.mp3\"; filename*=UTF-8''bad%G1")[0].filename, "fallback.mp3");
@@ -188,13 +197,16 @@ TEST_F(media_multipart, malformed_bodies)
     EXPECT_EQ(error_of(""), "missing first boundary");
     EXPECT_EQ(error_of(good.substr(0, good.size() - 2 - k_boundary.size() - 4)), "missing closing boundary");
     EXPECT_EQ(error_of(good.substr(0, good.size() - 2)), "missing closing boundary");  // "--boundary" without "--"
-    EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=a\r\n"), "missing closing boundary");
+    EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=a\r\n"),
+              "missing closing boundary");
     EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Type: text/plain\r\n\r\nx\r\n--" + k_boundary + "--"),
               "part without a name");
-    EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--" + k_boundary + "--"),
+    EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"\"\r\n\r\nx\r\n--" + k_boundary +
+                       "--"),
               "part without a name");
-    EXPECT_EQ(error_of("--" + k_boundary + "\r\nContent-Disposition: attachment; name=a\r\n\r\nx\r\n--" + k_boundary + "--"),
-              "part is not form-data");
+    EXPECT_EQ(
+        error_of("--" + k_boundary + "\r\nContent-Disposition: attachment; name=a\r\n\r\nx\r\n--" + k_boundary + "--"),
+        "part is not form-data");
     // Bare LF line ends are not multipart.
     EXPECT_EQ(error_of("--" + k_boundary + "\nContent-Disposition: form-data; name=a\n\nx\n--" + k_boundary + "--"),
               "missing first boundary");
@@ -210,8 +222,8 @@ TEST_F(media_multipart, limits)
     EXPECT_EQ(parts_of(build_multipart(k_boundary, many)).size(), 16u);
     EXPECT_EQ(error_of(build_multipart(k_boundary, many), {.max_parts = 3}), "too many parts");
     const std::string long_header = "X-Long: " + std::string(9000, 'h') + "\r\n";
-    EXPECT_EQ(error_of("--" + k_boundary + "\r\n" + long_header + "Content-Disposition: form-data; name=a\r\n\r\nx\r\n--" +
-                       k_boundary + "--"),
+    EXPECT_EQ(error_of("--" + k_boundary + "\r\n" + long_header +
+                       "Content-Disposition: form-data; name=a\r\n\r\nx\r\n--" + k_boundary + "--"),
               "part headers too large");
     const std::string fits = "Content-Disposition: form-data; name=a\r\n";  // 40 bytes + final CRLF
     const std::string body = "--" + k_boundary + "\r\n" + fits + "\r\nx\r\n--" + k_boundary + "--";
@@ -229,10 +241,11 @@ TEST_F(media_multipart, delimiters_across_the_search_window)
     for (std::size_t at : delimiter_offsets) {
         std::string first(at - head.size(), '\0');
         for (std::size_t i = 0; i < first.size(); ++i) first[i] = static_cast<char>(i * 131 % 251);
-        std::string second(140 * 1024, 'z');
+        std::string second(std::size_t{140} * 1024, 'z');
         second[65536 - 1] = '\r';
-        const auto body = head + first + "\r\n--" + k_boundary + "\r\nContent-Disposition: form-data; name=\"g\"\r\n\r\n" +
-                          second + "\r\n--" + k_boundary + "--\r\n";
+        const auto body = head + first + "\r\n--" + k_boundary +
+                          "\r\nContent-Disposition: form-data; name=\"g\"\r\n\r\n" + second + "\r\n--" + k_boundary +
+                          "--\r\n";
         ASSERT_EQ(body.find("\r\n--" + k_boundary), at);
         const auto parts = parts_of(body);
         ASSERT_EQ(parts.size(), 2u) << at;
@@ -246,7 +259,7 @@ TEST_F(media_multipart, delimiters_across_the_search_window)
 TEST_F(media_multipart, many_false_delimiters_stay_linear)
 {
     std::string junk;
-    while (junk.size() < 4 * 1024 * 1024) junk += "\r\n--" + k_boundary + "X";
+    while (junk.size() < std::size_t{4} << 20) junk += "\r\n--" + k_boundary + "X";
     const auto parts = parts_of(build_multipart(k_boundary, {{"f", "x", "", junk}}));
     ASSERT_EQ(parts.size(), 1u);
     EXPECT_EQ(parts[0].length, junk.size());
@@ -254,7 +267,7 @@ TEST_F(media_multipart, many_false_delimiters_stay_linear)
 
 TEST_F(media_multipart, copy_part_copies_the_exact_range)
 {
-    std::string binary(300 * 1024, '\0');
+    std::string binary(std::size_t{300} * 1024, '\0');
     for (std::size_t i = 0; i < binary.size(); ++i) binary[i] = static_cast<char>((i * 7919) >> 3);
     const auto parts = parts_of(build_multipart(k_boundary, {{"a", "a.bin", "", "small"}, {"b", "b.bin", "", binary}}));
     ASSERT_EQ(parts.size(), 2u);
@@ -295,15 +308,15 @@ TEST_F(media_multipart, copy_part_failures_throw_and_leave_nothing)
 // passed through) removes the partial destination.
 TEST_F(media_multipart, copy_part_write_failure_removes_the_destination)
 {
-    const std::string big(256 * 1024, 'b');
+    const std::string big(std::size_t{256} * 1024, 'b');
     const auto parts = parts_of(build_multipart(k_boundary, {{"a", "a.bin", "", big}}));
     ASSERT_EQ(parts.size(), 1u);
     const auto dest = dir_.file("partial.bin");
-    struct rlimit saved{};
+    struct rlimit saved {};
     ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
     auto* old_handler = signal(SIGXFSZ, SIG_IGN);
     struct rlimit small = saved;
-    small.rlim_cur = 64 * 1024;
+    small.rlim_cur = rlim_t{64} * 1024;
     ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
     int code = 0;
     try {

@@ -15,7 +15,7 @@
 namespace spotik::media {
 namespace {
 
-constexpr std::size_t k_copy_chunk = 64 * 1024;
+constexpr std::size_t k_copy_chunk = std::size_t{64} * 1024;
 constexpr std::size_t k_max_kernel_copy = 1 << 30;
 
 [[noreturn]] void throw_errno(int code, const char* what)

@@ -1,6 +1,7 @@
 // Room event payloads.
 #include "service/room_events.hpp"
 
+#include "api/json_number.hpp"
 #include "api/views.hpp"
 #include "util/time_format.hpp"
 
@@ -112,8 +113,8 @@ void room_events::playback_paused(const std::string& room_id, const storage::tra
           {"playback_started_at", util::iso8601_ms(c.started_at.value_or(0))},
           {"playback_paused_at", p},
           {"paused_at", p},
-          {"current_position", position},
-          {"position", position}});
+          {"current_position", api::seconds_value(position)},
+          {"position", api::seconds_value(position)}});
 }
 
 void room_events::playback_resumed(const std::string& room_id, const storage::track_record& t, std::int64_t resumed_at,
@@ -128,8 +129,8 @@ void room_events::playback_resumed(const std::string& room_id, const storage::tr
           {"resumed_at", r},
           {"effective_started_at", util::iso8601_ms(c.started_at.value_or(0))},
           {"playback_paused_at", nullptr},
-          {"current_position", position_s},
-          {"position", position_s}});
+          {"current_position", api::seconds_value(position_s)},
+          {"position", api::seconds_value(position_s)}});
 }
 
 void room_events::track_skipped(const std::string& room_id, const std::optional<storage::track_record>& skipped,

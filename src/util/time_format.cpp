@@ -90,6 +90,9 @@ std::optional<std::int64_t> parse_http_date(std::string_view t)
     if (!digits(t, 5, 2, d) || !digits(t, 12, 4, y) || !digits(t, 17, 2, h) || !digits(t, 20, 2, mi) ||
         !digits(t, 23, 2, s))
         return std::nullopt;
+    bool day_ok = false;
+    for (const char* d : k_days) day_ok = day_ok || t.substr(0, 3) == d;
+    if (!day_ok) return std::nullopt;
     int mo = 0;
     for (int i = 0; i < 12; ++i)
         if (t.substr(8, 3) == k_months[i]) mo = i + 1;

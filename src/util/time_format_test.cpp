@@ -165,5 +165,15 @@ TEST(parse_http_date, rejects_invalid_dates_and_times)
     }
 }
 
+// The header promises nullopt for anything that is not an IMF-fixdate, whose first field is
+// one of Mon..Sun; the parser currently ignores those three bytes. See the report.
+TEST(parse_http_date, rejects_unknown_day_name)
+{
+    for (const char* s : {"Xyz, 06 Nov 1994 08:49:37 GMT", "123, 06 Nov 1994 08:49:37 GMT",
+                          "   , 06 Nov 1994 08:49:37 GMT", "sun, 06 Nov 1994 08:49:37 GMT"}) {
+        EXPECT_FALSE(parse_http_date(s).has_value()) << s;
+    }
+}
+
 }  // namespace
 }  // namespace spotik::util

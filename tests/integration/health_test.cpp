@@ -142,6 +142,7 @@ TEST_F(service_endpoints, api_index_and_openapi_cover_every_route)
     for (const auto& e : endpoints) {
         std::string method(e.at("method").as_string()), path(e.at("path").as_string());
         required.erase(method + " " + path);
+        if (auto tail = path.find("...}"); tail != std::string::npos) path.erase(tail, 3);
         for (auto& c : method) c = char(std::tolower(c));
         auto* item = paths.if_contains(path);
         ASSERT_NE(item, nullptr) << path << " missing from the OpenAPI document";

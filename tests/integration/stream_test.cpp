@@ -3,6 +3,8 @@
 // HEAD; token by query string; access control.
 #include "support/room_fixture.hpp"
 
+#include <filesystem>
+
 namespace spotik::test {
 namespace {
 
@@ -58,12 +60,12 @@ TEST_F(stream_api, ranges_return_exactly_the_stored_bytes)
 TEST_F(stream_api, unsatisfiable_and_ignored_ranges)
 {
     const auto n = std::to_string(bytes_.size());
-    for (std::string h : {"bytes=" + n + "-", "bytes=999999999-", "bytes=-0"}) {
+    for (const std::string& h : std::vector<std::string>{"bytes=" + n + "-", "bytes=999999999-", "bytes=-0"}) {
         auto r = get({{"Range", h}});
         EXPECT_EQ(r.status, 416) << h;
         EXPECT_EQ(r.header("content-range"), "bytes */" + n) << h;
     }
-    for (std::string h : {"bytes=9-5", "items=0-5", "bytes=a-b", "bytes=0-5,10-20", "garbage"}) {
+    for (std::string h : std::vector<std::string>{"bytes=9-5", "items=0-5", "bytes=a-b", "bytes=0-5,10-20", "garbage"}) {
         auto r = get({{"Range", h}});
         EXPECT_EQ(r.status, 200) << h;
         EXPECT_EQ(r.body.size(), bytes_.size()) << h;
@@ -117,16 +119,17 @@ TEST_F(stream_api, access_control)
 
 TEST_F(stream_api, a_large_file_streams_exactly)
 {
-    // 20 MB of generated WAV data: a valid header and a long data chunk.
-    std::string wav = bytes_.substr(0, 44);
+    // 20 MB of generated 16-bit mono PCM at 22.05 kHz behind a canonical 44-byte header.
     std::string body;
     body.reserve(20 * 1024 * 1024);
     for (std::size_t i = 0; body.size() < 20 * 1024 * 1024; ++i) body.push_back(char((i * 7919) & 0xff));
-    auto put32 = [&](std::size_t at, std::uint32_t v) {
-        for (int k = 0; k < 4; ++k) wav[at + k] = char((v >> (8 * k)) & 0xff);
+    auto le = [](std::uint32_t v, int bytes) {
+        std::string out;
+        for (int k = 0; k < bytes; ++k) out.push_back(char((v >> (8 * k)) & 0xff));
+        return out;
     };
-    put32(4, std::uint32_t(36 + body.size()));
-    put32(40, std::uint32_t(body.size()));
+    std::string wav = "RIFF" + le(std::uint32_t(36 + body.size()), 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) +
+                      le(22050, 4) + le(44100, 4) + le(2, 2) + le(16, 2) + "data" + le(std::uint32_t(body.size()), 4);
     wav += body;
     multipart_builder mp;
     mp.add_file("audio_file", "big.wav", "audio/wav", wav);

@@ -93,7 +93,8 @@ TEST_F(votes_api, fifty_concurrent_voters_are_all_counted)
         });
     for (auto& th : threads) th.join();
     r = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", admin_.token);
-    for (const auto& t : r.json().at("tracks").as_array())
+    auto after = r.json();
+    for (const auto& t : after.at("tracks").as_array())
         if (t.at("id") == t1.c_str()) EXPECT_EQ(t.at("vote_score"), 25);
 }
 

@@ -148,7 +148,8 @@ void server_process::start() {
 // port was taken meanwhile and `retry_allowed`; throws on any other failure.
 bool server_process::spawn_and_wait(bool retry_allowed) {
     const auto offset = file_size_or_zero(output_path_);
-    env_["SERVER_PORT"] = std::to_string(port_);
+    // A fixed SERVER_PORT that is not a number is passed through untouched (start-up tests).
+    if (!fixed_port_ || port_ != 0) env_["SERVER_PORT"] = std::to_string(port_);
     child_ = child_process(child_spec{opts_.binary, opts_.args, child_environment(), data_dir_, output_path_});
     if (!opts_.wait_until_live) return true;
     const auto deadline = clock_type::now() + start_timeout;
