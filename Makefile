@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: help deps deps-test build build-dev run test test-unit test-property test-integration \
-        coverage bench clean format
+        test-smoke ci coverage bench clean format
 
 help: ## List the targets with a description
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -39,6 +39,15 @@ test-property: build-dev ## Property tests only
 
 test-integration: build-dev ## Integration tests against the real binary
 	ctest --preset dev -L integration
+
+test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
+	scripts/smoke-make-run.sh
+
+ci: test test-smoke ## Everything CI runs, slowest last
+
+bench: ## Benchmarks against nginx on loopback (bench/README.md)
+	bench/http_bench.sh
+	@if [ -x bench/media_bench.sh ]; then bench/media_bench.sh; fi
 
 coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
 	cmake --preset coverage >/dev/null

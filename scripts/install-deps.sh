@@ -11,7 +11,7 @@ build_pkgs=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
   libssl-dev libsqlite3-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
 )
-test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr)
+test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git)
 bench_pkgs=(nginx-light wrk)
 
 case "$set_name" in
