@@ -12,7 +12,7 @@ build_pkgs=(
   libssl-dev libsqlite3-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
 )
 test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git)
-bench_pkgs=(nginx-light wrk)
+bench_pkgs=(nginx-light wrk curl)
 
 case "$set_name" in
   build) wanted=("${build_pkgs[@]}") ;;

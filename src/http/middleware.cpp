@@ -16,7 +16,7 @@ std::string choose_request_id(std::string_view client_value, std::int64_t now_s)
                            c == ':';
                 });
     if (sane) return std::string(client_value);
-    return "req_" + std::to_string(now_s) + "_" + util::random_hex(8);
+    return "req_" + std::to_string(now_s) + "_" + util::fast_hex64();
 }
 
 cors_policy::cors_policy(std::vector<std::string> origins)

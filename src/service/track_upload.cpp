@@ -113,7 +113,8 @@ std::variant<std::unique_ptr<file_guard>, upload_error> stage_cover(const std::s
     if (part.length > k_max_cover_bytes)
         return invalid("cover_image", "The cover image field must not be greater than 5120 kilobytes.");
     fs::create_directories(dest_dir);
-    auto guard = std::make_unique<file_guard>(dest_dir / ("." + name + ".part"));
+    // Unique per upload: two covers sent to one room at once never share a staging file.
+    auto guard = std::make_unique<file_guard>(dest_dir / ("." + name + "-" + util::random_hex(6) + ".part"));
     try {
         media::copy_part(body_path, part, guard->path().string());
     } catch (const std::system_error& e) {

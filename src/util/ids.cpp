@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 #include <stdexcept>
 
 namespace spotik::util {
@@ -58,6 +59,23 @@ std::string normalize_uuid(std::string_view t)
     std::string out(t);
     for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     return out;
+}
+
+std::string fast_hex64()
+{
+    thread_local std::uint64_t state = [] {
+        std::uint64_t seed = 0;
+        fill_random(reinterpret_cast<unsigned char*>(&seed), sizeof seed);
+        return seed;
+    }();
+    // splitmix64
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    z ^= z >> 31;
+    unsigned char bytes[8];
+    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(z >> (8 * i));
+    return to_hex(bytes, 8);
 }
 
 std::string random_hex(std::size_t n_bytes)

@@ -14,5 +14,8 @@ bool is_uuid(std::string_view text);
 std::string normalize_uuid(std::string_view text);
 // n random bytes as 2n lower-case hex characters.
 std::string random_hex(std::size_t n_bytes);
+// 16 hex characters from a per-thread generator seeded by the CSPRNG: unique enough for
+// request and connection ids, cheap enough for every request; never for secrets.
+std::string fast_hex64();
 
 }  // namespace spotik::util

@@ -4,6 +4,7 @@
 #include "support/room_fixture.hpp"
 
 #include <filesystem>
+#include <thread>
 
 namespace spotik::test {
 namespace {
@@ -135,6 +136,26 @@ TEST_F(tracks_api, an_oversize_upload_is_refused_while_it_is_received)
     // The server answers as soon as it has seen the declared length, before any body byte.
     auto answer = c.read_until("\r\n\r\n", 10s);
     EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer.substr(0, 200);
+    EXPECT_EQ(queue_size(), 0u);
+}
+
+TEST_F(tracks_api, a_client_that_disconnects_mid_upload_leaves_nothing)
+{
+    auto files_before = stored_files();
+    {
+        raw_connection c{"127.0.0.1", server_.port()};
+        std::string head = "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           member_.token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+                           std::to_string(8 * 1024 * 1024) + "\r\n\r\n--b\r\nContent-Disposition: form-data; "
+                           "name=\"audio_file\"; filename=\"a.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n";
+        ASSERT_TRUE(c.send(head));
+        ASSERT_TRUE(c.send(read_file_bytes(fixture_path("tone-3s-cbr.mp3"))));
+        std::this_thread::sleep_for(300ms);
+    }  // the connection closes with most of the body missing
+    auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (stored_files() != files_before && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(stored_files(), files_before);
     EXPECT_EQ(queue_size(), 0u);
 }
 
