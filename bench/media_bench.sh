@@ -262,6 +262,31 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 now_ns() { date +%s%N; }
 
+# CPU time, to tell which side limits a run: the server's (all threads; for nginx its workers)
+# from /proc/<pid>/stat, the load generator's from the shell's reaped-children times.
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+readonly CLK_TCK
+cpu_ticks() { # pids... -> utime + stime in clock ticks, summed
+  local pid total=0 stat
+  local -a f
+  for pid in "$@"; do
+    stat="$(cat "/proc/$pid/stat" 2>/dev/null)" || continue
+    stat="${stat##*) }" # fields after the command name; utime and stime are then fields 12 and 13
+    read -r -a f <<<"$stat"
+    total=$((total + f[11] + f[12]))
+  done
+  printf '%s' "$total"
+}
+ticks_to_s() { awk -v a="$1" -v b="$2" -v hz="$CLK_TCK" 'BEGIN { printf "%.1f", (b - a) / hz }'; }
+children_cpu=""
+children_cpu_s() { # sets children_cpu: the "children" line of the times builtin, user + sys seconds
+  # (not to be called in $(...): a subshell would report its own children)
+  times >"$tmp/times.txt"
+  children_cpu="$(awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { v = $i; sub(/s$/, "", v); split(v, p, "m"); t += p[1] * 60 + p[2] }
+       printf "%.3f", t }' "$tmp/times.txt")"
+}
+nginx_workers() { cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true; }
+
 spotik_log_tail() {
   note "last lines of the Spotik log:"
   tail -n 30 "$tmp/spotik.log" >&2 || true
@@ -481,7 +506,7 @@ to_mib() { # wrk's Transfer/sec "812.34MB" | "1.23GB" | "512.00KB" -> MiB (wrk's
     printf "%.1f", n }'
 }
 
-declare -A MBPS RPS P99 NON2XX SOCKERR REQS
+declare -A MBPS RPS P99 NON2XX SOCKERR REQS SRV_CPU WRK_CPU
 run_wrk() { # KEY PORT PATH [extra wrk args...]: a warm-up run, then the measured run, parsed.
   local key="$1" port="$2" path="$3" out="$tmp/wrk-$1.txt" line
   shift 3
@@ -494,10 +519,21 @@ run_wrk() { # KEY PORT PATH [extra wrk args...]: a warm-up run, then the measure
     rss_after_warmup="$(rss_kb "$spotik_pid")"
     start_sampler "$tmp/rss-stream.txt" "$RSS_SAMPLE_S"
   fi
+  local -a server_pids
+  if [[ "$key" == spotik ]]; then server_pids=("$spotik_pid"); else read -r -a server_pids <<<"$(nginx_workers)"; fi
+  local ticks0 ticks1 wrk0 wrk1
+  ticks0="$(cpu_ticks "${server_pids[@]}")"
+  children_cpu_s
+  wrk0="$children_cpu"
   if ! "${cmd[@]}" -d "${DURATION}s" --latency "$url" -- "$stream_size" >"$out" 2>&1; then
     note "wrk $key failed: $(cat "$out")"
   fi
+  children_cpu_s
+  wrk1="$children_cpu"
+  ticks1="$(cpu_ticks "${server_pids[@]}")"
   if [[ "$key" == spotik ]]; then stop_sampler; fi
+  SRV_CPU[$key]="$(ticks_to_s "$ticks0" "$ticks1")"
+  WRK_CPU[$key]="$(awk -v a="$wrk0" -v b="$wrk1" 'BEGIN { printf "%.1f", b - a }')"
   MBPS[$key]="$(to_mib "$(awk '/^Transfer\/sec:/ {print $2}' "$out")")"
   RPS[$key]="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
   line="$(awk '$1 == "99%" {print $2; exit}' "$out")"
@@ -527,6 +563,7 @@ upload_codes=()
 upload_times=()
 upload_wall_s=""
 upload_launch_s=""
+upload_spotik_cpu=""
 rss_idle_upload=""
 rss_peak_upload=""
 peak_source=""
@@ -539,6 +576,7 @@ if [[ -z "$spotik_crashed" ]]; then
   if { printf '5' >"/proc/$spotik_pid/clear_refs"; } 2>/dev/null; then hwm_reset=1; fi
   start_sampler "$tmp/rss-upload.txt" "$UPLOAD_RSS_SAMPLE_S"
   note "uploads: $UPLOADS concurrent POST /api/rooms/$room_id/tracks of $upload_size bytes"
+  upload_ticks0="$(cpu_ticks "$spotik_pid")"
   t0="$(now_ns)"
   for ((i = 0; i < UPLOADS; i++)); do
     taskset -c "$load_cpus" curl -s --noproxy '*' --max-time 300 -o /dev/null \
@@ -550,6 +588,7 @@ if [[ -z "$spotik_crashed" ]]; then
   t_launched="$(now_ns)"
   for pid in "${upload_pids[@]}"; do wait "$pid" || true; done
   t1="$(now_ns)"
+  upload_spotik_cpu="$(ticks_to_s "$upload_ticks0" "$(cpu_ticks "$spotik_pid")")"
   upload_pids=()
   stop_sampler
   upload_wall_s="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')"
@@ -597,8 +636,10 @@ wrong_size="$(find "$audio_dir" -maxdepth 1 -type f -name '*.wav' ! -name '.*' !
 fmt1() { [[ -n "$1" && "$1" != nan ]] && printf '%.1f' "$1" || printf 'n/a'; }
 fmt_ms() { [[ -n "$1" && "$1" != nan ]] && printf '%.1f' "$1" || printf 'n/a'; }
 ratio=""
+ratio_exact=""
 if [[ -n "${MBPS[spotik]:-}" && -n "${MBPS[nginx]:-}" ]]; then
-  ratio="$(awk -v a="${MBPS[spotik]}" -v b="${MBPS[nginx]}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
+  ratio_exact="$(awk -v a="${MBPS[spotik]}" -v b="${MBPS[nginx]}" 'BEGIN { if (b > 0) printf "%.6f", a / b }')"
+  ratio="$(awk -v r="$ratio_exact" 'BEGIN { if (r != "") printf "%.2f", r }')"
 fi
 
 problems_exit=()
@@ -609,7 +650,7 @@ if [[ -z "${MBPS[spotik]:-}" || -z "$ratio" ]]; then
   stream_result="NO DATA"
 elif [[ "${NON2XX[spotik]}" != 0 ]]; then
   stream_result="INVALID (${NON2XX[spotik]} non-2xx)"
-elif ge "$ratio" "$TARGET_RATIO"; then
+elif ge "$ratio_exact" "$TARGET_RATIO"; then
   stream_result="PASS"
 else
   stream_result="FAIL"
@@ -685,6 +726,8 @@ say "Streaming details (measured run; MB/s is wrk's Transfer/sec, headers includ
 for key in spotik nginx; do
   [[ -n "${REQS[$key]:-}" ]] || continue
   say "  $(printf '%-6s' "$key") $(fmt1 "${MBPS[$key]:-}") MB/s, $(fmt1 "${RPS[$key]:-}") ranges/s, p99 $(fmt_ms "${P99[$key]:-}") ms, requests ${REQS[$key]}, non-2xx ${NON2XX[$key]}, socket errors: ${SOCKERR[$key]:-none}"
+  per_mb="$(awk -v c="${SRV_CPU[$key]:-}" -v m="${MBPS[$key]:-}" -v d="$DURATION" 'BEGIN { if (c != "" && m > 0) printf "%.2f", c * 1000 / (m * d); else printf "n/a" }')"
+  say "         CPU used in the ${DURATION}s run: server ${SRV_CPU[$key]:-n/a} s ($per_mb ms per MB sent), wrk ${WRK_CPU[$key]:-n/a} s (they have $server_n and $wrk_threads core(s): near ${DURATION} s per core = that side is saturated)"
 done
 if [[ -n "${s_n:-}" ]]; then
   say "  Spotik RSS: $(mb "${rss_before_stream:-0}") MB idle before any streaming, $(mb "${rss_after_warmup:-0}") MB after the warm-up; ${s_n} samples every ${RSS_SAMPLE_S}s during the measured run, end - start $(mb_signed $((s_last - s_first))) MB, max - idle $(mb_signed $((s_max - ${rss_before_stream:-0}))) MB"
@@ -692,7 +735,7 @@ fi
 if ((${#upload_times[@]} > 0)); then
   say "Upload details: time_total per upload (s) min/median/max $(printf '%s\n' "${upload_times[@]}" | awk 'NF' | sort -n |
     awk '{ v[NR] = $1 } END { if (NR) printf "%.3f / %.3f / %.3f", v[1], v[int((NR + 1) / 2)], v[NR]; else printf "n/a" }')"
-  say "  wall time ${upload_wall_s} s from the first launch to the last answer, of which ${upload_launch_s} s to launch the $UPLOADS curl processes; peak RSS from $peak_source"
+  say "  wall time ${upload_wall_s} s from the first launch to the last answer, of which ${upload_launch_s} s to launch the $UPLOADS curl processes; Spotik used ${upload_spotik_cpu:-n/a} s of CPU meanwhile; peak RSS from $peak_source"
   say "  after the uploads: queue total_count ${queue_count:-n/a} (expected $((1 + n201))), stored .wav files $stored_count, wrong-sized $wrong_size, leftover .part files $leftover_parts, files left in storage/temp $leftover_temp"
   if [[ "${queue_count:-}" != "$((1 + n201))" || "$stored_count" != "$((1 + n201))" || "$wrong_size" != 0 || "$leftover_parts" != 0 ]]; then
     problems_exit+=("the queue or the storage folder does not match the accepted uploads (see the line above)")

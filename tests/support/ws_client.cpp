@@ -17,6 +17,7 @@
 #include <cctype>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 
 namespace spotik::test {
@@ -220,9 +221,10 @@ struct ws_client::impl {
     {
         if (!connected_) return;
         if (!ended_) {
-            bool done = false;
-            ws_.async_close(websocket::close_code::normal, [&](error_code) { done = true; });
-            run_until([&] { return done && !reading_; }, clock_type::now() + timeout);
+            // Shared: the handler may run later, inside abort().
+            auto done = std::make_shared<bool>(false);
+            ws_.async_close(websocket::close_code::normal, [done](error_code) { *done = true; });
+            run_until([&] { return *done && !reading_; }, clock_type::now() + timeout);
         }
         abort();
     }

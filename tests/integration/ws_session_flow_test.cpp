@@ -1,0 +1,491 @@
+// Room events over real sockets (CONTRACT §9.5, §9.6, §7.1): the scripted two-user session of
+// issue 4's Acceptance with the exact sequence on every socket, track and room deletion, the
+// auto-advance timer, and replay of missed events by last_seq after a reconnect.
+//
+// Sequences are asserted in full, room_state_updated included: the server publishes it right
+// after every playback change (and after auto-start), so its position is part of the contract
+// the tests pin down.
+#include "support/room_fixture.hpp"
+#include "support/ws_client.hpp"
+#include "util/clock.hpp"
+#include "util/time_format.hpp"
+
+#include <map>
+#include <regex>
+#include <thread>
+
+namespace spotik::test {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using types = std::vector<std::string>;
+
+constexpr auto k_wait = 15s;
+constexpr auto k_quiet = 1s;
+
+ws_client open_ws(const server_process& server, const std::string& token)
+{
+    ws_client c("127.0.0.1", server.port(), ws_client::target_for(token));
+    c.expect("connection_established", k_wait);
+    return c;
+}
+
+json::object join(ws_client& c, const std::string& room_id, std::optional<std::uint64_t> last_seq = std::nullopt)
+{
+    json::object data{{"room_id", room_id}};
+    if (last_seq) data["last_seq"] = *last_seq;
+    c.send_json({{"type", "join_room"}, {"data", data}});
+    return c.expect("room_joined", k_wait);
+}
+
+// Reads into `log` until a message of `type` (included) arrives.
+json::object read_until(ws_client& c, std::vector<json::object>& log, const std::string& type)
+{
+    for (;;) {
+        auto m = c.next(k_wait);
+        if (!m) throw std::runtime_error("no " + type + " (" + c.end_reason() + ")");
+        log.push_back(*m);
+        if (type_of(*m) == type) return *m;
+    }
+}
+
+bool is_iso_ms(const json::value& v)
+{
+    static const std::regex iso(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)");
+    return v.is_string() && v.as_string().size() == 24 && std::regex_match(std::string(v.as_string()), iso);
+}
+
+std::int64_t ms_of(const json::value& v) { return *util::parse_iso8601_ms(std::string(v.as_string())); }
+std::int64_t now_ms() { return util::system_clock{}.now_ms(); }
+std::uint64_t seq_of(const json::object& m) { return m.at("seq").to_number<std::uint64_t>(); }
+
+bool is_room_event(const std::string& type)
+{
+    return type != "connection_established" && type != "room_joined" && type != "room_left" && type != "room_state" &&
+           type != "error" && type != "pong" && type != "vote_success" && type != "playback_control_success";
+}
+
+// Envelope rules for a whole socket log: {type, data, timestamp}; room events also carry a
+// seq (mirrored in data.seq) that strictly increases, their room_id and an ISO server_time.
+void check_envelopes(const std::vector<json::object>& log, const std::string& room_id, const std::string& who)
+{
+    std::uint64_t last = 0;
+    for (const auto& m : log) {
+        SCOPED_TRACE(who + ": " + json::serialize(m));
+        ASSERT_TRUE(m.contains("type") && m.at("type").is_string());
+        ASSERT_TRUE(m.contains("data") && m.at("data").is_object());
+        ASSERT_TRUE(m.contains("timestamp") && m.at("timestamp").is_number());
+        if (!is_room_event(type_of(m))) {
+            EXPECT_FALSE(m.contains("seq"));
+            continue;
+        }
+        ASSERT_TRUE(m.contains("seq") && m.at("seq").is_number());
+        auto seq = seq_of(m);
+        EXPECT_GT(seq, last);
+        last = seq;
+        const auto& d = m.at("data").as_object();
+        EXPECT_EQ(d.at("seq").to_number<std::uint64_t>(), seq);
+        EXPECT_EQ(d.at("room_id"), room_id.c_str());
+        EXPECT_TRUE(is_iso_ms(d.at("server_time")));
+    }
+}
+
+// V reads these of every Track it is sent.
+void check_full_track(const json::value& t, const std::string& id, const registered_user& uploader)
+{
+    SCOPED_TRACE(json::serialize(t));
+    ASSERT_TRUE(t.is_object());
+    EXPECT_EQ(t.at("id"), id.c_str());
+    EXPECT_TRUE(t.at("original_name").is_string());
+    EXPECT_GT(t.at("duration_seconds").to_number<double>(), 0);
+    EXPECT_GT(t.at("file_size_bytes").to_number<double>(), 0);
+    EXPECT_TRUE(t.at("vote_score").is_number());
+    EXPECT_TRUE(is_iso_ms(t.at("created_at")));
+    EXPECT_EQ(t.at("uploader").at("id"), uploader.id.c_str());
+    EXPECT_EQ(t.at("uploader").at("username"), uploader.username.c_str());
+    EXPECT_TRUE(t.as_object().contains("cover_url"));
+    EXPECT_TRUE(t.as_object().contains("user_has_voted"));
+}
+
+std::vector<json::object> of_type(const std::vector<json::object>& log, const std::string& type)
+{
+    std::vector<json::object> out;
+    for (const auto& m : log)
+        if (type_of(m) == type) out.push_back(m);
+    return out;
+}
+
+TEST(ws_session_flow, two_users_scripted_session)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}}}};
+    auto http = server.client();
+    auto a_user = register_user(http, "alice");
+    auto b_user = register_user(http, "bob");
+    auto room = create_room(http, a_user.token, unique_name("session"));
+    const std::string base = "/api/rooms/" + room;
+    auto room_get = [&] { return http.get_auth(base, a_user.token).json().at("data").as_object(); };
+    auto admin_post = [&](const std::string& what) {
+        auto r = http.post_json(base + "/playback/" + what, json::object{}, a_user.token);
+        EXPECT_EQ(r.status, 200) << what << ": " << r.body;
+    };
+    auto upload = [&](const std::string& fixture) {
+        multipart_builder mp;
+        mp.add_file("audio_file", fixture, "audio/mpeg", read_file_bytes(fixture_path(fixture)));
+        auto r = http.post_body(base + "/tracks", mp.body(), mp.content_type(), b_user.token);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return std::string(r.json().at("track").at("id").as_string());
+    };
+
+    std::vector<json::object> la, lb1, lb2;
+    ws_client a1("127.0.0.1", server.port(), ws_client::target_for(a_user.token));
+    a1.send_json({{"type", "join_room"}, {"data", {{"room_id", room}}}});
+    read_until(a1, la, "room_joined");
+
+    // B joins over HTTP, then opens two sockets in the room.
+    ASSERT_EQ(http.post_json(base + "/join", json::object{}, b_user.token).status, 200);
+    ws_client b1("127.0.0.1", server.port(), ws_client::target_for(b_user.token));
+    ws_client b2("127.0.0.1", server.port(), ws_client::target_for(b_user.token));
+    for (auto* b : {&b1, &b2}) b->send_json({{"type", "join_room"}, {"data", {{"room_id", room}}}});
+    read_until(b1, lb1, "room_joined");
+    read_until(b2, lb2, "room_joined");
+
+    auto t1 = upload("tone-7s-vbr.mp3");  // auto-starts
+    auto stored_start = room_get().at("playback_started_at");
+    auto t2 = upload("tone-3s-cbr.mp3");
+    ASSERT_EQ(http.post_json(base + "/tracks/" + t2 + "/vote", json::object{}, b_user.token).status, 200);
+    std::this_thread::sleep_for(300ms);
+    admin_post("pause");
+    std::this_thread::sleep_for(300ms);
+    auto before_resume = now_ms();
+    admin_post("resume");
+    auto after_resume = now_ms();
+    admin_post("skip");
+    auto start_after_skip = room_get().at("playback_started_at");
+    admin_post("stop");
+    b1.send_json({{"type", "leave_room"}});
+    read_until(b1, lb1, "room_left");
+    ASSERT_EQ(http.post_json(base + "/leave", json::object{}, b_user.token).status, 200);
+
+    for (auto& m : a1.drain(k_quiet)) la.push_back(m);
+    for (auto& m : b1.drain(k_quiet)) lb1.push_back(m);
+    for (auto& m : b2.drain(k_quiet)) lb2.push_back(m);
+
+    const types playback_part{"playback_paused",  "room_state_updated", "playback_resumed", "room_state_updated",
+                              "track_skipped",    "playback_started",   "room_state_updated", "playback_stopped",
+                              "track_skipped",    "room_state_updated"};
+    types expect_a{"connection_established", "room_joined", "user_joined", "track_added", "playback_started",
+                   "room_state_updated", "track_added", "track_voted"};
+    expect_a.insert(expect_a.end(), playback_part.begin(), playback_part.end());
+    expect_a.push_back("user_left");
+    types expect_b{"connection_established", "room_joined", "track_added", "playback_started", "room_state_updated",
+                   "track_added"};  // no track_voted: B is the voter
+    expect_b.insert(expect_b.end(), playback_part.begin(), playback_part.end());
+    types expect_b1 = expect_b, expect_b2 = expect_b;
+    expect_b1.push_back("room_left");  // b1 left the socket room before B left the room
+    expect_b2.push_back("user_left");  // b2 is still joined to the socket room
+    EXPECT_EQ(types_of(la), expect_a);
+    EXPECT_EQ(types_of(lb1), expect_b1);
+    EXPECT_EQ(types_of(lb2), expect_b2);
+    check_envelopes(la, room, "A");
+    check_envelopes(lb1, room, "B1");
+    check_envelopes(lb2, room, "B2");
+    ASSERT_EQ(types_of(la), expect_a);
+
+    // A saw every room event: its seqs have no gap. B's are A's minus the vote, and each frame
+    // is byte-for-byte the one A got (serialized once).
+    std::map<std::uint64_t, json::object> a_events;
+    std::uint64_t vote_seq = 0;
+    for (const auto& m : la) {
+        if (!is_room_event(type_of(m))) continue;
+        if (!a_events.empty()) EXPECT_EQ(seq_of(m), a_events.rbegin()->first + 1) << json::serialize(m);
+        a_events[seq_of(m)] = m;
+        if (type_of(m) == "track_voted") vote_seq = seq_of(m);
+    }
+    for (const auto* lb : {&lb1, &lb2})
+        for (const auto& m : *lb) {
+            if (!is_room_event(type_of(m))) continue;
+            EXPECT_NE(seq_of(m), vote_seq);
+            EXPECT_EQ(m, a_events[seq_of(m)]);
+        }
+
+    const auto& joined = of_type(la, "user_joined").at(0).at("data");
+    EXPECT_EQ(joined.at("user").at("id"), b_user.id.c_str());
+    EXPECT_EQ(joined.at("user").at("username"), b_user.username.c_str());
+
+    auto added = of_type(la, "track_added");
+    check_full_track(added.at(0).at("data").at("track"), t1, b_user);
+    check_full_track(added.at(1).at("data").at("track"), t2, b_user);
+    EXPECT_EQ(added.at(0).at("data").at("track").at("user_has_voted"), false);
+
+    auto started = of_type(la, "playback_started");
+    const auto& s1 = started.at(0).at("data").as_object();
+    check_full_track(s1.at("track"), t1, b_user);
+    EXPECT_TRUE(is_iso_ms(s1.at("playback_started_at")));
+    EXPECT_EQ(s1.at("playback_started_at"), stored_start) << "the room's stored start";
+    EXPECT_EQ(s1.at("started_at"), stored_start);
+    EXPECT_EQ(s1.at("position").to_number<double>(), 0);
+    EXPECT_EQ(s1.at("is_playing"), true);
+    EXPECT_EQ(s1.at("auto_started"), true);
+    std::int64_t s_ms = ms_of(stored_start);
+
+    const auto& voted = of_type(la, "track_voted").at(0).at("data");
+    EXPECT_EQ(voted.at("track").at("id"), t2.c_str());
+    EXPECT_EQ(voted.at("track").at("vote_score"), 1);
+    EXPECT_EQ(voted.at("voter").at("id"), b_user.id.c_str());
+    EXPECT_EQ(voted.at("voter").at("username"), b_user.username.c_str());
+    EXPECT_EQ(voted.at("vote_added"), true);
+
+    const auto& paused = of_type(la, "playback_paused").at(0).at("data").as_object();
+    ASSERT_TRUE(is_iso_ms(paused.at("playback_paused_at"))) << json::serialize(paused);
+    std::int64_t p_ms = ms_of(paused.at("playback_paused_at"));
+    ASSERT_TRUE(paused.at("current_position").is_number());
+    double position = paused.at("current_position").to_number<double>();
+    EXPECT_NEAR(position, double(p_ms - s_ms) / 1000.0, 0.0015) << "P - S";
+    EXPECT_GE(position, 0.25);
+    EXPECT_EQ(paused.at("is_playing"), false);
+
+    const auto& resumed = of_type(la, "playback_resumed").at(0).at("data").as_object();
+    ASSERT_TRUE(is_iso_ms(resumed.at("playback_started_at"))) << json::serialize(resumed);
+    std::int64_t r_ms = ms_of(resumed.at("playback_started_at"));
+    EXPECT_GE(r_ms, before_resume - 1) << "the resume instant";
+    EXPECT_LE(r_ms, after_resume + 1) << "the resume instant";
+    ASSERT_TRUE(is_iso_ms(resumed.at("effective_started_at")));
+    std::int64_t eff_ms = ms_of(resumed.at("effective_started_at"));
+    EXPECT_NEAR(double(r_ms - eff_ms) / 1000.0, position, 0.005) << "effective start = resume instant - position";
+    EXPECT_GE(r_ms - eff_ms, 250) << "not the shifted effective start";
+    EXPECT_NEAR(resumed.at("current_position").to_number<double>(), position, 0.0005);
+    EXPECT_TRUE(resumed.at("playback_paused_at").is_null());
+
+    auto skipped = of_type(la, "track_skipped");
+    const auto& sk = skipped.at(0).at("data").as_object();
+    check_full_track(sk.at("next_track"), t2, b_user);
+    EXPECT_EQ(sk.at("skipped_track").at("id"), t1.c_str());
+    ASSERT_TRUE(is_iso_ms(sk.at("server_time")));
+    const auto& s2 = started.at(1).at("data").as_object();
+    check_full_track(s2.at("track"), t2, b_user);
+    EXPECT_EQ(s2.at("playback_started_at"), sk.at("server_time")) << "server_time is the next track's start";
+    EXPECT_EQ(s2.at("playback_started_at"), start_after_skip);
+    EXPECT_EQ(s2.at("auto_started"), false);
+
+    const auto& stopped = of_type(la, "playback_stopped").at(0).at("data").as_object();
+    EXPECT_EQ(stopped.at("reason"), "administrator_stop");
+    EXPECT_EQ(stopped.at("previous_track").at("id"), t2.c_str());
+    const auto& shim = skipped.at(1).at("data").as_object();
+    EXPECT_TRUE(shim.at("next_track").is_null());
+    EXPECT_EQ(shim.at("reason"), "stopped");
+
+    for (const auto& m : of_type(la, "room_state_updated")) {
+        const auto& r = m.at("data").at("room").as_object();
+        EXPECT_EQ(r.at("id"), room.c_str());
+        for (const char* per_user : {"user", "is_participant", "is_administrator"})
+            EXPECT_FALSE(r.contains(per_user)) << per_user << " in a broadcast: " << json::serialize(r);
+    }
+    EXPECT_EQ(of_type(la, "room_state_updated").back().at("data").at("room").at("is_playing"), false);
+
+    EXPECT_EQ(of_type(la, "user_left").at(0).at("data").at("user").at("id"), b_user.id.c_str());
+}
+
+// ---------------------------------------------------------------- deletions and the timer
+
+class ws_room_events : public room_fixture {
+protected:
+    ws_room_events() : room_fixture({.env = {{"AUTO_ADVANCE", "false"}}}) {}
+};
+
+TEST_F(ws_room_events, deleting_tracks_sends_track_removed)
+{
+    auto t1 = upload_id(member_.token, "tone-7s-vbr.mp3");
+    auto t2 = upload_id(member_.token, "tone-3s-cbr.mp3");
+    auto a = open_ws(server_, admin_.token);
+    auto m = open_ws(server_, member_.token);
+    join(a, room_id_);
+    join(m, room_id_);
+
+    ASSERT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/" + t2, member_.token).status, 200);
+    for (auto* c : {&a, &m}) {
+        auto msgs = c->drain(k_quiet);
+        ASSERT_EQ(types_of(msgs), types{"track_removed"});
+        const auto& d = msgs[0].at("data").as_object();
+        EXPECT_EQ(d.at("track_id"), t2.c_str());
+        EXPECT_EQ(d.at("room_id"), room_id_.c_str());
+    }
+    // Deleting the current track also stops playback.
+    ASSERT_EQ(client_.del("/api/rooms/" + room_id_ + "/tracks/" + t1, admin_.token).status, 200);
+    for (auto* c : {&a, &m}) {
+        auto msgs = c->drain(k_quiet);
+        ASSERT_EQ(types_of(msgs),
+                  (types{"track_removed", "playback_stopped", "track_skipped", "room_state_updated"}));
+        EXPECT_EQ(msgs[0].at("data").at("track_id"), t1.c_str());
+        EXPECT_TRUE(msgs[2].at("data").at("next_track").is_null());
+        EXPECT_EQ(msgs[2].at("data").at("reason"), "stopped");
+        EXPECT_EQ(msgs[3].at("data").at("room").at("is_playing"), false);
+    }
+}
+
+TEST_F(ws_room_events, deleting_the_room_sends_room_deleted)
+{
+    auto a = open_ws(server_, admin_.token);
+    auto m = open_ws(server_, member_.token);
+    join(a, room_id_);
+    join(m, room_id_);
+    auto r = client_.del("/api/rooms/" + room_id_, admin_.token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    for (auto* c : {&a, &m}) {
+        auto msgs = c->drain(k_quiet);
+        ASSERT_EQ(types_of(msgs), types{"room_deleted"});
+        EXPECT_EQ(msgs[0].at("data").at("room_id"), room_id_.c_str());
+        EXPECT_TRUE(msgs[0].at("data").at("room_name").is_string());
+        EXPECT_TRUE(msgs[0].contains("seq"));
+    }
+    m.send_json({{"type", "get_room_state"}});
+    auto reply = m.next(k_wait);
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->at("data").at("error_code"), "room_not_found");
+    EXPECT_TRUE(m.is_open()) << "the socket itself stays";
+    auto status = client_.get("/api/websocket/status").json();
+    EXPECT_FALSE(status.at("connection_stats").at("room_connections").as_object().contains(room_id_));
+}
+
+class ws_auto_advance : public room_fixture {
+protected:
+    ws_auto_advance() : room_fixture({.env = {{"AUTO_ADVANCE", "true"}, {"AUTO_ADVANCE_GRACE_MS", "0"}}}) {}
+};
+
+TEST_F(ws_auto_advance, the_timer_emits_the_same_events_as_a_skip)
+{
+    auto a = open_ws(server_, admin_.token);
+    join(a, room_id_);
+    auto t1 = upload_id(member_.token, "tone-3s-cbr.mp3");
+    auto t2 = upload_id(member_.token, "tone-5s.wav");
+    std::vector<json::object> log;
+    read_until(a, log, "track_skipped");
+    read_until(a, log, "playback_started");
+    read_until(a, log, "room_state_updated");
+    EXPECT_EQ(types_of(log), (types{"track_added", "playback_started", "room_state_updated", "track_added",
+                                    "track_skipped", "playback_started", "room_state_updated"}));
+    check_envelopes(log, room_id_, "A");
+    ASSERT_EQ(log.size(), 7u);
+    const auto& first = log[1].at("data").as_object();
+    const auto& sk = log[4].at("data").as_object();
+    const auto& next = log[5].at("data").as_object();
+    EXPECT_EQ(first.at("track").at("id"), t1.c_str());
+    EXPECT_EQ(sk.at("skipped_track").at("id"), t1.c_str());
+    check_full_track(sk.at("next_track"), t2, member_);
+    EXPECT_EQ(sk.at("reason"), "ended");
+    EXPECT_EQ(next.at("track").at("id"), t2.c_str());
+    EXPECT_EQ(next.at("playback_started_at"), sk.at("server_time"));
+    EXPECT_EQ(next.at("auto_started"), true);
+    auto played_ms = ms_of(sk.at("server_time")) - ms_of(first.at("playback_started_at"));
+    EXPECT_GE(played_ms, 2900) << "advanced at the end of the 3 s track, not before";
+}
+
+// ---------------------------------------------------------------- replay
+
+class ws_replay : public room_fixture {
+protected:
+    ws_replay() : room_fixture({.env = {{"AUTO_ADVANCE", "false"}}}) {}
+    void SetUp() override
+    {
+        room_fixture::SetUp();
+        track_ = upload_id(member_.token, "tone-3s-cbr.mp3");
+    }
+    // Alternately adds and removes the member's vote: one track_voted each.
+    void toggle_vote()
+    {
+        std::string path = "/api/rooms/" + room_id_ + "/tracks/" + track_ + "/vote";
+        auto r = voted_ ? client_.del(path, member_.token) : client_.post_json(path, json::object{}, member_.token);
+        ASSERT_EQ(r.status, 200) << r.body;
+        voted_ = !voted_;
+    }
+    std::string track_;
+    bool voted_ = false;
+};
+
+TEST_F(ws_replay, reconnect_with_last_seq_gets_every_missed_event_once_in_order)
+{
+    std::uint64_t last_seen = 0;
+    {
+        auto c1 = open_ws(server_, admin_.token);
+        auto joined = join(c1, room_id_);
+        auto current = joined.at("data").at("last_seq").to_number<std::uint64_t>();
+        EXPECT_GE(current, 3u) << "upload, auto-start and its room_state_updated";
+        toggle_vote();
+        auto live = c1.expect("track_voted", k_wait);
+        EXPECT_EQ(seq_of(live), current + 1);
+        last_seen = seq_of(live);
+        EXPECT_EQ(c1.drain(k_quiet).size(), 0u);
+        c1.close();
+    }
+    for (int i = 0; i < 5; ++i) toggle_vote();
+
+    auto c2 = open_ws(server_, admin_.token);
+    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen}}}});
+    auto msgs = c2.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "track_voted", "track_voted", "track_voted", "track_voted",
+                                     "track_voted"}));
+    EXPECT_EQ(msgs[0].at("data").at("last_seq").to_number<std::uint64_t>(), last_seen + 5);
+    for (std::size_t i = 1; i < msgs.size(); ++i) {
+        EXPECT_EQ(seq_of(msgs[i]), last_seen + i);
+        // The vote was on after c1's event, so the missed ones go off, on, off, on, off.
+        EXPECT_EQ(msgs[i].at("data").at("vote_added"), i % 2 == 0);
+        EXPECT_EQ(msgs[i].at("data").at("track").at("vote_score"), i % 2 == 0 ? 1 : 0);
+    }
+    // Then live events continue, each exactly once.
+    toggle_vote();
+    auto live = c2.drain(k_quiet);
+    ASSERT_EQ(types_of(live), types{"track_voted"});
+    EXPECT_EQ(seq_of(live[0]), last_seen + 6);
+
+    // Nothing missed: only the join reply.
+    auto c3 = open_ws(server_, admin_.token);
+    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen + 6}}}});
+    EXPECT_EQ(types_of(c3.drain(k_quiet)), types{"room_joined"});
+    // A last_seq from the future (e.g. another server's numbering) replays nothing.
+    auto c4 = open_ws(server_, admin_.token);
+    c4.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen + 1000}}}});
+    EXPECT_EQ(types_of(c4.drain(k_quiet)), types{"room_joined"});
+}
+
+TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_recovered)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_SIZE", "3"}}}};
+    auto http = server.client();
+    auto admin = register_user(http, "admin");
+    auto member = register_user(http, "member");
+    auto room = create_room(http, admin.token, unique_name("history"));
+    ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, member.token).status, 200);
+    multipart_builder mp;
+    mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    auto up = http.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), member.token);
+    ASSERT_EQ(up.status, 201) << up.body;
+    std::string path = "/api/rooms/" + room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) +
+                       "/vote";
+    std::uint64_t seen = 0;
+    {
+        auto c1 = open_ws(server, admin.token);
+        seen = join(c1, room).at("data").at("last_seq").to_number<std::uint64_t>();
+    }
+    for (int i = 0; i < 4; ++i) {
+        auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
+        ASSERT_EQ(r.status, 200);
+    }
+    // Four missed, three kept: not recoverable.
+    auto c2 = open_ws(server, admin.token);
+    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
+    auto msgs = c2.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "room_state"}));
+    const auto& d = msgs[1].at("data").as_object();
+    EXPECT_EQ(d.at("recovered"), false);
+    EXPECT_EQ(d.at("room").at("id"), room.c_str());
+    EXPECT_EQ(d.at("last_seq").to_number<std::uint64_t>(), seen + 4);
+    // Exactly three missed: all still in the history.
+    auto c3 = open_ws(server, admin.token);
+    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen + 1}}}});
+    msgs = c3.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "track_voted", "track_voted", "track_voted"}));
+    for (std::size_t i = 1; i < msgs.size(); ++i) EXPECT_EQ(seq_of(msgs[i]), seen + 1 + i);
+}
+
+}  // namespace
+}  // namespace spotik::test
