@@ -5,10 +5,13 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
 
+#include <boost/asio/steady_timer.hpp>
+
 #include <fcntl.h>
+#include <sys/sendfile.h>
 #include <unistd.h>
 
-#include <array>
+#include <cerrno>
 #include <memory>
 
 namespace spotik::net {
@@ -34,39 +37,53 @@ struct fd_guard {
     }
 };
 
+// Waits until the socket is writable, for at most `timeout`.
+boost::asio::awaitable<bool> wait_writable(boost::beast::tcp_stream& stream, std::chrono::seconds timeout)
+{
+    auto& socket = stream.socket();
+    boost::asio::steady_timer deadline{socket.get_executor(), timeout};
+    deadline.async_wait([&socket](const boost::system::error_code& ec) {
+        if (!ec) socket.cancel();
+    });
+    auto [ec] = co_await socket.async_wait(boost::asio::socket_base::wait_write, as_tuple(use_awaitable));
+    deadline.cancel();
+    co_return !ec;
+}
+
+// The headers go through Beast; the body goes from the page cache to the socket with
+// sendfile(2), so no byte of the file is copied through user space.
 boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const http::reply& rep,
                                         unsigned version, bool keep_alive, bool head,
                                         std::chrono::seconds timeout)
 {
     const auto& range = *rep.file;
     fd_guard file{::open(range.path.c_str(), O_RDONLY | O_CLOEXEC)};
-    bhttp::response<bhttp::buffer_body> res{static_cast<bhttp::status>(rep.status), version};
+    bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(rep.status), version};
     copy_headers(res, rep, keep_alive);
     res.content_length(range.length);
-    res.body().data = nullptr;
-    res.body().more = !head && range.length > 0;
-    bhttp::response_serializer<bhttp::buffer_body> sr{res};
+    bhttp::response_serializer<bhttp::empty_body> sr{res};
     stream.expires_after(timeout);
     auto [ec, n] = co_await bhttp::async_write_header(stream, sr, as_tuple(use_awaitable));
     if (ec) co_return false;
     if (head || range.length == 0) co_return true;
     if (file.fd < 0) co_return false;  // the file vanished after the headers were chosen
-    auto buf = std::make_unique<std::array<char, 65536>>();
-    std::uint64_t offset = range.offset;
+    auto& socket = stream.socket();
+    socket.non_blocking(true, ec);
+    if (ec) co_return false;
+    off_t offset = static_cast<off_t>(range.offset);
     std::uint64_t left = range.length;
     while (left > 0) {
-        auto want = static_cast<std::size_t>(std::min<std::uint64_t>(left, buf->size()));
-        ssize_t got = ::pread(file.fd, buf->data(), want, static_cast<off_t>(offset));
-        if (got <= 0) co_return false;
-        offset += std::uint64_t(got);
-        left -= std::uint64_t(got);
-        res.body().data = buf->data();
-        res.body().size = std::size_t(got);
-        res.body().more = left > 0;
-        stream.expires_after(timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, sr, as_tuple(use_awaitable));
-        if (wec == bhttp::error::need_buffer) continue;
-        if (wec) co_return false;
+        auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left, 1 << 20));
+        ssize_t sent = ::sendfile(socket.native_handle(), file.fd, &offset, chunk);
+        if (sent > 0) {
+            left -= std::uint64_t(sent);
+            continue;
+        }
+        if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            if (!co_await wait_writable(stream, timeout)) co_return false;
+            continue;
+        }
+        co_return false;  // the peer went away, or the file shrank under us
     }
     co_return true;
 }

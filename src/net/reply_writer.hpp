@@ -1,5 +1,5 @@
-// Writes an http::reply to a Beast stream: in-memory bodies in one write, file ranges in
-// 64 KiB chunks so memory stays flat however large the file and however many listeners.
+// Writes an http::reply to a Beast stream: in-memory bodies in one write, file ranges with
+// sendfile(2) so memory stays flat however large the file and however many listeners.
 #pragma once
 #include "http/reply.hpp"
 
