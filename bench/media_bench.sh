@@ -20,17 +20,10 @@
 #   BENCH_KEEP_TMP     1 = keep the temporary directory (logs, configs, raw outputs) for inspection
 set -euo pipefail
 
-# Every request this script makes goes to this address; it is deliberately not configurable.
-readonly HOST=127.0.0.1
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "$0")/lib.sh"
 
-readonly DURATION="${BENCH_DURATION:-10}"
-readonly WARMUP="${BENCH_WARMUP:-3}"
-readonly CONNECTIONS="${BENCH_CONNECTIONS:-64}"
 readonly UPLOADS="${BENCH_UPLOADS:-20}"
-SKIP_BUILD="${BENCH_SKIP_BUILD:-0}"
-[[ -z "${BENCH_BINARY:-}" ]] || SKIP_BUILD=1
-readonly SKIP_BUILD
-readonly KEEP_TMP="${BENCH_KEEP_TMP:-0}"
 
 readonly MIB=1048576
 readonly STREAM_FILE_BYTES=$((20 * MIB)) # PCM data after the 44-byte header
@@ -43,174 +36,34 @@ readonly TARGET_RATIO=0.8         # Spotik MB/s >= 0.8 x nginx MB/s
 readonly TARGET_FLAT_MB=16        # "flat": max - min RSS during the measured streaming run
 readonly TARGET_UPLOAD_GROWTH_MB=64 # peak RSS during the uploads <= idle + 64 MB
 
-script_dir="$(cd "$(dirname "$0")" && pwd)"
-repo_root="$(cd "$script_dir/.." && pwd)"
-readonly script_dir repo_root
-
-say() { printf '%s\n' "$*"; }
-note() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-  printf 'bench: ERROR: %s\n' "$*" >&2
-  exit 1
-}
-
-for pair in "BENCH_DURATION=$DURATION" "BENCH_WARMUP=$WARMUP" "BENCH_CONNECTIONS=$CONNECTIONS" \
-  "BENCH_UPLOADS=$UPLOADS"; do
-  if ! [[ "${pair#*=}" =~ ^[1-9][0-9]{0,5}$ ]]; then
-    die "${pair%%=*} must be a positive whole number, got '${pair#*=}'"
-  fi
-done
+check_positive_numbers "BENCH_DURATION=$DURATION" "BENCH_WARMUP=$WARMUP" "BENCH_CONNECTIONS=$CONNECTIONS" \
+  "BENCH_UPLOADS=$UPLOADS"
 ((UPLOADS <= 500)) || die "BENCH_UPLOADS must be at most 500, got $UPLOADS"
 
 # ---------------------------------------------------------------------------------------------
-# Clean-up: every process started here and the temporary directory, on any exit (Ctrl-C too).
-tmp=""
-spotik_pid=""
-nginx_pid=""
+# Clean-up (bench/lib.sh): the RSS sampler and the upload curls first, then the servers and the
+# temporary directory. Set-up requests (the 20 MiB upload among them) may take 60 s each.
 sampler_pid=""
 upload_pids=()
 
 # shellcheck disable=SC2317 # called from the EXIT trap
-stop_process() { # pid, name, signal, seconds to wait before SIGKILL
-  local pid="$1" name="$2" sig="$3" wait_s="$4" i
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < wait_s * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    note "$name (pid $pid) did not stop within ${wait_s}s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317 # called from the EXIT trap
-cleanup() {
-  local rc=$? pid
-  trap - EXIT INT TERM
+stop_media_processes() {
+  local pid
   stop_process "$sampler_pid" "RSS sampler" TERM 2
   for pid in "${upload_pids[@]}"; do stop_process "$pid" curl TERM 2; done
-  stop_process "$nginx_pid" nginx QUIT 5
-  stop_process "$spotik_pid" spotik TERM 12
-  if [[ -n "$tmp" && -d "$tmp" ]]; then
-    if [[ "$KEEP_TMP" == 1 ]]; then note "kept $tmp"; else rm -rf -- "$tmp"; fi
-  fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'note "interrupted"; exit 130' INT
-trap 'note "terminated"; exit 143' TERM
+bench_init spotik-media-bench 60 stop_media_processes
 
-tmp="$(mktemp -d "${TMPDIR:-/tmp}/spotik-media-bench.XXXXXX")"
+# Tools: wrk, nginx-light and curl (Debian packages), the release build (also with
+# BENCH_SKIP_BUILD=1 when build/release/spotik does not exist yet).
+require_tools wrk taskset curl cmp "$NGINX"
+build_spotik 1
 
-# ---------------------------------------------------------------------------------------------
-# Tools: wrk, nginx-light and curl (Debian packages), the release build.
-"$script_dir/../scripts/install-deps.sh" bench || die "scripts/install-deps.sh bench failed"
-if ! command -v curl >/dev/null 2>&1; then
-  note "curl is missing; installing it"
-  if [[ "$(id -u)" -ne 0 ]]; then die "curl is missing and this is not root: apt-get install curl"; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends curl >/dev/null ||
-    die "could not install curl"
-fi
-readonly NGINX=/usr/sbin/nginx
-for tool in wrk taskset curl cmp "$NGINX"; do
-  command -v "$tool" >/dev/null 2>&1 || die "$tool not found after scripts/install-deps.sh bench"
-done
-
-SPOTIK="$(realpath -m "${BENCH_BINARY:-$repo_root/build/release/spotik}")"
-readonly SPOTIK
-if [[ -z "${BENCH_BINARY:-}" && ("$SKIP_BUILD" != 1 || ! -x "$SPOTIK") ]]; then
-  note "building the release binary (cmake --preset release && cmake --build --preset release)"
-  if ! (cd "$repo_root" && cmake --preset release && cmake --build --preset release) >"$tmp/build.log" 2>&1; then
-    tail -n 40 "$tmp/build.log" >&2
-    die "the release build failed (last lines above)"
-  fi
-fi
-[[ -x "$SPOTIK" ]] || die "$SPOTIK does not exist; build it with: cmake --preset release && cmake --build --preset release"
-
-# ---------------------------------------------------------------------------------------------
 # CPU placement: the server under test and the load generators on disjoint cores when possible.
-expand_cpu_list() { # "0-2,5" -> "0 1 2 5"
-  local part lo hi c
-  local -a list=()
-  local IFS=,
-  for part in $1; do
-    if [[ "$part" == *-* ]]; then
-      lo="${part%-*}" hi="${part#*-}"
-      for ((c = lo; c <= hi; c++)); do list+=("$c"); done
-    else
-      list+=("$part")
-    fi
-  done
-  printf '%s\n' "${list[@]}"
-}
-join_by_comma() {
-  local IFS=,
-  printf '%s' "$*"
-}
-
-mapfile -t cpus < <(expand_cpu_list "$(taskset -cp $$ | sed 's/.*: *//')")
-ncpu=${#cpus[@]}
-if ((ncpu >= 2)); then
-  server_n=$((ncpu / 2))
-  server_cpus="$(join_by_comma "${cpus[@]:0:server_n}")"
-  load_cpus="$(join_by_comma "${cpus[@]:server_n}")"
-  wrk_threads=$((ncpu - server_n))
-  placement="servers pinned to CPU(s) $server_cpus with $server_n io thread(s)/worker(s); wrk and curl pinned to CPU(s) $load_cpus (wrk: $wrk_threads thread(s))"
-  if ((ncpu == 2)); then placement+=" (2 cores: the server gets 1 core and 1 thread/worker)"; fi
-else
-  server_n=1
-  server_cpus="${cpus[0]:-0}"
-  load_cpus="$server_cpus"
-  wrk_threads=1
-  placement="only 1 CPU: server (1 thread/worker), wrk and curl share it, so the figures understate both servers"
-fi
-readonly server_n server_cpus load_cpus wrk_threads placement
-((wrk_threads <= CONNECTIONS)) || die "BENCH_CONNECTIONS ($CONNECTIONS) must be at least the wrk thread count ($wrk_threads)"
+plan_cpus 'wrk and curl pinned to CPU(s) %s (wrk: %s thread(s))' 'server (1 thread/worker), wrk and curl share it'
 
 # ---------------------------------------------------------------------------------------------
-# Helpers: a free loopback port, HTTP requests to 127.0.0.1 only, JSON fields, RSS, arithmetic.
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    if ! port_in_use "$p"; then
-      printf '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free loopback port found"
-}
-
-# http_req METHOD PORT PATH BODY_FILE [curl args...] -> prints the status code; body in BODY_FILE.
-http_req() {
-  local method="$1" port="$2" path="$3" out="$4"
-  shift 4
-  curl --silent --show-error --noproxy '*' --max-time 60 -X "$method" -o "$out" -w '%{http_code}' \
-    "$@" "http://$HOST:$port$path" || true
-}
-
-# json_field OBJECT FIELD FILE -> the string OBJECT.FIELD of a JSON reply (jq when present;
-# otherwise the first "FIELD":"..." after "OBJECT":{ in the text, which for these replies is the
-# object's own field because the id/token comes first).
-json_field() {
-  if command -v jq >/dev/null 2>&1; then
-    jq -r --arg o "$1" --arg k "$2" '.[$o][$k] // empty | strings' "$3" 2>/dev/null || true
-  else
-    awk -v o="$1" -v k="$2" '{
-      i = index($0, "\"" o "\":{"); if (i == 0) exit
-      s = substr($0, i)
-      if (match(s, "\"" k "\"[[:space:]]*:[[:space:]]*\"[^\"]*\"")) {
-        s = substr(s, RSTART, RLENGTH); sub(/^[^:]*:[[:space:]]*"/, "", s); sub(/"$/, "", s)
-        print s; exit
-      } }' "$3"
-  fi
-}
-
+# Helpers: RSS, arithmetic.
 # rss_kb PID -> VmRSS in kB (empty when the process is gone); no fork, so cheap to sample.
 rss_kb() {
   local key value _
@@ -258,7 +111,6 @@ stats_kb() {
 }
 mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 mb_signed() { awk -v k="$1" 'BEGIN { printf "%+.1f", k / 1024 }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 now_ns() { date +%s%N; }
 
@@ -286,11 +138,6 @@ children_cpu_s() { # sets children_cpu: the "children" line of the times builtin
        printf "%.3f", t }' "$tmp/times.txt")"
 }
 nginx_workers() { cat "/proc/$nginx_pid/task/$nginx_pid/children" 2>/dev/null || true; }
-
-spotik_log_tail() {
-  note "last lines of the Spotik log:"
-  tail -n 30 "$tmp/spotik.log" >&2 || true
-}
 
 # ---------------------------------------------------------------------------------------------
 # Test files: a canonical 44-byte PCM WAV header (RIFF/WAVE, fmt chunk of 16 bytes: PCM, mono,
@@ -322,59 +169,21 @@ upload_size="$(stat -c %s "$upload_wav")"
 readonly stream_wav upload_wav stream_size upload_size
 
 # ---------------------------------------------------------------------------------------------
-# Spotik: release binary, temporary data folder, run from the temp dir so no .env is picked up.
-spotik_port="$(free_port)"
-mkdir -p "$tmp/spotik-data"
-jwt_secret="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-(
-  cd "$tmp" &&
-    APP_ENV=development JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/spotik-data" \
-      SERVER_HOST="$HOST" SERVER_PORT="$spotik_port" SERVER_THREADS="$server_n" \
-      LOG_LEVEL=warn BCRYPT_COST=4 MAX_FILE_SIZE_MB="$UPLOAD_LIMIT_MB" \
-      exec taskset -c "$server_cpus" "$SPOTIK" serve
-) >"$tmp/spotik.log" 2>&1 &
-spotik_pid=$!
-
-wait_http_200() { # port, path, pid
-  local i code
-  for ((i = 0; i < 300; i++)); do
-    if ! kill -0 "$3" 2>/dev/null; then return 1; fi
-    code="$(http_req GET "$1" "$2" /dev/null 2>/dev/null)"
-    [[ "$code" == 200 ]] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-if ! wait_http_200 "$spotik_port" /live "$spotik_pid"; then
-  spotik_log_tail
-  die "Spotik did not answer GET /live with 200 within 30 s on $HOST:$spotik_port"
-fi
+# Spotik (bench/lib.sh), with uploads of up to $UPLOAD_LIMIT_MB MB.
+start_spotik MAX_FILE_SIZE_MB="$UPLOAD_LIMIT_MB"
 [[ "$(cat "/proc/$spotik_pid/comm" 2>/dev/null)" == spotik* ]] ||
   die "pid $spotik_pid is not the Spotik process ($(cat "/proc/$spotik_pid/comm" 2>/dev/null)); cannot sample its memory"
 note "Spotik is up on $HOST:$spotik_port (pid $spotik_pid)"
 
-spotik_crashed=""
-check_spotik_alive() {
-  if ! kill -0 "$spotik_pid" 2>/dev/null; then
-    spotik_crashed="Spotik (pid $spotik_pid) exited during $1"
-    note "$spotik_crashed"
-    spotik_log_tail
-    return 1
-  fi
-}
-
 # Set-up: a user, a token, a room, and the 20 MiB track. Any failure here is fatal: there is
 # nothing to measure without them.
 reply="$tmp/reply.json"
-code="$(http_req POST "$spotik_port" /api/auth/register "$reply" -H 'Content-Type: application/json' \
-  --data '{"username":"bench","email":"bench@example.com","password":"bench-password-1","password_confirmation":"bench-password-1"}')"
+code="$(register_bench_user "$reply")"
 token="$(json_field data token "$reply")"
 [[ "$code" =~ ^20[01]$ && -n "$token" ]] ||
   die "POST /api/auth/register answered $code without data.token: $(head -c 300 "$reply")"
 auth=(-H "Authorization: Bearer $token")
-code="$(http_req POST "$spotik_port" /api/rooms "$reply" -H 'Content-Type: application/json' "${auth[@]}" \
-  --data '{"name":"bench"}')"
+code="$(create_bench_room "$token" "$reply")"
 room_id="$(json_field data id "$reply")"
 [[ "$code" =~ ^20[01]$ && -n "$room_id" ]] ||
   die "POST /api/rooms answered $code without data.id: $(head -c 300 "$reply")"
@@ -388,13 +197,9 @@ stream_path="/api/tracks/$track_id/stream"
 note "room $room_id, track $track_id ($stream_size bytes)"
 
 # ---------------------------------------------------------------------------------------------
-# nginx: Debian's binary with its own prefix, config, pid and logs; same worker count as Spotik.
-# It serves the file Spotik stored (a hard link to the same inode, so the same page-cache pages;
-# a copy of the generated file when a link is not possible).
-nginx_port="$(free_port)"
-while [[ "$nginx_port" == "$spotik_port" ]]; do nginx_port="$(free_port)"; done
-ngx="$tmp/nginx"
-mkdir -p "$ngx/www" "$ngx/logs" "$ngx/temp"
+# nginx (bench/lib.sh): it serves the file Spotik stored (a hard link to the same inode, so the
+# same page-cache pages; a copy of the generated file when a link is not possible).
+prepare_nginx
 stored="$(find "$tmp/spotik-data" -type f -name "$track_id.*" -print -quit 2>/dev/null || true)"
 nginx_file_origin="a copy of the uploaded file"
 if [[ -n "$stored" ]] && cmp -s "$stored" "$stream_wav" && ln "$stored" "$ngx/www/big.wav" 2>/dev/null; then
@@ -404,47 +209,7 @@ else
 fi
 [[ -z "$stored" ]] || cmp -s "$stored" "$stream_wav" ||
   die "the file Spotik stored ($stored) differs from the uploaded big.wav"
-# nginx workers drop to an unprivileged user when started as root: let them read the file.
-chmod 0755 "$tmp" "$ngx" "$ngx/www"
-chmod 0644 "$ngx/www/big.wav"
-cat >"$ngx/nginx.conf" <<EOF
-daemon off;
-master_process on;
-worker_processes $server_n;
-pid $ngx/nginx.pid;
-error_log $ngx/logs/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    sendfile on;
-    tcp_nopush on;
-    tcp_nodelay on;
-    keepalive_timeout 65;
-    keepalive_requests 100000;
-    types { }
-    default_type audio/wav;
-    client_body_temp_path $ngx/temp/body;
-    proxy_temp_path $ngx/temp/proxy;
-    fastcgi_temp_path $ngx/temp/fastcgi;
-    uwsgi_temp_path $ngx/temp/uwsgi;
-    scgi_temp_path $ngx/temp/scgi;
-    server {
-        listen $HOST:$nginx_port;
-        root $ngx/www;
-        location / { try_files \$uri =404; }
-    }
-}
-EOF
-"$NGINX" -t -q -p "$ngx" -e "$ngx/logs/error.log" -c "$ngx/nginx.conf" >"$ngx/logs/test.log" 2>&1 ||
-  die "nginx rejected the generated configuration: $(cat "$ngx/logs/test.log")"
-(exec taskset -c "$server_cpus" "$NGINX" -p "$ngx" -e "$ngx/logs/error.log" -c "$ngx/nginx.conf") \
-  >"$ngx/logs/stdout.log" 2>&1 &
-nginx_pid=$!
-if ! wait_http_200 "$nginx_port" /big.wav "$nginx_pid"; then
-  cat "$ngx/logs/error.log" >&2 || true
-  die "nginx did not answer GET /big.wav with 200 within 30 s on $HOST:$nginx_port"
-fi
-note "nginx is up on $HOST:$nginx_port (pid $nginx_pid)"
+start_nginx audio/wav /big.wav "tcp_nopush on;"
 
 # Both servers must answer a 1 MiB range with 206, the right Content-Range and the exact bytes:
 # an unaligned one in the middle and the last one the load can ask for.
@@ -491,13 +256,6 @@ function request()
 end
 EOF
 
-to_ms() { # "812.00us" | "1.23ms" | "2.01s" | "1.50m" -> milliseconds
-  awk -v v="$1" 'BEGIN {
-    n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
-    if (u == "us") n /= 1000; else if (u == "s") n *= 1000; else if (u == "m") n *= 60000;
-    else if (u == "h") n *= 3600000; else if (u != "ms") { print "nan"; exit }
-    printf "%.3f", n }'
-}
 to_mib() { # wrk's Transfer/sec "812.34MB" | "1.23GB" | "512.00KB" -> MiB (wrk's units are 1024-based)
   awk -v v="$1" 'BEGIN {
     n = v + 0; u = v; sub(/^[0-9.]+/, "", u)
@@ -506,9 +264,9 @@ to_mib() { # wrk's Transfer/sec "812.34MB" | "1.23GB" | "512.00KB" -> MiB (wrk's
     printf "%.1f", n }'
 }
 
-declare -A MBPS RPS P99 NON2XX SOCKERR REQS SRV_CPU WRK_CPU
+declare -A MBPS SRV_CPU WRK_CPU # and RPS, P99, NON2XX, SOCKERR, REQS (bench/lib.sh)
 run_wrk() { # KEY PORT PATH [extra wrk args...]: a warm-up run, then the measured run, parsed.
-  local key="$1" port="$2" path="$3" out="$tmp/wrk-$1.txt" line
+  local key="$1" port="$2" path="$3" out="$tmp/wrk-$1.txt"
   shift 3
   local url="http://$HOST:$port$path"
   local -a cmd=(taskset -c "$load_cpus" wrk -t "$wrk_threads" -c "$CONNECTIONS" -s "$tmp/range.lua" "$@")
@@ -535,27 +293,18 @@ run_wrk() { # KEY PORT PATH [extra wrk args...]: a warm-up run, then the measure
   SRV_CPU[$key]="$(ticks_to_s "$ticks0" "$ticks1")"
   WRK_CPU[$key]="$(awk -v a="$wrk0" -v b="$wrk1" 'BEGIN { printf "%.1f", b - a }')"
   MBPS[$key]="$(to_mib "$(awk '/^Transfer\/sec:/ {print $2}' "$out")")"
-  RPS[$key]="$(awk '/^Requests\/sec:/ {print $2}' "$out")"
-  line="$(awk '$1 == "99%" {print $2; exit}' "$out")"
-  P99[$key]=""
-  if [[ -n "$line" ]]; then P99[$key]="$(to_ms "$line")"; fi
-  NON2XX[$key]="$(awk -F: '/Non-2xx or 3xx responses/ {gsub(/ /, "", $2); print $2}' "$out")"
-  NON2XX[$key]="${NON2XX[$key]:-0}"
-  SOCKERR[$key]="$(sed -n 's/^ *Socket errors: *//p' "$out")"
-  REQS[$key]="$(awk '/requests in/ {print $1; exit}' "$out")"
+  parse_wrk "$key" "$out"
 }
 
-load_before="$(cut -d' ' -f1 /proc/loadavg)"
-if awk -v l="$load_before" -v n="$ncpu" 'BEGIN { exit !(l > n / 2) }'; then
-  note "WARNING: load average $load_before on $ncpu CPU(s): other processes compete with the benchmark"
-fi
+load_before="$(load_average)"
+warn_if_busy "$load_before"
 
 rss_before_stream=""
 rss_after_warmup=""
 run_wrk spotik "$spotik_port" "$stream_path" "${auth[@]}"
 check_spotik_alive "the streaming run" || true
 run_wrk nginx "$nginx_port" /big.wav "${auth[@]}"
-load_after_stream="$(cut -d' ' -f1 /proc/loadavg)"
+load_after_stream="$(load_average)"
 
 # ---------------------------------------------------------------------------------------------
 # 2. Uploads: all curl jobs started at once, each on its own connection, then waited for.
@@ -610,7 +359,7 @@ if [[ -z "$spotik_crashed" ]]; then
   fi
   check_spotik_alive "the uploads" || true
 fi
-load_after="$(cut -d' ' -f1 /proc/loadavg)"
+load_after="$(load_average)"
 
 # After the uploads: the queue and the storage folder should hold exactly the accepted tracks.
 queue_count=""
@@ -702,9 +451,8 @@ else
 fi
 
 say ""
-say "Spotik media benchmark vs nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') on $HOST"
-say "Spotik binary: $SPOTIK"
-say "CPUs available: $ncpu ($(join_by_comma "${cpus[@]}")); $placement"
+say "Spotik media benchmark vs nginx $(nginx_version) on $HOST"
+say_binary_and_cpus
 say "Load average (1 min): $load_before before the runs, $load_after_stream after streaming, $load_after at the end; other work on these CPUs skews every figure"
 say "Files: big.wav $stream_size bytes (44-byte PCM WAV header + 20 MiB), big10.wav $upload_size bytes (+ 10 MiB); MB = 2^20 bytes"
 say "Streaming: random 1 MiB ranges, $CONNECTIONS keep-alive connections, ${DURATION}s after a ${WARMUP}s warm-up; nginx (sendfile on, $server_n worker(s)) serves $nginx_file_origin"
@@ -741,14 +489,7 @@ if ((${#upload_times[@]} > 0)); then
     problems_exit+=("the queue or the storage folder does not match the accepted uploads (see the line above)")
   fi
 fi
-# LOG_LEVEL=warn: every JSON log line is a warning or worse; group them by level and message.
-problems="$(grep -c '"level":"' "$tmp/spotik.log" || true)"
-say "Spotik log lines at warn or above during the whole run: ${problems:-0}"
-if [[ "${problems:-0}" != 0 ]]; then
-  grep '"level":"' "$tmp/spotik.log" | sed -e 's/.*"level":"\([a-z]*\)".*"message":"\([^"]*\)".*/\1: \2/' |
-    cut -c 1-160 | sort | uniq -c | sort -rn | head -n 8 | sed 's/^/   /'
-fi
-if [[ -s "$ngx/logs/error.log" ]]; then say "nginx error log is not empty:"; head -n 5 "$ngx/logs/error.log" | sed 's/^/    /'; fi
+say_server_logs
 if [[ -n "${REQS[spotik]:-}" && "${NON2XX[spotik]}" != 0 ]]; then
   say "WARNING: Spotik answered ${NON2XX[spotik]} streaming requests with a non-2xx status; its figures do not measure successful requests"
 fi

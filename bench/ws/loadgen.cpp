@@ -754,7 +754,9 @@ bool on_message(sock_rt& s, std::string_view text, std::int64_t recv_ns)
 awaitable<bool> open_socket(sock_rt& s, bool rejoin)
 {
     auto& st = s.owner->stats;
-    auto ws = std::make_unique<websocket::stream<beast::tcp_stream>>(s.owner->ioc);
+    // Kept in s.ws from the start, so that stopping the run can close a socket still connecting.
+    s.ws = std::make_unique<websocket::stream<beast::tcp_stream>>(s.owner->ioc);
+    auto* ws = s.ws.get();
     auto& lowest = beast::get_lowest_layer(*ws);
     lowest.expires_after(30s);
     auto [cec] = co_await lowest.async_connect(tcp::endpoint(k_host, std::uint16_t(s.owner->shared->opt->port)),
@@ -775,7 +777,6 @@ awaitable<bool> open_socket(sock_rt& s, bool rejoin)
         ++st.failures[why];
         co_return false;
     }
-    s.ws = std::move(ws);
     s.open = true;
     s.buffer.clear();
     json::object data{{"room_id", s.room->plan->id}};
@@ -1121,11 +1122,30 @@ int run(const options& o)
             }
         });
     }
-    wait_until([&] { return sh.joined.load() + sh.failed.load() >= total_sockets; }, o.join_timeout, 0.05);
+    {
+        // Until every socket joined or failed, --join-timeout passed, or nothing moved for 30 s.
+        int last = -1;
+        auto last_change = now_ns();
+        const auto deadline = now_ns() + std::int64_t(o.join_timeout * 1e9);
+        while (sh.joined.load() + sh.failed.load() < total_sockets && now_ns() < deadline) {
+            int progress = sh.joined.load() + sh.failed.load();
+            if (progress != last) {
+                last = progress;
+                last_change = now_ns();
+            } else if (now_ns() - last_change > 30'000'000'000) {
+                std::cerr << "ws-loadgen: no socket joined or failed for 30 s; " << total_sockets - progress
+                          << " still waiting (is the server stuck?)\n";
+                break;
+            }
+            std::this_thread::sleep_for(50ms);
+        }
+    }
     const double join_s = double(now_ns() - join_start) / 1e9;
     const int joined = sh.joined.load();
+    const int pending = int(total_sockets) - joined - sh.failed.load();
     if (!o.json)
-        std::cout << "sockets: " << joined << " joined, " << sh.failed.load() << " failed, in " << fmt(join_s, 1)
+        std::cout << "sockets: " << joined << " joined, " << sh.failed.load() << " failed, " << pending
+                  << " never answered, in " << fmt(join_s, 1)
                   << " s\n"
                   << std::flush;
 
@@ -1136,7 +1156,7 @@ int run(const options& o)
     if (o.scenario == "idle") {
         std::this_thread::sleep_for(std::chrono::duration<double>(o.settle));
         rss_after = proc_rss_kib(o.server_pid);
-    } else if (joined > 0) {
+    } else if (joined > 0 && pending == 0) {
         // The run starts from the seq every socket of the room has seen.
         std::this_thread::sleep_for(500ms);
         std::map<room_rt*, std::int64_t> bases;
@@ -1260,7 +1280,7 @@ int run(const options& o)
             for (auto* s : w->sockets)
                 if (s->open && !s->done) asio::co_spawn(w->ioc, close_socket(*s), asio::detached);
         });
-    wait_until([&] { return sh.readers_done.load() >= total_sockets; }, 15, 0.02);
+    wait_until([&] { return sh.readers_done.load() >= total_sockets - pending; }, 15, 0.02);
     for (auto& w : workers) {
         asio::post(w->ioc, [&w] {
             for (auto* s : w->sockets)
@@ -1324,6 +1344,7 @@ int run(const options& o)
                      {"sockets", total_sockets},
                      {"joined", joined},
                      {"failed", sh.failed.load()},
+                     {"pending", pending},
                      {"users", p.users.size()},
                      {"rooms", p.rooms.size()},
                      {"setup_s", round_to(p.setup_s, 2)},
@@ -1416,6 +1437,7 @@ int run(const options& o)
         for (auto& [k, v] : total.failures) std::cout << "socket failure x" << v << ": " << k << "\n";
         for (auto& [k, v] : total.errors) std::cout << "error frame x" << v << ": " << k << "\n";
     }
+    workers.clear();  // the io_contexts (and any coroutine frame left) go before the sockets
     return joined > 0 ? 0 : 1;
 }
 

@@ -3,6 +3,7 @@
 #include "support/raw_connection.hpp"
 #include "support/room_fixture.hpp"
 
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -173,6 +174,28 @@ TEST_F(tracks_api, a_file_over_the_limit_inside_the_body_is_422)
     ASSERT_EQ(r.status, 422) << r.body;
     auto msg = std::string(r.json().at("errors").at("audio_file").as_array()[0].as_string());
     EXPECT_NE(msg.find("exceeds maximum allowed size (1.0 MB)"), std::string::npos) << msg;
+}
+
+TEST_F(tracks_api, concurrent_uploads_are_all_stored)
+{
+    const std::string bytes = read_file_bytes(fixture_path("tone-5s.wav"));
+    std::atomic<int> created{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 10; ++i)
+        threads.emplace_back([&, i] {
+            auto c = server_.client();
+            multipart_builder mp;
+            mp.add_file("audio_file", "t" + std::to_string(i) + ".wav", "audio/wav", bytes);
+            auto r = c.post_body("/api/rooms/" + room_id_ + "/tracks", mp.body(), mp.content_type(),
+                                 i % 2 ? member_.token : admin_.token);
+            if (r.status == 201) ++created;
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(created.load(), 10);
+    EXPECT_EQ(queue_size(), 10u);
+    EXPECT_EQ(stored_files(), 10u) << "one audio file per track, no leftovers";
+    // Exactly one of them auto-started.
+    EXPECT_EQ(room_state().at("is_playing"), true);
 }
 
 TEST_F(tracks_api, queue_is_ordered_by_votes_then_age)
