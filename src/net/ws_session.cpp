@@ -72,7 +72,11 @@ private:
     {
         if (writing_ || closed_) return;
         writing_ = true;
-        asio::co_spawn(ws_.get_executor(), writer(shared_from_this()), asio::detached);
+        // Posted, never dispatched: co_spawn would start the writer inline when the caller is
+        // already on the strand, and the writer takes mutex_, which the caller holds.
+        asio::post(ws_.get_executor(), [self = shared_from_this()] {
+            asio::co_spawn(self->ws_.get_executor(), writer(self), asio::detached);
+        });
     }
 
     // The client stopped reading: free its queue now and cut it off.
