@@ -773,7 +773,7 @@ awaitable<bool> open_socket(sock_rt& s, bool rejoin)
                                               "/ws?token=" + *s.token, tuple_awaitable);
     if (hec) {
         std::string why = "handshake: " + hec.message();
-        if (res.result_int() != 0 && res.result_int() != 101) why += " (HTTP " + std::to_string(res.result_int()) + ")";
+        if (hec == websocket::error::upgrade_declined) why += " (HTTP " + std::to_string(res.result_int()) + ")";
         ++st.failures[why];
         co_return false;
     }
@@ -1123,18 +1123,20 @@ int run(const options& o)
         });
     }
     {
-        // Until every socket joined or failed, --join-timeout passed, or nothing moved for 30 s.
+        // Until every socket joined or failed, --join-timeout passed, or no socket joined for 30 s
+        // while some are still waiting (a server that stopped answering).
         int last = -1;
-        auto last_change = now_ns();
+        auto last_join = now_ns();
         const auto deadline = now_ns() + std::int64_t(o.join_timeout * 1e9);
         while (sh.joined.load() + sh.failed.load() < total_sockets && now_ns() < deadline) {
-            int progress = sh.joined.load() + sh.failed.load();
-            if (progress != last) {
-                last = progress;
-                last_change = now_ns();
-            } else if (now_ns() - last_change > 30'000'000'000) {
-                std::cerr << "ws-loadgen: no socket joined or failed for 30 s; " << total_sockets - progress
-                          << " still waiting (is the server stuck?)\n";
+            const int j = sh.joined.load();
+            if (j != last) {
+                last = j;
+                last_join = now_ns();
+            } else if (now_ns() - last_join > 30'000'000'000) {
+                std::cerr << "ws-loadgen: no socket joined for 30 s; " << j << " joined, " << sh.failed.load()
+                          << " failed, " << total_sockets - j - sh.failed.load()
+                          << " still waiting: giving up (is the server stuck?)\n";
                 break;
             }
             std::this_thread::sleep_for(50ms);
@@ -1142,9 +1144,10 @@ int run(const options& o)
     }
     const double join_s = double(now_ns() - join_start) / 1e9;
     const int joined = sh.joined.load();
-    const int pending = int(total_sockets) - joined - sh.failed.load();
+    const int failed_to_join = sh.failed.load();
+    const int pending = int(total_sockets) - joined - failed_to_join;
     if (!o.json)
-        std::cout << "sockets: " << joined << " joined, " << sh.failed.load() << " failed, " << pending
+        std::cout << "sockets: " << joined << " joined, " << failed_to_join << " failed, " << pending
                   << " never answered, in " << fmt(join_s, 1)
                   << " s\n"
                   << std::flush;
@@ -1280,7 +1283,7 @@ int run(const options& o)
             for (auto* s : w->sockets)
                 if (s->open && !s->done) asio::co_spawn(w->ioc, close_socket(*s), asio::detached);
         });
-    wait_until([&] { return sh.readers_done.load() >= total_sockets - pending; }, 15, 0.02);
+    wait_until([&] { return sh.readers_done.load() >= total_sockets - pending; }, pending ? 2 : 15, 0.02);
     for (auto& w : workers) {
         asio::post(w->ioc, [&w] {
             for (auto* s : w->sockets)
@@ -1343,7 +1346,7 @@ int run(const options& o)
                      {"label", o.label},
                      {"sockets", total_sockets},
                      {"joined", joined},
-                     {"failed", sh.failed.load()},
+                     {"failed", failed_to_join},
                      {"pending", pending},
                      {"users", p.users.size()},
                      {"rooms", p.rooms.size()},
@@ -1437,7 +1440,9 @@ int run(const options& o)
         for (auto& [k, v] : total.failures) std::cout << "socket failure x" << v << ": " << k << "\n";
         for (auto& [k, v] : total.errors) std::cout << "error frame x" << v << ": " << k << "\n";
     }
-    workers.clear();  // the io_contexts (and any coroutine frame left) go before the sockets
+    // The streams go before their io_contexts (Beast's websocket service lives in the context).
+    for (auto& sk : sockets) sk.ws.reset();
+    workers.clear();
     return joined > 0 ? 0 : 1;
 }
 

@@ -77,7 +77,8 @@ http::reply monitoring_performance(context& ctx)
                             {"operations_per_hour", hours > 0 ? std::round(double(total) / hours) : 0.0},
                             {"current_memory_mb", std::round(obs::resident_memory_mb() * 100) / 100},
                             {"current_connections", ctx.metrics.open_connections()},
-                            {"requests", ctx.metrics.request_summary().at("requests")}});
+                            {"requests", ctx.metrics.request_summary().at("requests")},
+                            {"websocket", ctx.metrics.websocket.json()}});
 }
 
 std::string openapi_path(const std::string& pattern)

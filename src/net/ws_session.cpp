@@ -250,7 +250,9 @@ asio::awaitable<void> ws_session::run(beast::http::request<beast::http::empty_bo
     auto self = shared_from_this();
     const auto& s = ctx_.settings;
     beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout t{std::chrono::seconds(10), std::chrono::seconds(s.activity_timeout_s), false};
+    // Beast closes a socket that sends nothing (pongs included) for the activity timeout, and
+    // pings it itself halfway through a silence, on top of the regular pings below.
+    websocket::stream_base::timeout t{std::chrono::seconds(10), std::chrono::seconds(s.activity_timeout_s), true};
     ws_.set_option(t);
     ws_.read_message_max(std::size_t(s.max_message_bytes));
     ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {

@@ -22,9 +22,9 @@ domain::result<playback_change> playback_service::change(std::string_view room_i
         if (caller && room->administrator_id != caller->id) return failure::forbidden;
         std::optional<storage::track_record> previous;
         if (room->playback.current_track_id) previous = store_.find_track(*room->playback.current_track_id, "");
-        auto cols = next(*room);
-        if (!cols) return failure::invalid_state;
         std::int64_t now = clock_.now_ms();
+        auto cols = next(*room, now);
+        if (!cols) return failure::invalid_state;
         if (!store_.update_playback(room->id, room->playback, *cols, now)) continue;  // raced: read again
         playback_change out;
         out.previous = std::move(previous);
@@ -66,8 +66,8 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
     auto track = store_.find_track(track_id, "");
     if (!track || track->room_id != room->id) return failure::wrong_room;
     std::string id = track->id;
-    auto done = change(room_id, &caller, [&](const storage::room_record&) {
-        return std::optional{domain::start(id, clock_.now_ms())};
+    auto done = change(room_id, &caller, [&](const storage::room_record&, std::int64_t now) {
+        return std::optional{domain::start(id, now)};
     });
     if (!done || !done->track) return done;
     events_.playback_started(done->room.id, *done->track, *done->room.playback.started_at, false);
@@ -78,7 +78,7 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
 domain::result<playback_change> playback_service::pause(std::string_view room_id, const storage::user_record& caller)
 {
     auto done = change(room_id, &caller,
-                       [&](const storage::room_record& r) { return domain::pause(r.playback, clock_.now_ms()); });
+                       [&](const storage::room_record& r, std::int64_t now) { return domain::pause(r.playback, now); });
     if (!done || !done->track) return done;
     const auto& c = done->room.playback;
     done->position_s = double(*c.paused_at - *c.started_at) / 1000.0;
@@ -90,10 +90,10 @@ domain::result<playback_change> playback_service::pause(std::string_view room_id
 domain::result<playback_change> playback_service::resume(std::string_view room_id, const storage::user_record& caller)
 {
     double position = 0;
-    auto done = change(room_id, &caller, [&](const storage::room_record& r) {
+    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) {
         if (r.playback.paused_at && r.playback.started_at)
             position = double(*r.playback.paused_at - *r.playback.started_at) / 1000.0;
-        return domain::resume(r.playback, clock_.now_ms());
+        return domain::resume(r.playback, now);
     });
     if (!done || !done->track) return done;
     done->position_s = position;
@@ -104,10 +104,10 @@ domain::result<playback_change> playback_service::resume(std::string_view room_i
 
 domain::result<playback_change> playback_service::skip(std::string_view room_id, const storage::user_record& caller)
 {
-    auto done = change(room_id, &caller, [&](const storage::room_record& r) -> std::optional<playback_columns> {
+    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
         if (!r.playback.current_track_id) return std::nullopt;
         auto next = next_track(r);
-        return next ? domain::start(next->id, clock_.now_ms()) : domain::stop();
+        return next ? domain::start(next->id, now) : domain::stop();
     });
     if (!done) return done;
     events_.track_skipped(done->room.id, done->previous, done->track, done->at_ms, done->track ? "" : "no_more_tracks");
@@ -121,7 +121,7 @@ domain::result<playback_change> playback_service::skip(std::string_view room_id,
 
 domain::result<playback_change> playback_service::stop(std::string_view room_id, const storage::user_record& caller)
 {
-    auto done = change(room_id, &caller, [](const storage::room_record&) { return std::optional{domain::stop()}; });
+    auto done = change(room_id, &caller, [](const storage::room_record&, std::int64_t) { return std::optional{domain::stop()}; });
     if (!done || !done->previous) return done;
     events_.playback_stopped(done->room.id, done->previous, "administrator_stop");
     events_.track_skipped(done->room.id, done->previous, std::nullopt, done->at_ms, "stopped");
@@ -133,11 +133,11 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
                                                        double position_s)
 {
     bool beyond = false;
-    auto done = change(room_id, &caller, [&](const storage::room_record& r) -> std::optional<playback_columns> {
+    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
         if (!r.playback.current_track_id) return std::nullopt;
         auto track = store_.find_track(*r.playback.current_track_id, "");
         std::int64_t duration = track ? track->duration_seconds : 0;
-        auto cols = domain::seek(r.playback, position_s, duration, clock_.now_ms());
+        auto cols = domain::seek(r.playback, position_s, duration, now);
         beyond = !cols && domain::state_of(r.playback) != domain::playback_state::idle;
         return cols;
     });
@@ -156,9 +156,9 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
 
 bool playback_service::auto_start(const storage::track_record& track)
 {
-    auto done = change(track.room_id, nullptr, [&](const storage::room_record& r) -> std::optional<playback_columns> {
+    auto done = change(track.room_id, nullptr, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
         if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
-        return domain::start(track.id, clock_.now_ms());
+        return domain::start(track.id, now);
     });
     if (!done || !done->track) return false;
     events_.playback_started(done->room.id, *done->track, done->at_ms, true);
@@ -188,10 +188,10 @@ void playback_service::advance_if_ended(const std::string& room_id)
         }
     }
     auto expected = room->playback;
-    auto done = change(room_id, nullptr, [&](const storage::room_record& r) -> std::optional<playback_columns> {
+    auto done = change(room_id, nullptr, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
         if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
         auto next = next_track(r);
-        return next ? domain::start(next->id, clock_.now_ms()) : domain::stop();
+        return next ? domain::start(next->id, now) : domain::stop();
     });
     if (!done) return;
     obs::info("auto-advance", {{"room_id", room_id}, {"next_track_id", done->track ? done->track->id : ""}});

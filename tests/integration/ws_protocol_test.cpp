@@ -64,7 +64,10 @@ void expect_alive(ws_client& c)
     EXPECT_TRUE(c.is_open());
 }
 
-std::int64_t now_ms() { return util::system_clock{}.now_ms(); }
+std::int64_t now_ms()
+{
+    return util::system_clock{}.now_ms();
+}
 
 // ---------------------------------------------------------------- handshake
 
@@ -245,6 +248,9 @@ TEST_F(ws_commands, join_room_errors_then_success)
     EXPECT_EQ(d.at("room").at("id"), room_id_.c_str());
     EXPECT_EQ(d.at("room").at("is_participant"), true);
     EXPECT_EQ(d.at("room").at("is_administrator"), false);
+    EXPECT_EQ(d.at("room").at("administrator_id"), admin_.id.c_str());
+    EXPECT_EQ(d.at("room").at("user").at("id"), member_.id.c_str()) << "the canonical Room names its viewer";
+    EXPECT_EQ(d.at("room").at("is_playing"), true) << "the upload above auto-started";
     EXPECT_EQ(d.at("websocket_connected"), true);
     EXPECT_TRUE(d.at("message").is_string());
     EXPECT_TRUE(d.at("last_seq").is_number());
@@ -362,8 +368,8 @@ TEST_F(ws_commands, vote_track_replies_and_only_others_get_track_voted)
     EXPECT_EQ(error_code_of(next_msg(voter)), "invalid_vote_type");
     voter.send_json({{"type", "vote_track"}, {"data", {{"vote_type", "up"}}}});
     EXPECT_EQ(error_code_of(next_msg(voter)), "missing_track_id");
-    voter.send_json(
-        {{"type", "vote_track"}, {"data", {{"track_id", "00000000-0000-4000-8000-000000000000"}, {"vote_type", "up"}}}});
+    voter.send_json({{"type", "vote_track"},
+                     {"data", {{"track_id", "00000000-0000-4000-8000-000000000000"}, {"vote_type", "up"}}}});
     EXPECT_EQ(error_code_of(next_msg(voter)), "vote_failed");
 
     // Neither of the voter's sockets got its own track_voted, nor anything else.
@@ -429,15 +435,15 @@ TEST_F(ws_commands, playback_control_is_for_the_administrator_and_mirrors_http)
     EXPECT_EQ(keys(pr.at("result")), keys(http_pause.json()));
     EXPECT_EQ(keys(pr.at("result").at("data")), keys(http_pause.json().at("data")));
     EXPECT_EQ(types_of(a.drain(k_quiet)), (std::vector<std::string>{"playback_resumed", "room_state_updated",
-                                                                     "playback_paused", "room_state_updated"}));
+                                                                    "playback_paused", "room_state_updated"}));
 
     auto resumed = ws_action("resume");
     ASSERT_EQ(type_of(resumed.back()), "playback_control_success") << json::serialize(resumed.back());
     const auto& rr = resumed.back().at("data").as_object();
     EXPECT_EQ(rr.at("action"), "resume");
     EXPECT_EQ(keys(rr.at("result").at("data")), keys(http_resume.json().at("data")));
-    EXPECT_EQ(types_of(resumed), (std::vector<std::string>{"playback_resumed", "room_state_updated",
-                                                           "playback_control_success"}));
+    EXPECT_EQ(types_of(resumed),
+              (std::vector<std::string>{"playback_resumed", "room_state_updated", "playback_control_success"}));
 
     auto skipped = ws_action("skip");
     ASSERT_EQ(type_of(skipped.back()), "playback_control_success") << json::serialize(skipped.back());

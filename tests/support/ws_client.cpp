@@ -50,7 +50,8 @@ boost::json::value ws_handshake_result::json() const
 {
     error_code ec;
     auto v = boost::json::parse(body, ec);
-    if (ec) throw std::runtime_error("ws handshake answer is not JSON (status " + std::to_string(status) + "): " + body);
+    if (ec)
+        throw std::runtime_error("ws handshake answer is not JSON (status " + std::to_string(status) + "): " + body);
     return v;
 }
 
@@ -69,6 +70,7 @@ struct ws_client::impl {
     bool reading_ = false;
     bool ended_ = false;
     std::string end_reason_;
+    std::string write_error_;  // the first failed write, for end_reason()
     std::optional<int> close_code_;
     std::string subprotocol_;
 
@@ -88,13 +90,18 @@ struct ws_client::impl {
     {
         if (ended_) return;
         ended_ = true;
-        if (ec == websocket::error::closed) {
-            close_code_ = int(ws_.reason().code);
-            const auto& text = ws_.reason().reason;
-            end_reason_ = "close frame " + std::to_string(*close_code_) + " \"" + std::string(text.data(), text.size()) + "\"";
+        // A Close frame may have been read even when the read reports another error (e.g. when a
+        // concurrent write failed first): Beast keeps its reason either way.
+        const auto& reason = ws_.reason();
+        if (ec == websocket::error::closed || reason.code != websocket::close_code::none) {
+            close_code_ = int(reason.code);
+            end_reason_ = "close frame " + std::to_string(*close_code_) + " \"" +
+                          std::string(reason.reason.data(), reason.reason.size()) + "\"";
+            if (ec != websocket::error::closed) end_reason_ += " (then " + why + ": " + ec.message() + ")";
         } else {
             end_reason_ = why + ": " + ec.message();
         }
+        if (!write_error_.empty()) end_reason_ += "; earlier write error: " + write_error_;
     }
 
     void arm_read()
@@ -145,7 +152,7 @@ struct ws_client::impl {
                                      "-byte write did not complete within 20 s");
         }
         if (wec) {
-            if (!ended_ && end_reason_.empty()) end_reason_ = "write failed: " + wec.message();
+            if (write_error_.empty()) write_error_ = wec.message();
             return false;
         }
         return true;
@@ -264,19 +271,31 @@ ws_handshake_result ws_client::try_connect(std::string host, unsigned short port
                                            std::chrono::milliseconds timeout)
 {
     impl d;
-    auto result = d.connect(host, port, target,
-                            ws_connect_options{.headers = std::move(extra_headers),
-                                               .subprotocol = std::move(subprotocol),
-                                               .timeout = timeout});
+    auto result =
+        d.connect(host, port, target,
+                  ws_connect_options{
+                      .headers = std::move(extra_headers), .subprotocol = std::move(subprotocol), .timeout = timeout});
     if (result.upgraded) d.close(std::chrono::seconds(2));
     return result;
 }
 
-std::string ws_client::target_for(const std::string& token) { return "/ws?token=" + token; }
+std::string ws_client::target_for(const std::string& token)
+{
+    return "/ws?token=" + token;
+}
 
-bool ws_client::send_json(const boost::json::value& message) { return impl_->send(boost::json::serialize(message), true); }
-bool ws_client::send_text(std::string text) { return impl_->send(text, true); }
-bool ws_client::send_binary(std::string bytes) { return impl_->send(bytes, false); }
+bool ws_client::send_json(const boost::json::value& message)
+{
+    return impl_->send(boost::json::serialize(message), true);
+}
+bool ws_client::send_text(std::string text)
+{
+    return impl_->send(text, true);
+}
+bool ws_client::send_binary(std::string bytes)
+{
+    return impl_->send(bytes, false);
+}
 
 std::optional<boost::json::object> ws_client::next(std::chrono::milliseconds timeout)
 {
@@ -331,17 +350,32 @@ bool ws_client::closed(std::chrono::milliseconds timeout)
     return d.ended_;
 }
 
-bool ws_client::is_open() const { return impl_ && impl_->connected_ && !impl_->ended_; }
-std::optional<int> ws_client::close_code() const { return impl_->close_code_; }
-std::string ws_client::end_reason() const { return impl_->end_reason_; }
-const std::string& ws_client::subprotocol() const { return impl_->subprotocol_; }
+bool ws_client::is_open() const
+{
+    return impl_ && impl_->connected_ && !impl_->ended_;
+}
+std::optional<int> ws_client::close_code() const
+{
+    return impl_->close_code_;
+}
+std::string ws_client::end_reason() const
+{
+    return impl_->end_reason_;
+}
+const std::string& ws_client::subprotocol() const
+{
+    return impl_->subprotocol_;
+}
 
 void ws_client::set_receive_buffer(int bytes)
 {
     beast::get_lowest_layer(impl_->ws_).socket().set_option(asio::socket_base::receive_buffer_size(bytes));
 }
 
-void ws_client::close(std::chrono::milliseconds timeout) { impl_->close(timeout); }
+void ws_client::close(std::chrono::milliseconds timeout)
+{
+    impl_->close(timeout);
+}
 
 std::string type_of(const boost::json::object& message)
 {

@@ -31,8 +31,8 @@ struct ws_handshake_result {
 };
 
 struct ws_connect_options {
-    header_list headers{};        // extra handshake headers (e.g. Authorization)
-    std::string subprotocol{};    // sent as Sec-WebSocket-Protocol when not empty
+    header_list headers{};         // extra handshake headers (e.g. Authorization)
+    std::string subprotocol{};     // sent as Sec-WebSocket-Protocol when not empty
     int receive_buffer_bytes = 0;  // > 0: SO_RCVBUF set before connecting (slow-consumer tests)
     std::chrono::milliseconds timeout{std::chrono::seconds(20)};  // TCP connect + upgrade
 };
