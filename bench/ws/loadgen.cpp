@@ -109,7 +109,7 @@ struct options {
     double reconnect_pct = 1.0;  // mix: % of sockets reconnecting per second
     int threads = 1;
     int http_conns = 8;          // set-up parallelism
-    int trigger_conns = 8;       // mix: HTTP connections carrying the triggers
+    int trigger_conns = 32;      // mix: HTTP connections carrying the triggers
     int connect_parallel = 200;  // WebSocket handshakes in flight (per thread)
     double settle = 3;           // idle: seconds between the last join and the RSS reading
     double join_timeout = 600;
@@ -124,7 +124,7 @@ struct options {
                  "  idle:   --sockets 15000 --per-room 50 --settle 3\n"
                  "  fanout: --members 5000 --rate 10 --duration 20 --sat-duration 10 --window 8\n"
                  "  mix:    --rooms 1000 --room-size 20 --rate 2 --duration 20 --reconnect-pct 1\n"
-                 "  common: --sockets-per-user 1 --warmup 2 --threads 1 --http-conns 8 --trigger-conns 8\n"
+                 "  common: --sockets-per-user 1 --warmup 2 --threads 1 --http-conns 8 --trigger-conns 32\n"
                  "          --connect-parallel 200 --join-timeout 600 --drain 10 --json\n";
     std::exit(2);
 }
@@ -994,6 +994,7 @@ struct phase_result {
     std::uint64_t live = 0;
     double msgs_per_s = 0, events_per_s = 0;
     double server_cpu_pct = -1, self_cpu_pct = 0;
+    double server_cpu_us_per_msg = -1;  // server CPU from the phase's start to the end of its drain
     std::string first_error;
 };
 
@@ -1242,6 +1243,7 @@ int run(const options& o)
                 }
                 std::this_thread::sleep_for(20ms);
             }
+            const double pcpu_drained = proc_cpu_s(o.server_pid);
             // Collect this phase.
             phase_result res;
             res.name = ph.name;
@@ -1268,6 +1270,8 @@ int run(const options& o)
             res.events_per_s = double(res.sent) / trig_s;
             res.server_cpu_pct = pcpu0 >= 0 && pcpu1 >= 0 ? (pcpu1 - pcpu0) / trig_s * 100 : -1;
             res.self_cpu_pct = (pself1 - pself0) / trig_s * 100;
+            if (pcpu0 >= 0 && pcpu_drained >= 0 && res.received > 0)
+                res.server_cpu_us_per_msg = (pcpu_drained - pcpu0) * 1e6 / double(res.received);
             results.push_back(std::move(res));
             // A room stopped by a failed trigger stays stopped; the next phase needs a clean mapping.
             bool any_stopped = false;
@@ -1391,6 +1395,7 @@ int run(const options& o)
                                           {"max_ms", round_to(r.latency.max_ms(), 3)},
                                           {"mean_ms", round_to(r.latency.mean_ms(), 3)},
                                           {"server_cpu_pct", round_to(r.server_cpu_pct, 1)},
+                                          {"server_cpu_us_per_msg", round_to(r.server_cpu_us_per_msg, 2)},
                                           {"loadgen_cpu_pct", round_to(r.self_cpu_pct, 1)}});
         }
         out["phases"] = std::move(phases);
@@ -1431,7 +1436,8 @@ int run(const options& o)
                       << "  delivered msgs/s " << fmt(r.msgs_per_s, 0) << "; latency ms p50 "
                       << fmt(r.latency.percentile_ms(50), 3) << " p99 " << fmt(r.latency.percentile_ms(99), 3) << " max "
                       << fmt(r.latency.max_ms(), 3) << " (" << r.live << " measured)\n"
-                      << "  server CPU " << fmt(r.server_cpu_pct, 1) << " % of one core, load generator CPU "
+                      << "  server CPU " << fmt(r.server_cpu_pct, 1) << " % of one core ("
+                      << fmt(r.server_cpu_us_per_msg, 1) << " us per delivered message), load generator CPU "
                       << fmt(r.self_cpu_pct, 1) << " %\n";
         }
         if (o.scenario != "idle")
