@@ -76,6 +76,7 @@ http::reply monitoring_performance(context& ctx)
                             {"total_operations", total},
                             {"operations_per_hour", hours > 0 ? std::round(double(total) / hours) : 0.0},
                             {"current_memory_mb", std::round(obs::resident_memory_mb() * 100) / 100},
+                            {"heap_in_use_bytes", obs::heap_in_use_bytes()},
                             {"current_connections", ctx.metrics.open_connections()},
                             {"requests", ctx.metrics.request_summary().at("requests")},
                             {"websocket", ctx.metrics.websocket.json()}});

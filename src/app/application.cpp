@@ -156,6 +156,7 @@ int application::run()
     }
     server.start();
     asio::co_spawn(ioc, purge_revocations_periodically(pool, auth), asio::detached);
+    asio::co_spawn(ioc, net::run_ws_pinger(wctx), asio::detached);
     asio::signal_set signals{ioc, SIGINT, SIGTERM};
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
         if (ec) return;

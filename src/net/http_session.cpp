@@ -172,7 +172,7 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
     }
     realtime::ws_connection conn{util::random_hex(16), std::move(*user), std::move(token), std::nullopt};
     st.upgraded = true;
-    co_await run_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(subprotocol));
+    start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(subprotocol));
     co_return std::nullopt;
 }
 

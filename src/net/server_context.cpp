@@ -29,6 +29,18 @@ void session_registry::close_idle_all()
     for (auto& h : copy) h->close_if_idle();  // outside the lock: it posts to strands
 }
 
+void session_registry::keep_alive_all()
+{
+    std::vector<std::shared_ptr<session_handle>> copy;
+    {
+        std::lock_guard lock(mutex_);
+        copy.reserve(sessions_.size());
+        for (auto& [id, h] : sessions_)
+            if (h->keep_alive) copy.push_back(h);
+    }
+    for (auto& h : copy) h->keep_alive();
+}
+
 std::size_t session_registry::size() const
 {
     std::lock_guard lock(mutex_);

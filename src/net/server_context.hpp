@@ -17,10 +17,12 @@
 
 namespace spotik::net {
 
-// A live connection as seen by the shutdown logic: close() is posted to the session's own
-// strand and closes the socket only if no request is in progress.
+// A live connection as seen by the shutdown logic: close_if_idle() is posted to the session's
+// own strand and closes the socket only if no request is in progress. WebSocket sessions also
+// take keep_alive(), the shared timer's request for a protocol Ping.
 struct session_handle {
     std::function<void()> close_if_idle;
+    std::function<void()> keep_alive;
 };
 
 class session_registry {
@@ -28,6 +30,7 @@ public:
     std::uint64_t add(std::shared_ptr<session_handle> h);
     void remove(std::uint64_t id);
     void close_idle_all();
+    void keep_alive_all();
     std::size_t size() const;
 
 private:

@@ -1,4 +1,6 @@
-// WebSocket session: read loop, single writer, bounded queue, pings, rate limit.
+// WebSocket session: a reader and a single writer driven by completion handlers on the
+// connection's strand (no coroutine frame per socket while it idles), a bounded queue, pings
+// from the shared timer, and an inbound rate limit. Commands run on the blocking pool.
 #include "net/ws_session.hpp"
 
 #include "obs/log.hpp"
@@ -9,6 +11,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
@@ -34,6 +37,11 @@ std::int64_t now_us()
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+frame error_frame(std::string_view code, std::string_view message)
+{
+    return realtime::hub::make_frame("error", {{"error_code", code}, {"message", message}});
+}
+
 class ws_session final : public realtime::hub_client, public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(ws_context& ctx, beast::tcp_stream stream, realtime::ws_connection conn)
@@ -41,6 +49,8 @@ public:
           refilled_us_(now_us())
     {
     }
+
+    ~ws_session() override { ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_); }
 
     const std::string& user_id() const override { return conn_.user.id; }
 
@@ -53,6 +63,7 @@ public:
             return;
         }
         queued_bytes_ += f->size();
+        ctx_.counters.queued_bytes += std::int64_t(f->size());
         queue_.push_back(f);
         start_writer_locked();
     }
@@ -65,46 +76,50 @@ public:
         start_writer_locked();
     }
 
-    asio::awaitable<void> run(beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol);
+    void request_ping()
+    {
+        std::lock_guard lock(mutex_);
+        if (close_ || closed_) return;
+        ping_due_ = true;
+        start_writer_locked();
+    }
+
+    // The handshake; on success the session registers itself and starts reading. The upgrade
+    // request lives in this coroutine's frame only, which ends with the handshake.
+    asio::awaitable<void> handshake(beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol);
 
 private:
     void start_writer_locked()
     {
         if (writing_ || closed_) return;
         writing_ = true;
-        // Posted, never dispatched: co_spawn would start the writer inline when the caller is
-        // already on the strand, and the writer takes mutex_, which the caller holds.
-        asio::post(ws_.get_executor(), [self = shared_from_this()] {
-            asio::co_spawn(self->ws_.get_executor(), writer(self), asio::detached);
-        });
+        // Posted, never run inline: the caller holds mutex_, which write_next() takes.
+        asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_next(); });
     }
 
-    // The client stopped reading: free its queue now and cut it off.
-    void overflow_locked()
+    void drop_queue_locked()
     {
-        ctx_.counters.slow_consumer_closes++;
+        ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_);
         queue_.clear();
         queued_bytes_ = 0;
-        close_ = websocket::close_code::policy_error;
-        obs::warn("websocket closed: slow consumer", {{"connection_id", conn_.connection_id}});
-        // A stuck write cannot carry the close frame; give it a moment, then drop the socket.
-        auto timer = std::make_shared<asio::steady_timer>(ws_.get_executor(), std::chrono::seconds(2));
-        timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
-            beast::error_code ec;
-            beast::get_lowest_layer(self->ws_).socket().close(ec);
-        });
-        start_writer_locked();
     }
-
-    static asio::awaitable<void> writer(std::shared_ptr<ws_session> self);
-    asio::awaitable<void> pinger(std::shared_ptr<ws_session> self);
+    void overflow_locked();
+    void write_next();
+    void write_failed();
+    void read_next();
+    void on_read(beast::error_code ec);
+    void handle(const std::string& text, std::int64_t received_us);
+    void run_command(std::string type, boost::json::object data);
+    void on_closed();
     void finish();
-    asio::awaitable<void> handle(std::string text, std::int64_t received_us);
     bool allow_message();
 
     ws_context& ctx_;
     websocket::stream<beast::tcp_stream> ws_;
     realtime::ws_connection conn_;
+    beast::flat_buffer read_buf_;
+    frame in_flight_;  // the frame being written, kept alive until its write completes
+    std::uint64_t registration_ = 0;
     std::mutex mutex_;  // guards the fields below
     std::deque<frame> queue_;
     std::size_t queued_bytes_ = 0;
@@ -112,86 +127,82 @@ private:
     bool ping_due_ = false;
     bool closed_ = false;
     std::optional<websocket::close_code> close_;
-    // Inbound rate limit (read loop only).
+    // Inbound rate limit (reader only).
     double tokens_;
     std::int64_t refilled_us_;
     int strikes_ = 0;
-    std::optional<asio::steady_timer> ping_timer_;
 };
 
-// Ends the session's timers and socket so nothing keeps it alive after the read loop.
-void ws_session::finish()
+// The client stopped reading: free its queue now and cut it off.
+void ws_session::overflow_locked()
 {
-    if (ping_timer_) ping_timer_->cancel();
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(ws_).socket().close(ec);
+    ctx_.counters.slow_consumer_closes++;
+    drop_queue_locked();
+    close_ = websocket::close_code::policy_error;
+    obs::warn("websocket closed: slow consumer", {{"connection_id", conn_.connection_id}});
+    // A stuck write cannot carry the close frame; give it a moment, then drop the socket.
+    auto timer = std::make_shared<asio::steady_timer>(ws_.get_executor(), std::chrono::seconds(2));
+    timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
+        beast::error_code ec;
+        beast::get_lowest_layer(self->ws_).socket().close(ec);
+    });
+    start_writer_locked();
 }
 
-asio::awaitable<void> ws_session::writer(std::shared_ptr<ws_session> self)
+void ws_session::write_next()
 {
-    for (;;) {
-        frame f;
-        bool ping = false;
-        std::optional<websocket::close_code> close;
-        {
-            std::lock_guard lock(self->mutex_);
-            if (self->closed_) {
-                self->writing_ = false;
-                co_return;
-            }
-            if (self->close_) {
-                close = self->close_;
-                self->closed_ = true;
-                self->queue_.clear();
-                self->queued_bytes_ = 0;
-            } else if (!self->queue_.empty()) {
-                f = std::move(self->queue_.front());
-                self->queue_.pop_front();
-                self->queued_bytes_ -= f->size();
-            } else if (self->ping_due_) {
-                ping = true;
-                self->ping_due_ = false;
-            } else {
-                self->writing_ = false;
-                co_return;
-            }
+    bool ping = false;
+    std::optional<websocket::close_code> close;
+    {
+        std::lock_guard lock(mutex_);
+        if (closed_) {
+            writing_ = false;
+            return;
         }
-        if (close) {
-            auto [ec] = co_await self->ws_.async_close(*close, as_tuple(use_awaitable));
+        // What was queued before a close goes out first (a slow consumer's queue is already
+        // gone); nothing is queued after it.
+        if (!queue_.empty()) {
+            in_flight_ = std::move(queue_.front());
+            queue_.pop_front();
+            queued_bytes_ -= in_flight_->size();
+            ctx_.counters.queued_bytes -= std::int64_t(in_flight_->size());
+        } else if (close_) {
+            close = close_;
+            closed_ = true;
+        } else if (ping_due_) {
+            ping = true;
+            ping_due_ = false;
+        } else {
+            writing_ = false;
+            return;
+        }
+    }
+    auto self = shared_from_this();
+    if (close) {
+        ws_.async_close(*close, [self](beast::error_code) {
             std::lock_guard lock(self->mutex_);
             self->writing_ = false;
-            co_return;
-        }
-        if (ping) {
-            auto [ec] = co_await self->ws_.async_ping({}, as_tuple(use_awaitable));
-            if (ec) break;
-            continue;
-        }
-        self->ws_.text(true);
-        auto [ec, n] = co_await self->ws_.async_write(asio::buffer(*f), as_tuple(use_awaitable));
-        if (ec) break;
-        self->ctx_.counters.messages_out++;
-        self->ctx_.counters.bytes_out += std::int64_t(n);
+        });
+    } else if (ping) {
+        ws_.async_ping({}, [self](beast::error_code ec) { ec ? self->write_failed() : self->write_next(); });
+    } else {
+        ws_.text(true);
+        ws_.async_write(asio::buffer(*in_flight_), [self](beast::error_code ec, std::size_t n) {
+            self->in_flight_.reset();
+            if (ec) return self->write_failed();
+            self->ctx_.counters.messages_out++;
+            self->ctx_.counters.bytes_out += std::int64_t(n);
+            self->write_next();
+        });
     }
-    std::lock_guard lock(self->mutex_);
-    self->closed_ = true;
-    self->writing_ = false;
-    self->queue_.clear();
-    self->queued_bytes_ = 0;
 }
 
-asio::awaitable<void> ws_session::pinger(std::shared_ptr<ws_session> self)
+void ws_session::write_failed()
 {
-    ping_timer_.emplace(ws_.get_executor());
-    for (;;) {
-        ping_timer_->expires_after(std::chrono::seconds(ctx_.settings.ping_interval_s));
-        auto [ec] = co_await ping_timer_->async_wait(as_tuple(use_awaitable));
-        std::lock_guard lock(mutex_);
-        if (ec || closed_ || close_) co_return;
-        ping_due_ = true;
-        start_writer_locked();
-    }
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    writing_ = false;
+    drop_queue_locked();
 }
 
 bool ws_session::allow_message()
@@ -208,114 +219,161 @@ bool ws_session::allow_message()
     return false;
 }
 
-asio::awaitable<void> ws_session::handle(std::string text, std::int64_t received_us)
+void ws_session::read_next()
+{
+    ws_.async_read(read_buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void ws_session::on_read(beast::error_code ec)
+{
+    if (ec) return on_closed();
+    ctx_.counters.messages_in++;
+    std::string text = beast::buffers_to_string(read_buf_.data());
+    // Idle sockets keep no message buffer.
+    read_buf_.consume(read_buf_.size());
+    read_buf_.shrink_to_fit();
+    if (!allow_message()) {
+        ctx_.counters.rate_limited++;
+        if (++strikes_ == 1) deliver(error_frame("rate_limited", "Too many messages; slow down"));
+        if (strikes_ > ctx_.settings.rate_burst) request_close(websocket::close_code::policy_error);
+        return read_next();
+    }
+    if (!ws_.got_text()) {
+        deliver(error_frame("invalid_message", "Text frames only"));
+        return read_next();
+    }
+    handle(text, now_us());
+}
+
+// Answers a message; the next read starts once its replies are queued, so one socket's
+// commands run one at a time and in order.
+void ws_session::handle(const std::string& text, std::int64_t received_us)
 {
     boost::system::error_code ec;
     auto parsed = boost::json::parse(text, ec);
     if (ec || !parsed.is_object() || !parsed.as_object().contains("type") || !parsed.at("type").is_string()) {
-        deliver(realtime::hub::make_frame("error", {{"error_code", "invalid_message"},
-                                                    {"message", "Messages are JSON objects with a string type"}}));
-        co_return;
+        deliver(error_frame("invalid_message", "Messages are JSON objects with a string type"));
+        return read_next();
     }
     auto& msg = parsed.as_object();
     std::string type(msg.at("type").as_string());
     boost::json::object data;
     if (auto* d = msg.if_contains("data"); d && d->is_object()) data = std::move(d->as_object());
-    if (type == "ping") {
-        boost::json::object pong{{"client_time", data.contains("client_time") ? data.at("client_time") : nullptr},
-                                 {"server_receive_ms", received_us / 1000},
-                                 {"server_time_us", now_us()}};
-        std::int64_t sent = now_us();
-        pong["server_send_ms"] = sent / 1000;
-        pong["server_time_ms"] = sent / 1000;
-        deliver(realtime::hub::make_frame("pong", std::move(pong)));
-        co_return;
-    }
-    auto self = shared_from_this();
-    std::vector<frame> replies;
-    try {
-        replies = co_await asio::co_spawn(
-            ctx_.pool,
-            [&]() -> asio::awaitable<std::vector<frame>> { co_return ctx_.service.handle(conn_, type, data, self); },
-            use_awaitable);
-    } catch (const std::exception& e) {
-        obs::error("websocket command failed", {{"type", type}, {"detail", e.what()}});
-        replies = {realtime::hub::make_frame("error", {{"error_code", "internal_error"}, {"message", "Internal error"}})};
-    }
-    for (const auto& r : replies) deliver(r);
+    if (type != "ping") return run_command(std::move(type), std::move(data));
+    boost::json::object pong{{"client_time", data.contains("client_time") ? data.at("client_time") : nullptr},
+                             {"server_receive_ms", received_us / 1000},
+                             {"server_time_us", now_us()}};
+    std::int64_t sent = now_us();
+    pong["server_send_ms"] = sent / 1000;
+    pong["server_time_ms"] = sent / 1000;
+    deliver(realtime::hub::make_frame("pong", std::move(pong)));
+    read_next();
 }
 
-asio::awaitable<void> ws_session::run(beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol)
+// Commands reach the database, so they run on the blocking pool, never on an io thread.
+void ws_session::run_command(std::string type, boost::json::object data)
 {
-    auto self = shared_from_this();
+    asio::post(ctx_.pool, [self = shared_from_this(), type = std::move(type), data = std::move(data)] {
+        std::vector<frame> replies;
+        try {
+            replies = self->ctx_.service.handle(self->conn_, type, data, self);
+        } catch (const std::exception& e) {
+            obs::error("websocket command failed", {{"type", type}, {"detail", e.what()}});
+            replies = {error_frame("internal_error", "Internal error")};
+        }
+        asio::post(self->ws_.get_executor(), [self, replies = std::move(replies)] {
+            for (const auto& r : replies) self->deliver(r);
+            self->read_next();
+        });
+    });
+}
+
+// The reader ended (close, error or timeout): leave the room on the pool, then release the
+// socket and the registration.
+void ws_session::on_closed()
+{
+    {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        drop_queue_locked();
+    }
+    asio::post(ctx_.pool, [self = shared_from_this()] {
+        try {
+            self->ctx_.service.disconnect(self->conn_, self.get());
+        } catch (const std::exception& e) {
+            obs::warn("websocket disconnect failed", {{"detail", e.what()}});
+        }
+        asio::post(self->ws_.get_executor(), [self] {
+            self->ctx_.counters.open--;
+            self->ctx_.sessions.remove(self->registration_);
+            self->finish();
+        });
+    });
+}
+
+void ws_session::finish()
+{
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    beast::get_lowest_layer(ws_).socket().close(ec);
+}
+
+asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::empty_body> upgrade,
+                                            std::string subprotocol)
+{
     const auto& s = ctx_.settings;
     beast::get_lowest_layer(ws_).expires_never();
     // Beast closes a socket that sends nothing (pongs included) for the activity timeout, and
-    // pings it itself halfway through a silence, on top of the regular pings below.
-    websocket::stream_base::timeout t{std::chrono::seconds(10), std::chrono::seconds(s.activity_timeout_s), true};
-    ws_.set_option(t);
+    // pings it itself halfway through a silence, on top of the regular pings of run_ws_pinger.
+    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
+                                                   std::chrono::seconds(s.activity_timeout_s), true});
     ws_.read_message_max(std::size_t(s.max_message_bytes));
     ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
         res.set(beast::http::field::server, "Spotik");
         if (!subprotocol.empty()) res.set(beast::http::field::sec_websocket_protocol, subprotocol);
     }));
-    auto [aec] = co_await ws_.async_accept(upgrade, as_tuple(use_awaitable));
-    if (aec) co_return;
-    auto handle_ref = std::make_shared<session_handle>();
-    std::weak_ptr<ws_session> weak = self;
-    handle_ref->close_if_idle = [weak] {
+    auto [ec] = co_await ws_.async_accept(upgrade, as_tuple(use_awaitable));
+    if (ec) co_return;
+    auto handle = std::make_shared<session_handle>();
+    std::weak_ptr<ws_session> weak = shared_from_this();
+    handle->close_if_idle = [weak] {
         if (auto s2 = weak.lock()) s2->request_close(websocket::close_code::going_away);
     };
-    auto reg = ctx_.sessions.add(handle_ref);
+    handle->keep_alive = [weak] {
+        if (auto s2 = weak.lock()) s2->request_ping();
+    };
+    registration_ = ctx_.sessions.add(std::move(handle));
     ctx_.counters.open++;
     ctx_.counters.opened_total++;
-    asio::co_spawn(ws_.get_executor(), pinger(self), asio::detached);
     deliver(ctx_.service.welcome(conn_));
-    for (;;) {
-        beast::flat_buffer buffer;
-        auto [ec, n] = co_await ws_.async_read(buffer, as_tuple(use_awaitable));
-        if (ec) break;
-        ctx_.counters.messages_in++;
-        if (!allow_message()) {
-            ctx_.counters.rate_limited++;
-            if (++strikes_ == 1)
-                deliver(realtime::hub::make_frame("error", {{"error_code", "rate_limited"},
-                                                            {"message", "Too many messages; slow down"}}));
-            if (strikes_ > s.rate_burst) request_close(websocket::close_code::policy_error);
-            continue;
-        }
-        if (!ws_.got_text()) {
-            deliver(realtime::hub::make_frame("error", {{"error_code", "invalid_message"}, {"message", "Text frames only"}}));
-            continue;
-        }
-        co_await handle(beast::buffers_to_string(buffer.data()), now_us());
-    }
-    {
-        std::lock_guard lock(mutex_);
-        closed_ = true;
-        queue_.clear();
-        queued_bytes_ = 0;
-    }
-    try {
-        co_await asio::co_spawn(ctx_.pool, [&]() -> asio::awaitable<void> {
-            ctx_.service.disconnect(conn_, this);
-            co_return;
-        }, use_awaitable);
-    } catch (const std::exception&) {
-    }
-    ctx_.counters.open--;
-    ctx_.sessions.remove(reg);
-    finish();
+    read_next();
 }
 
 }  // namespace
 
-asio::awaitable<void> run_ws_session(ws_context& ctx, beast::tcp_stream stream,
-                                     beast::http::request<beast::http::empty_body> upgrade,
-                                     realtime::ws_connection conn, std::string subprotocol)
+void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::request<beast::http::empty_body> upgrade,
+                      realtime::ws_connection conn, std::string subprotocol)
 {
+    auto executor = stream.get_executor();
     auto session = std::make_shared<ws_session>(ctx, std::move(stream), std::move(conn));
-    co_await session->run(std::move(upgrade), std::move(subprotocol));
+    // The lambda's captures live in the spawned coroutine's frame until the handshake ends.
+    asio::co_spawn(
+        executor,
+        [session, upgrade = std::move(upgrade), subprotocol = std::move(subprotocol)]() mutable -> asio::awaitable<void> {
+            co_await session->handshake(std::move(upgrade), std::move(subprotocol));
+        },
+        asio::detached);
+}
+
+asio::awaitable<void> run_ws_pinger(ws_context& ctx)
+{
+    asio::steady_timer timer(co_await asio::this_coro::executor);
+    for (;;) {
+        timer.expires_after(std::chrono::seconds(ctx.settings.ping_interval_s));
+        auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
+        if (ec) co_return;
+        ctx.sessions.keep_alive_all();
+    }
 }
 
 }  // namespace spotik::net

@@ -1,7 +1,7 @@
-// A native WebSocket connection (CONTRACT §9) after an authenticated upgrade: one read loop,
-// one writer at a time over a bounded outgoing queue (a client that falls behind by more than
-// WS_MAX_QUEUE_BYTES is cut off, never allowed to grow memory), protocol pings, an inbound
-// rate limit, and close 1001 on shutdown.
+// A native WebSocket connection (CONTRACT §9) after an authenticated upgrade: one reader, one
+// writer at a time over a bounded outgoing queue (a client that falls behind by more than
+// WS_MAX_QUEUE_BYTES is cut off, never allowed to grow memory), protocol pings from one shared
+// timer, an inbound rate limit, and close 1001 on shutdown.
 #pragma once
 #include "config/config.hpp"
 #include "net/server_context.hpp"
@@ -23,9 +23,15 @@ struct ws_context {
     session_registry& sessions;
 };
 
-// Runs the socket until it closes. `subprotocol` is echoed in the handshake when non-empty.
-boost::asio::awaitable<void> run_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
-                                            boost::beast::http::request<boost::beast::http::empty_body> upgrade,
-                                            realtime::ws_connection conn, std::string subprotocol);
+// Starts the session on the stream's executor and returns at once: the socket lives on by
+// itself, so nothing of the HTTP connection that carried the upgrade stays in memory.
+// `subprotocol` is echoed in the handshake when non-empty.
+void start_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
+                      boost::beast::http::request<boost::beast::http::empty_body> upgrade,
+                      realtime::ws_connection conn, std::string subprotocol);
+
+// Sends a protocol Ping to every open socket every WS_PING_INTERVAL seconds, until the
+// io_context stops: one timer for all sockets rather than one per socket.
+boost::asio::awaitable<void> run_ws_pinger(ws_context& ctx);
 
 }  // namespace spotik::net

@@ -18,7 +18,8 @@ boost::json::object ws_counters::json() const
             {"bytes_out", bytes_out.load()},
             {"slow_consumer_closes", slow_consumer_closes.load()},
             {"handshake_failures", handshake_failures.load()},
-            {"rate_limited", rate_limited.load()}};
+            {"rate_limited", rate_limited.load()},
+            {"queued_bytes", queued_bytes.load()}};
 }
 
 void metrics::record_request(const std::string& route_key, int status, double duration_ms)

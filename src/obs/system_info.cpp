@@ -1,4 +1,11 @@
 // /proc and statvfs readers.
+#ifdef __SANITIZE_ADDRESS__
+// From the sanitizer runtime's public interface (GCC 12 does not install its header).
+extern "C" std::size_t __sanitizer_get_current_allocated_bytes();
+#else
+#include <malloc.h>
+#endif
+#include <cstddef>
 #include "obs/system_info.hpp"
 
 #include <sys/resource.h>
@@ -16,6 +23,16 @@ double resident_memory_mb()
     long pages = 0, resident = 0;
     if (!(statm >> pages >> resident)) return 0;
     return double(resident) * double(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
+
+std::int64_t heap_in_use_bytes()
+{
+#ifdef __SANITIZE_ADDRESS__
+    return std::int64_t(__sanitizer_get_current_allocated_bytes());
+#else
+    struct mallinfo2 mi = mallinfo2();
+    return std::int64_t(mi.uordblks + mi.hblkhd);
+#endif
 }
 
 double peak_memory_mb()

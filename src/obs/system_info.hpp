@@ -9,6 +9,9 @@ namespace spotik::obs {
 
 double resident_memory_mb();
 double peak_memory_mb();
+// Bytes the allocator has handed out and not had back: the live heap, free of the pages
+// the allocator keeps for reuse (AddressSanitizer's own count in sanitized builds).
+std::int64_t heap_in_use_bytes();
 struct disk_space {
     std::uint64_t total = 0;
     std::uint64_t free = 0;

@@ -55,6 +55,14 @@ std::int64_t counter(http_client& http, const char* name)
     return ws_counters(http).at(name).to_number<std::int64_t>();
 }
 
+// The server's live heap in KiB, as /api/monitoring/performance reports it.
+long server_heap_kib(http_client& http)
+{
+    auto r = http.get("/api/monitoring/performance");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return long(r.json().at("heap_in_use_bytes").to_number<std::int64_t>() / 1024);
+}
+
 // Everything a closed client had received.
 std::vector<json::object> rest_of(ws_client& c)
 {
@@ -124,7 +132,7 @@ private:
 
 TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_everything)
 {
-    server_process server{{.env = {{"WS_MAX_QUEUE_BYTES", "16384"}, {"AUTO_ADVANCE", "false"}}}};
+    server_process server{{.env = {{"WS_MAX_QUEUE_BYTES", "65536"}, {"AUTO_ADVANCE", "false"}}}};
     auto http = server.client();
     auto admin = register_user(http, "admin");
     auto member = register_user(http, "member");
@@ -136,26 +144,37 @@ TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_eve
         ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, extra.token).status, 200);
     }
 
-    auto slow = open_ws(server, member.token, {.receive_buffer_bytes = 2048});
-    join(slow, room);  // and from now on never read again
     auto fast = open_ws(server, member.token);
     join(fast, room);
     background_reader reader(fast);
-
     // Room updates with a 500-character description: each broadcasts a room_state_updated of
     // several KiB, so the few MiB that loopback TCP buffers absorb fill up after some hundreds.
-    // Keep going until the slow socket has been cut off (and at least 300 events).
     int events = 0;
-    bool cut = false;
-    while (events < 4000 && !(cut && events >= 300)) {
+    auto update_room = [&] {
         std::string description(500, events % 2 == 0 ? 'a' : 'b');
         auto r = http.put_json("/api/rooms/" + room, {{"description", description}}, admin.token);
-        ASSERT_EQ(r.status, 200) << r.body;
         ++events;
-        if (events % 25 == 0) cut = counter(http, "slow_consumer_closes") >= 1;
+        return r.status;
+    };
+    // Warm-up with readers only: the server's memory after it is the baseline.
+    while (events < 300) ASSERT_EQ(update_room(), 200);
+    const long baseline_kib = server_heap_kib(http);
+
+    auto slow = open_ws(server, member.token, {.receive_buffer_bytes = 2048});
+    join(slow, room);  // and from now on never read again
+    // Keep going until the slow socket has been cut off, and then some: an unbounded queue
+    // would keep every one of those events in memory.
+    bool cut = false;
+    int cut_at = 0;
+    while (events < 5000 && !(cut && events >= cut_at + 600)) {
+        ASSERT_EQ(update_room(), 200);
+        if (!cut && events % 25 == 0 && counter(http, "slow_consumer_closes") >= 1) {
+            cut = true;
+            cut_at = events;
+        }
     }
     EXPECT_TRUE(cut) << "no slow-consumer close after " << events << " events";
-    RecordProperty("events_until_cut", events);
+    RecordProperty("events_until_cut", cut_at);
 
     // The reading member received every event, in order, with no gap.
     auto deadline = clock_type::now() + 30s;
@@ -175,7 +194,7 @@ TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_eve
         previous = seq;
         bytes += json::serialize(m).size();
     }
-    EXPECT_GT(bytes, 16384u * 4) << "the events outweigh the queue limit many times";
+    EXPECT_GT(bytes, 65536u * 4) << "the events outweigh the queue limit many times";
 
     // The slow one was disconnected: a 1008 close frame, or the connection dropped.
     ASSERT_TRUE(slow.closed(30s)) << "the slow consumer is still connected";
@@ -192,6 +211,17 @@ TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_eve
     join(again, room);
     expect_alive(again);
     EXPECT_EQ(counter(http, "open_sockets"), 2);
+
+    // Server memory is back to its baseline: no frame is queued any more, and the live heap is
+    // not holding the MiBs of events the slow client never read.
+    EXPECT_EQ(counter(http, "queued_bytes"), 0);
+    const long after_kib = server_heap_kib(http);
+    // What an unbounded queue would still hold: every event after the cut.
+    const long unread_kib = long(bytes / std::size_t(events) * std::size_t(events - cut_at) / 1024);
+    RecordProperty("heap_growth_kib", int(after_kib - baseline_kib));
+    RecordProperty("unread_kib", int(unread_kib));
+    EXPECT_LT(after_kib - baseline_kib, unread_kib / 4)
+        << "live heap " << baseline_kib << " KiB before, " << after_kib << " after";
 }
 
 // ---------------------------------------------------------------- observability
