@@ -6,6 +6,7 @@
 #include "obs/system_info.hpp"
 #include "util/time_format.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -55,7 +56,9 @@ object database_configuration(context& ctx)
     const auto colon = target.rfind(':', slash);
     if (slash != std::string::npos && colon != std::string::npos) {
         out["host"] = target.substr(0, colon);
-        out["port"] = target.substr(colon + 1, slash - colon - 1);
+        const std::string port = target.substr(colon + 1, slash - colon - 1);
+        std::int64_t number = 0;
+        if (std::from_chars(port.data(), port.data() + port.size(), number).ec == std::errc{}) out["port"] = number;
         out["name"] = target.substr(slash + 1);
     }
     out["pool_min"] = db.pool_min;

@@ -35,9 +35,11 @@ void wait_live(server_process& server)
 TEST(postgres_replicas, three_servers_starting_together_migrate_once_and_share_data)
 {
     postgres_database db(shared_postgres());
+    auto env = db.server_env();
+    env["JWT_SECRET"] = unique_name("replicas-share-one-jwt-secret");  // as deployed replicas do
     std::vector<std::unique_ptr<server_process>> replicas;
     for (int i = 0; i < 3; ++i)
-        replicas.push_back(std::make_unique<server_process>(server_options{.env = db.server_env(), .wait_until_live = false}));
+        replicas.push_back(std::make_unique<server_process>(server_options{.env = env, .wait_until_live = false}));
     for (auto& r : replicas) wait_live(*r);
 
     const auto rows = db.query("SELECT COUNT(*), COUNT(DISTINCT version) FROM schema_migrations");
@@ -69,6 +71,7 @@ TEST(postgres_replicas, database_probe_shows_the_pool_and_target_without_secrets
     EXPECT_EQ(body.at("pool_stats").at("max_size"), 5);
     EXPECT_GE(body.at("pool_stats").at("size").as_int64(), 1);
     EXPECT_EQ(body.at("configuration").at("host"), "127.0.0.1");
+    EXPECT_EQ(body.at("configuration").at("port").as_int64(), db.endpoint().port);
     EXPECT_EQ(std::string(body.at("configuration").at("name").as_string()), db.name());
     EXPECT_EQ(r.body.find(env["DB_PASSWORD"]), std::string::npos);
     const auto conf = client.get("/health/configuration");

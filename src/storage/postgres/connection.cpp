@@ -45,14 +45,19 @@ connection::connection(const connect_settings& settings, steady::time_point dead
     values.push_back(nullptr);
     conn_ = PQconnectStartParams(keys.data(), values.data(), 1);
     if (conn_ == nullptr) throw store_unavailable("postgres: cannot allocate a connection");
-    PQsetNoticeProcessor(conn_, &ignore_notice, nullptr);
-    auto polling = PGRES_POLLING_WRITING;
-    while (polling != PGRES_POLLING_OK) {
-        if (PQstatus(conn_) == CONNECTION_BAD || polling == PGRES_POLLING_FAILED) fail("cannot connect", "connect");
-        wait_socket(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, "connect");
-        polling = PQconnectPoll(conn_);
+    try {
+        PQsetNoticeProcessor(conn_, &ignore_notice, nullptr);
+        auto polling = PGRES_POLLING_WRITING;
+        while (polling != PGRES_POLLING_OK) {
+            if (PQstatus(conn_) == CONNECTION_BAD || polling == PGRES_POLLING_FAILED) fail("cannot connect", "connect");
+            wait_socket(polling == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline, "connect");
+            polling = PQconnectPoll(conn_);
+        }
+        if (PQsetnonblocking(conn_, 1) != 0) fail("cannot switch to non-blocking mode", "connect");
+    } catch (...) {
+        PQfinish(conn_);  // the destructor does not run for a constructor that throws
+        throw;
     }
-    if (PQsetnonblocking(conn_, 1) != 0) fail("cannot switch to non-blocking mode", "connect");
 }
 
 connection::~connection()

@@ -100,7 +100,7 @@ vote_outcome postgres_store::add_vote(std::string_view track_id, std::string_vie
     // Inserting from the track row means a missing track inserts nothing and updates nothing.
     static const std::string sql =
         "WITH added AS (INSERT INTO track_votes (id, track_id, user_id, created_at) "
-        "SELECT $1, t.id, $3, " + pg::at(4) + " FROM tracks t WHERE t.id = $2 "
+        "SELECT $1::uuid, t.id, $3::uuid, " + pg::at(4) + " FROM tracks t WHERE t.id = $2 "
         "ON CONFLICT (track_id, user_id) DO NOTHING RETURNING 1) "
         "UPDATE tracks SET vote_score = vote_score + (SELECT COUNT(*) FROM added) WHERE id = $2 "
         "RETURNING vote_score, (SELECT COUNT(*) FROM added)";
