@@ -140,15 +140,15 @@ asio::awaitable<void> ws_session::writer(std::shared_ptr<ws_session> self)
                 self->writing_ = false;
                 co_return;
             }
-            if (self->close_) {
-                close = self->close_;
-                self->closed_ = true;
-                self->queue_.clear();
-                self->queued_bytes_ = 0;
-            } else if (!self->queue_.empty()) {
+            // Frames queued before a close was asked for go out first (a rate-limited client
+            // gets its error before the 1008); a slow consumer's queue was already dropped.
+            if (!self->queue_.empty()) {
                 f = std::move(self->queue_.front());
                 self->queue_.pop_front();
                 self->queued_bytes_ -= f->size();
+            } else if (self->close_) {
+                close = self->close_;
+                self->closed_ = true;
             } else if (self->ping_due_) {
                 ping = true;
                 self->ping_due_ = false;
