@@ -30,9 +30,9 @@ double seconds_since(clock_type::time_point start)
 struct write_log {
     std::mutex mutex;
     std::vector<std::string> acknowledged;  // ids of rooms answered 201
-    int unavailable = 0;                     // 503 JSON answers
+    int unavailable = 0;                    // 503 JSON answers
     double slowest_unavailable_s = 0;
-    std::vector<std::string> problems;       // anything else
+    std::vector<std::string> problems;  // anything else
 
     std::size_t acknowledged_count()
     {

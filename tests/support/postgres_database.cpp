@@ -64,7 +64,7 @@ std::vector<std::vector<std::optional<std::string>>> pg_query(const postgres_end
         auto& row = rows.emplace_back();
         for (int c = 0; c < PQnfields(res.get()); ++c)
             row.push_back(PQgetisnull(res.get(), r, c) ? std::nullopt
-                                                        : std::optional<std::string>(PQgetvalue(res.get(), r, c)));
+                                                       : std::optional<std::string>(PQgetvalue(res.get(), r, c)));
     }
     return rows;
 }

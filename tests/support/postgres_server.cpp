@@ -51,7 +51,8 @@ std::string find_bindir()
     for (const char* tool : {"initdb", "postgres", "pg_ctl"}) {
         if (::access((dir + "/" + tool).c_str(), X_OK) != 0)
             throw std::runtime_error("postgres_server: PostgreSQL 15 server binaries not found (no executable " + dir +
-                                     "/" + tool + "). Install them with `scripts/install-deps.sh test` (Debian "
+                                     "/" + tool +
+                                     "). Install them with `scripts/install-deps.sh test` (Debian "
                                      "package postgresql-15) or point SPOTIK_PG_BINDIR at their directory.");
     }
     return dir;
@@ -63,8 +64,9 @@ std::optional<std::pair<uid_t, gid_t>> server_user()
     if (::geteuid() != 0) return std::nullopt;
     const passwd* pw = ::getpwnam("postgres");
     if (pw == nullptr)
-        throw std::runtime_error("postgres_server: running as root needs a `postgres` user to run the server as "
-                                 "(the postgresql-15 package creates it)");
+        throw std::runtime_error(
+            "postgres_server: running as root needs a `postgres` user to run the server as "
+            "(the postgresql-15 package creates it)");
     return std::pair{pw->pw_uid, pw->pw_gid};
 }
 
@@ -102,8 +104,8 @@ std::string postgres_endpoint::conninfo(const std::string& database) const
 
 std::map<std::string, std::string> postgres_endpoint::server_env(const std::string& database) const
 {
-    return {{"DB_DRIVER", "postgres"}, {"DB_HOST", host},          {"DB_PORT", std::to_string(port)},
-            {"DB_NAME", database},     {"DB_USER", user},          {"DB_PASSWORD", password}};
+    return {{"DB_DRIVER", "postgres"}, {"DB_HOST", host}, {"DB_PORT", std::to_string(port)},
+            {"DB_NAME", database},     {"DB_USER", user}, {"DB_PASSWORD", password}};
 }
 
 postgres_server::postgres_server(mode how, bool durable_commits)
@@ -126,9 +128,12 @@ postgres_server::~postgres_server()
     if (detached_) return;
     try {
         // Immediate shutdown: the data is thrown away anyway.
-        if (mode_ == mode::child) child_.stop(SIGQUIT, 20s);
-        else if (alive(endpoint_.pid)) ::kill(endpoint_.pid, SIGQUIT);
-        for (int i = 0; i < 400 && alive(endpoint_.pid) && mode_ == mode::daemon; ++i) std::this_thread::sleep_for(50ms);
+        if (mode_ == mode::child)
+            child_.stop(SIGQUIT, 20s);
+        else if (alive(endpoint_.pid))
+            ::kill(endpoint_.pid, SIGQUIT);
+        for (int i = 0; i < 400 && alive(endpoint_.pid) && mode_ == mode::daemon; ++i)
+            std::this_thread::sleep_for(50ms);
     } catch (...) {
         // A destructor must not throw; the directory is removed regardless.
     }
@@ -153,11 +158,11 @@ void postgres_server::init_cluster()
     std::ofstream(pwfile) << endpoint_.password << "\n";
     for (const auto& path : {root_, endpoint_.socket_dir, pwfile}) give_to(run_as_, path);
     const std::string log = root_ + "/initdb.log";
-    child_process initdb(spec("initdb",
-                              {"-D", endpoint_.data_dir, "-U", k_user, "--pwfile=" + pwfile, "--auth-local=trust",
-                               "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
-                               "--no-instructions"},
-                              log));
+    child_process initdb(
+        spec("initdb",
+             {"-D", endpoint_.data_dir, "-U", k_user, "--pwfile=" + pwfile, "--auth-local=trust",
+              "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"},
+             log));
     const auto status = initdb.wait_exit(120s);
     if (status != 0)
         throw std::runtime_error("postgres_server: initdb failed (status " + std::to_string(status.value_or(-1)) +
@@ -183,8 +188,8 @@ void postgres_server::start()
         if (mode_ == mode::child) {
             child_ = child_process(spec("postgres", {"-D", endpoint_.data_dir, "-p", port}, log));
         } else {
-            child_process ctl(spec("pg_ctl", {"-D", endpoint_.data_dir, "-l", log, "-o", "-p " + port, "-w", "-t", "60",
-                                              "start"},
+            child_process ctl(spec("pg_ctl",
+                                   {"-D", endpoint_.data_dir, "-l", log, "-o", "-p " + port, "-w", "-t", "60", "start"},
                                    root_ + "/pg_ctl.log"));
             ctl.wait_exit(k_start_timeout + 10s);
         }

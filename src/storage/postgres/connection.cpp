@@ -81,8 +81,7 @@ result connection::query(std::string_view sql, const params& args)
     return collect(deadline, sql);
 }
 
-void connection::send_prepare(const std::string& name, std::string_view sql, int n_params,
-                              steady::time_point deadline)
+void connection::send_prepare(const std::string& name, std::string_view sql, int n_params, steady::time_point deadline)
 {
     const std::string text(sql);
     if (PQsendPrepare(conn_, name.c_str(), text.c_str(), n_params, nullptr) == 0) fail("cannot send", sql);
@@ -127,8 +126,10 @@ result connection::collect(steady::time_point deadline, std::string_view context
         result res(raw);
         const auto status = PQresultStatus(raw);
         const bool failed = status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK && status != PGRES_EMPTY_QUERY;
-        if (failed && !first_error) first_error = std::move(res);
-        else if (!failed) last = std::move(res);
+        if (failed && !first_error)
+            first_error = std::move(res);
+        else if (!failed)
+            last = std::move(res);
         if (PQstatus(conn_) == CONNECTION_BAD) break;
     }
     if (first_error) {

@@ -75,7 +75,8 @@ std::unique_ptr<connection> connection_pool::open(steady::time_point deadline, b
         probing_ = failures_ > 0;
     }
     try {
-        auto conn = std::make_unique<connection>(connect_, std::min(deadline, steady::now() + settings_.connect_timeout));
+        auto conn =
+            std::make_unique<connection>(connect_, std::min(deadline, steady::now() + settings_.connect_timeout));
         std::lock_guard lock(mutex_);
         failures_ = 0;
         probing_ = false;
@@ -150,8 +151,8 @@ void connection_pool::maintain(std::stop_token stop)
             }
         }
         std::unique_lock lock(mutex_);
-        const auto next = failures_ > 0 ? std::min(retry_at_, steady::now() + k_upkeep_interval)
-                                        : steady::now() + k_upkeep_interval;
+        const auto next =
+            failures_ > 0 ? std::min(retry_at_, steady::now() + k_upkeep_interval) : steady::now() + k_upkeep_interval;
         wake_.wait_until(lock, stop, next, [] { return false; });
     }
 }

@@ -64,8 +64,8 @@ private:
     mutable std::mutex mutex_;
     std::condition_variable freed_;
     std::vector<std::unique_ptr<connection>> idle_;
-    int open_ = 0;    // idle + leased + being opened
-    int in_use_ = 0;  // leased or being opened for a lease
+    int open_ = 0;                 // idle + leased + being opened
+    int in_use_ = 0;               // leased or being opened for a lease
     int failures_ = 0;             // connection attempts failed in a row
     steady::time_point retry_at_;  // no new attempt before this while failures_ > 0
     bool probing_ = false;         // an attempt is under way while failures_ > 0

@@ -103,14 +103,16 @@ TEST(pg_connection_pool, connections_the_server_terminated_are_replaced)
         b->query("SELECT 1");
     }
     ASSERT_EQ(pool.status().idle, 2);
-    const auto killed = db.query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-                                 "WHERE application_name = 'spotik' AND datname = current_database()");
+    const auto killed = db.query(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+        "WHERE application_name = 'spotik' AND datname = current_database()");
     EXPECT_EQ(killed.size(), 2U);
     for (int i = 0; i < 3; ++i) EXPECT_EQ(pool.acquire()->query("SELECT 7").integer(0, 0), 7);
     // A connection that dies under a statement fails that statement as unavailable, then is gone.
     auto conn = pool.acquire();
-    db.query("SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
-             "WHERE application_name = 'spotik' AND datname = current_database()");
+    db.query(
+        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+        "WHERE application_name = 'spotik' AND datname = current_database()");
     EXPECT_THROW(conn->query("SELECT 1"), store_unavailable);
 }
 

@@ -41,9 +41,12 @@ void throw_result_error(const PGresult* result, bool connection_lost, std::strin
 {
     const std::string sqlstate = field(result, PG_DIAG_SQLSTATE);
     std::string message = "postgres: ";
-    if (sqlstate.empty()) message += connection_lost ? "connection lost" : "request failed";
-    else if (message_is_safe(sqlstate)) message += sqlstate + " " + field(result, PG_DIAG_MESSAGE_PRIMARY);
-    else message += sqlstate + " (details withheld)";
+    if (sqlstate.empty())
+        message += connection_lost ? "connection lost" : "request failed";
+    else if (message_is_safe(sqlstate))
+        message += sqlstate + " " + field(result, PG_DIAG_MESSAGE_PRIMARY);
+    else
+        message += sqlstate + " (details withheld)";
     message += " (";
     message += context.substr(0, k_context_chars);
     message += ")";

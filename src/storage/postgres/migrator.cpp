@@ -36,7 +36,8 @@ std::vector<migration> ordered(const std::vector<migration>& migrations)
     std::sort(list.begin(), list.end(), [](const migration& a, const migration& b) { return a.version < b.version; });
     auto duplicate = std::adjacent_find(list.begin(), list.end(),
                                         [](const migration& a, const migration& b) { return a.version == b.version; });
-    if (duplicate != list.end()) throw storage_error("duplicate migration version " + std::to_string(duplicate->version));
+    if (duplicate != list.end())
+        throw storage_error("duplicate migration version " + std::to_string(duplicate->version));
     return list;
 }
 

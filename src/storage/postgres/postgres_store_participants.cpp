@@ -54,8 +54,9 @@ bool postgres_store::is_participant(std::string_view room_id, std::string_view u
 {
     if (!pg::all_uuids({room_id, user_id})) return false;
     auto conn = pool_->acquire();
-    return conn->query("SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = $1 AND user_id = $2)",
-                       pg::params(room_id, user_id))
+    return conn
+        ->query("SELECT EXISTS (SELECT 1 FROM room_participants WHERE room_id = $1 AND user_id = $2)",
+                pg::params(room_id, user_id))
         .boolean(0, 0);
 }
 

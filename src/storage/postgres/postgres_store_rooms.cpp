@@ -36,12 +36,13 @@ void postgres_store::create_room(const room_record& room, const participant_reco
     static const std::string insert_admin =
         "INSERT INTO room_participants (id, room_id, user_id, joined_at) VALUES ($1, $2, $3, " + pg::at(4) + ")";
     const auto& play = room.playback;
-    pg::require_uuids({room.id, room.administrator_id, admin.id, admin.user_id, play.current_track_id.value_or(room.id)});
+    pg::require_uuids(
+        {room.id, room.administrator_id, admin.id, admin.user_id, play.current_track_id.value_or(room.id)});
     auto conn = pool_->acquire();
     pg::transaction txn(*conn);
-    conn->query(insert_room, pg::params(room.id, room.name, room.description, room.administrator_id,
-                                        play.current_track_id, play.is_playing, play.started_at, play.paused_at,
-                                        room.created_at, room.updated_at));
+    conn->query(insert_room,
+                pg::params(room.id, room.name, room.description, room.administrator_id, play.current_track_id,
+                           play.is_playing, play.started_at, play.paused_at, room.created_at, room.updated_at));
     conn->query(insert_admin, pg::params(admin.id, room.id, admin.user_id, admin.joined_at));
     txn.commit();
 }
@@ -66,8 +67,8 @@ std::vector<room_record> postgres_store::list_rooms()
 bool postgres_store::update_room(std::string_view id, const std::string& name,
                                  const std::optional<std::string>& description, std::int64_t now)
 {
-    static const std::string sql = "UPDATE rooms SET name = $1, description = $2, updated_at = " + pg::at(3) +
-                                   " WHERE id = $4";
+    static const std::string sql =
+        "UPDATE rooms SET name = $1, description = $2, updated_at = " + pg::at(3) + " WHERE id = $4";
     if (!pg::all_uuids({id})) return false;
     auto conn = pool_->acquire();
     return conn->query(sql, pg::params(name, description, now, id)).affected() > 0;
@@ -99,8 +100,8 @@ bool postgres_store::update_playback(std::string_view room_id, const playback_co
         "UPDATE rooms SET current_track_id = $1, is_playing = $2, playback_started_at = " + pg::at(3) +
         ", playback_paused_at = " + pg::at(4) + ", updated_at = " + pg::at(5) +
         " WHERE id = $6 AND current_track_id IS NOT DISTINCT FROM $7::uuid AND is_playing = $8"
-        " AND playback_started_at IS NOT DISTINCT FROM " + pg::at(9) +
-        " AND playback_paused_at IS NOT DISTINCT FROM " + pg::at(10);
+        " AND playback_started_at IS NOT DISTINCT FROM " +
+        pg::at(9) + " AND playback_paused_at IS NOT DISTINCT FROM " + pg::at(10);
     if (!pg::all_uuids({room_id}) || (expected.current_track_id && !pg::all_uuids({*expected.current_track_id})))
         return false;
     if (next.current_track_id) pg::require_uuids({*next.current_track_id});

@@ -2,8 +2,8 @@
 // test cluster) and adds the PostgreSQL-only checks: migrations recorded once under the
 // advisory lock even when many stores migrate at once, a failing migration rolled back
 // entirely, the schema's native types, NUL characters refused, and the io-thread guard.
-#include "storage/postgres/conninfo.hpp"
 #include "storage/postgres/postgres_store.hpp"
+#include "storage/postgres/conninfo.hpp"
 #include "storage/store_contract_test.hpp"
 #include "support/postgres_server.hpp"
 #include "util/ids.hpp"
@@ -40,7 +40,10 @@ std::unique_ptr<postgres_store> open_on(const test::postgres_database& db,
 
 class postgres_harness final : public store_harness {
 public:
-    std::unique_ptr<store> open(std::vector<migration> migrations) override { return open_on(db_, std::move(migrations)); }
+    std::unique_ptr<store> open(std::vector<migration> migrations) override
+    {
+        return open_on(db_, std::move(migrations));
+    }
     std::vector<migration> embedded_migrations() const override { return embedded_migrations_postgres(); }
 
 private:

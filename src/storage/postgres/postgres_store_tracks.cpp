@@ -16,7 +16,8 @@ namespace {
 // The viewer is parameter $1 (see track_columns); filters start at $2.
 const std::string& select_tracks()
 {
-    static const std::string sql = "SELECT " + pg::track_columns() + " FROM tracks t JOIN users u ON u.id = t.uploader_id ";
+    static const std::string sql =
+        "SELECT " + pg::track_columns() + " FROM tracks t JOIN users u ON u.id = t.uploader_id ";
     return sql;
 }
 
@@ -33,12 +34,13 @@ void postgres_store::insert_track(const track_record& t)
     static const std::string sql =
         "INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, duration_seconds, "
         "file_size_bytes, mime_type, vote_score, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-        "$10, " + pg::at(11) + ", " + pg::at(12) + ")";
+        "$10, " +
+        pg::at(11) + ", " + pg::at(12) + ")";
     pg::require_uuids({t.id, t.room_id, t.uploader_id});
     auto conn = pool_->acquire();
-    conn->query(sql, pg::params(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path,
-                                t.duration_seconds, t.file_size_bytes, t.mime_type, t.vote_score, t.created_at,
-                                t.updated_at));
+    conn->query(sql,
+                pg::params(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
+                           t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at));
 }
 
 std::optional<track_record> postgres_store::find_track(std::string_view id, std::string_view viewer_id)
@@ -75,16 +77,17 @@ track_delete_outcome postgres_store::delete_track(std::string_view track_id, std
 {
     static const std::string reset =
         "UPDATE rooms SET current_track_id = NULL, is_playing = false, playback_started_at = NULL, "
-        "playback_paused_at = NULL, updated_at = " + pg::at(1) + " WHERE id = $2 AND current_track_id = $3";
+        "playback_paused_at = NULL, updated_at = " +
+        pg::at(1) + " WHERE id = $2 AND current_track_id = $3";
     if (!pg::all_uuids({track_id})) return {};
     auto conn = pool_->acquire();
     pg::transaction txn(*conn);
     // The room row is locked before anything is read, so a playback change racing this delete
     // is either seen here or waits and then finds the track gone (the SQLite driver gets the
     // same order from its single writer).
-    const auto room = conn->query(
-        "SELECT r.id FROM rooms r JOIN tracks t ON t.room_id = r.id WHERE t.id = $1 FOR UPDATE OF r",
-        pg::params(track_id));
+    const auto room =
+        conn->query("SELECT r.id FROM rooms r JOIN tracks t ON t.room_id = r.id WHERE t.id = $1 FOR UPDATE OF r",
+                    pg::params(track_id));
     if (room.rows() == 0) return {};
     const std::string room_id = room.text(0, 0);
     track_delete_outcome outcome;
@@ -100,7 +103,9 @@ vote_outcome postgres_store::add_vote(std::string_view track_id, std::string_vie
     // Inserting from the track row means a missing track inserts nothing and updates nothing.
     static const std::string sql =
         "WITH added AS (INSERT INTO track_votes (id, track_id, user_id, created_at) "
-        "SELECT $1::uuid, t.id, $3::uuid, " + pg::at(4) + " FROM tracks t WHERE t.id = $2 "
+        "SELECT $1::uuid, t.id, $3::uuid, " +
+        pg::at(4) +
+        " FROM tracks t WHERE t.id = $2 "
         "ON CONFLICT (track_id, user_id) DO NOTHING RETURNING 1) "
         "UPDATE tracks SET vote_score = vote_score + (SELECT COUNT(*) FROM added) WHERE id = $2 "
         "RETURNING vote_score, (SELECT COUNT(*) FROM added)";

@@ -25,13 +25,14 @@ bool exists(pg::connection& conn, const char* sql, std::string_view value)
 
 create_user_outcome postgres_store::create_user(const user_record& user)
 {
-    static const std::string insert = "INSERT INTO users (id, username, email, password_hash, created_at, updated_at) "
-                                      "VALUES ($1, $2, $3, $4, " +
-                                      pg::at(5) + ", " + pg::at(6) + ") ON CONFLICT DO NOTHING";
+    static const std::string insert =
+        "INSERT INTO users (id, username, email, password_hash, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, " +
+        pg::at(5) + ", " + pg::at(6) + ") ON CONFLICT DO NOTHING";
     pg::require_uuids({user.id});
     auto conn = pool_->acquire();
-    const auto res = conn->query(insert, pg::params(user.id, user.username, user.email, user.password_hash,
-                                                    user.created_at, user.updated_at));
+    const auto res = conn->query(
+        insert, pg::params(user.id, user.username, user.email, user.password_hash, user.created_at, user.updated_at));
     if (res.affected() == 1) return create_user_outcome::created;
     if (exists(*conn, "SELECT EXISTS (SELECT 1 FROM users WHERE username = $1)", user.username))
         return create_user_outcome::username_taken;

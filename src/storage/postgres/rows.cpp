@@ -24,9 +24,10 @@ const std::string& user_columns()
 
 const std::string& room_columns()
 {
-    static const std::string sql = "r.id, r.name, r.description, r.administrator_id, r.current_track_id, r.is_playing, " +
-                                   ms("r.playback_started_at") + ", " + ms("r.playback_paused_at") + ", " +
-                                   ms("r.created_at") + ", " + ms("r.updated_at");
+    static const std::string sql =
+        "r.id, r.name, r.description, r.administrator_id, r.current_track_id, r.is_playing, " +
+        ms("r.playback_started_at") + ", " + ms("r.playback_paused_at") + ", " + ms("r.created_at") + ", " +
+        ms("r.updated_at");
     return sql;
 }
 
