@@ -160,10 +160,10 @@ say "PostgreSQL: pinned with Spotik, shared_buffers 128MB, synchronous_commit $P
 say "Both: DB_POOL_MAX 8 (database threads; PostgreSQL connections), LOG_LEVEL warn"
 say "Load average before the runs: $load_before (1 min); other work on these CPUs skews every figure"
 say ""
-row='%-22s %13s %13s %8s %13s %13s %8s\n'
+row='%-22s %13s %13s %8s %14s %13s %8s\n'
 # shellcheck disable=SC2059 # the format is the constant above
 {
-  printf "$row" scenario "SQLite req/s" "PG req/s" "PG/SQL" "SQLite p99" "PG p99 ms" "PG/SQL"
+  printf "$row" scenario "SQLite req/s" "PG req/s" "PG/SQL" "SQLite p99 ms" "PG p99 ms" "PG/SQL"
   for s in room vote; do
     label="GET /api/rooms/{id}"
     [[ "$s" == vote ]] && label="vote (POST/DELETE)"
