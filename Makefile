@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: help deps deps-test build build-dev run test test-unit test-property test-integration \
-        test-smoke ci coverage bench clean format
+        test-integration-pg test-postgres test-smoke ci coverage bench clean format
 
 help: ## List the targets with a description
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -37,17 +37,24 @@ test-unit: build-dev ## Unit tests only
 test-property: build-dev ## Property tests only
 	ctest --preset dev -L property
 
-test-integration: build-dev ## Integration tests against the real binary
+test-integration: build-dev ## Integration tests against the real binary (SQLite)
 	ctest --preset dev -L integration
+
+test-integration-pg: build-dev ## The same integration tests on PostgreSQL (a throw-away cluster)
+	ctest --preset dev -L postgres -R '^pg\.'
+
+test-postgres: build-dev ## Everything on PostgreSQL: store contract, driver, fault and integration tests
+	ctest --preset dev -L postgres
 
 test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
 	scripts/smoke-make-run.sh
 
 ci: test test-smoke ## Everything CI runs, slowest last
 
-bench: ## Benchmarks against nginx on loopback (bench/README.md)
+bench: ## Benchmarks: against nginx, and PostgreSQL vs SQLite, on loopback (bench/README.md)
 	bench/http_bench.sh
 	@if [ -x bench/media_bench.sh ]; then bench/media_bench.sh; fi
+	BENCH_SKIP_BUILD=1 bench/db_bench.sh
 
 coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
 	cmake --preset coverage >/dev/null

@@ -9,9 +9,10 @@ set_name="${1:-build}"
 build_pkgs=(
   g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
-  libssl-dev libsqlite3-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev libpq-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
 )
-test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git)
+# postgresql-15: the server binaries (/usr/lib/postgresql/15/bin) the PostgreSQL tests start.
+test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15)
 bench_pkgs=(nginx-light wrk curl)
 
 case "$set_name" in
@@ -37,6 +38,15 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
     echo "install-deps: missing packages (${missing[*]}) and not running as root" >&2; exit 1
   fi
+fi
+
+# The postgresql-15 package would create a system cluster on port 5432 (and start it where
+# services may start). Nothing here uses it (the tests run their own clusters), so ask
+# postgresql-common not to create one.
+if printf '%s\n' "${missing[@]}" | grep -qx 'postgresql-15' &&
+  [ ! -e /etc/postgresql-common/createcluster.d/spotik-no-main-cluster.conf ]; then
+  $SUDO mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' | $SUDO tee /etc/postgresql-common/createcluster.d/spotik-no-main-cluster.conf >/dev/null
 fi
 
 echo "install-deps: installing ${missing[*]}"

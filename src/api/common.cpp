@@ -124,6 +124,11 @@ std::optional<std::string> read_string(const boost::json::object& body, const st
         if (rule.required) errors.add(field, "The " + field + " field is required.");
         return std::nullopt;
     }
+    // No database can hold U+0000 in text (PostgreSQL refuses it, C APIs cut the value there).
+    if (s.find('\0') != std::string::npos) {
+        errors.add(field, "The " + field + " field must not contain null characters.");
+        return std::nullopt;
+    }
     std::size_t len = utf8_length(s);
     if (len > rule.max_chars) {
         errors.add(field, "The " + field + " field must not be greater than " + std::to_string(rule.max_chars) +

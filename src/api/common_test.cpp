@@ -314,6 +314,15 @@ TEST(read_string, max_counts_utf8_characters_not_bytes)
               "The name field must not be greater than 5 characters.");
 }
 
+TEST(read_string, refuses_null_characters)
+{
+    field_errors errors;
+    const std::string with_nul("ab\0cd", 5);
+    EXPECT_FALSE(read_string(boost::json::object{{"description", with_nul}}, "description", {}, errors));
+    EXPECT_EQ(errors.json().at("description").as_array().at(0).as_string(),
+              "The description field must not contain null characters.");
+}
+
 TEST(read_string, max_with_four_byte_characters)
 {
     const std::string emoji = "\xf0\x9f\x8e\xb5";  // U+1F3B5, 4 bytes

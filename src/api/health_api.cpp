@@ -6,6 +6,7 @@
 #include "obs/system_info.hpp"
 #include "util/time_format.hpp"
 
+#include <charconv>
 #include <chrono>
 #include <cmath>
 
@@ -20,18 +21,49 @@ object uptime_json(context& ctx)
     return {{"seconds", s}, {"formatted", obs::format_uptime(s)}};
 }
 
+object pool_stats(const storage::store_status& s)
+{
+    return {{"size", s.size}, {"max_size", s.max_size}, {"allocated", s.in_use}, {"available", s.idle}};
+}
+
 object database_check(context& ctx)
 {
     auto t0 = std::chrono::steady_clock::now();
+    object out;
     try {
         ctx.store.ping();
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        return {{"status", "healthy"}, {"database", "connected"}, {"driver", ctx.store.driver()},
-                {"response_time_ms", std::round(ms * 100) / 100}};
+        out = {{"status", "healthy"}, {"database", "connected"}, {"driver", ctx.store.driver()},
+               {"response_time_ms", std::round(ms * 100) / 100}};
     } catch (const std::exception&) {
-        return {{"status", "unhealthy"}, {"database", "disconnected"}, {"driver", ctx.store.driver()},
-                {"error", "Database did not answer"}};
+        out = {{"status", "unhealthy"}, {"database", "disconnected"}, {"driver", ctx.store.driver()},
+               {"error", "Database did not answer"}};
     }
+    if (const auto s = ctx.store.status(); s.max_size > 0) out["pool_stats"] = pool_stats(s);
+    out["timestamp"] = util::iso8601_ms(ctx.clock.now_ms());
+    return out;
+}
+
+// Where the data lives and how the pool is sized; never a password or a file path.
+object database_configuration(context& ctx)
+{
+    const auto& db = ctx.cfg.database;
+    object out{{"driver", db.driver}, {"pool_max", db.pool_max}};
+    if (db.driver != "postgres") return out;
+    // target is "host:port/name" once a connection was made (the URL may override DB_*).
+    const std::string target = ctx.store.status().target;
+    const auto slash = target.rfind('/');
+    const auto colon = target.rfind(':', slash);
+    if (slash != std::string::npos && colon != std::string::npos) {
+        out["host"] = target.substr(0, colon);
+        const std::string port = target.substr(colon + 1, slash - colon - 1);
+        std::int64_t number = 0;
+        if (std::from_chars(port.data(), port.data() + port.size(), number).ec == std::errc{}) out["port"] = number;
+        out["name"] = target.substr(slash + 1);
+    }
+    out["pool_min"] = db.pool_min;
+    out["pool_timeout"] = db.pool_timeout_s;
+    return out;
 }
 
 object storage_check(context& ctx)
@@ -95,8 +127,11 @@ http::reply health_database(context& ctx)
 {
     auto db = database_check(ctx);
     std::string status(db.at("status").as_string());
-    return http::json(status == "healthy" ? 200 : 503,
-                      {{"timestamp", util::iso8601_ms(ctx.clock.now_ms())}, {"status", status}, {"database", std::move(db)}});
+    object body{{"timestamp", util::iso8601_ms(ctx.clock.now_ms())}, {"status", status}};
+    if (const auto* stats = db.if_contains("pool_stats")) body["pool_stats"] = *stats;
+    body["database"] = std::move(db);
+    body["configuration"] = database_configuration(ctx);
+    return http::json(status == "healthy" ? 200 : 503, body);
 }
 
 http::reply health_configuration(context& ctx)

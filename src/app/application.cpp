@@ -16,7 +16,7 @@
 #include "realtime/hub.hpp"
 #include "api/ws_commands.hpp"
 #include "net/ws_session.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
+#include "storage/open_store.hpp"
 #include "util/ids.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -94,6 +94,23 @@ asio::awaitable<void> purge_revocations_periodically(asio::thread_pool& pool, se
     }
 }
 
+// Applies the migrations, waiting up to DB_CONNECT_TIMEOUT for a database that does not answer
+// yet (replicas and the database often start together). Throws what migrate() throws.
+void migrate_when_reachable(storage::store& store, int wait_s)
+{
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_s);
+    for (bool logged = false;; std::this_thread::sleep_for(250ms)) {
+        try {
+            store.migrate();
+            return;
+        } catch (const storage::store_unavailable& e) {
+            if (std::chrono::steady_clock::now() >= deadline) throw;
+            if (!logged) obs::warn("waiting for the database", {{"detail", e.what()}, {"timeout_s", wait_s}});
+            logged = true;
+        }
+    }
+}
+
 asio::awaitable<void> drain(asio::io_context& ioc, net::server_context& sctx, net::http_server& server, int timeout_s)
 {
     sctx.stopping = true;
@@ -120,8 +137,16 @@ int application::run()
     std::string secret = resolve_jwt_secret(cfg_, generated);
     if (generated) obs::warn("JWT_SECRET is not set: generated one and kept it in DATA_PATH (development only)");
 
-    storage::sqlite_store store{cfg_.database.sqlite_path, cfg_.database.busy_timeout_ms};
-    store.migrate();
+    auto owned_store = storage::open_store(cfg_.database);
+    storage::store& store = *owned_store;
+    try {
+        migrate_when_reachable(store, cfg_.database.connect_timeout_s);
+    } catch (const storage::storage_error& e) {
+        obs::error("cannot open the database", {{"detail", e.what()}, {"driver", store.driver()}});
+        std::cerr << "spotik: cannot open the database: " << e.what() << std::endl;
+        obs::shutdown_logging();
+        return 1;
+    }
     util::system_clock clock;
     auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
     service::auth_service auth{store, codec, cfg_.auth, clock};
@@ -165,11 +190,16 @@ int application::run()
     });
     std::string shown_host = cfg_.server.host == "0.0.0.0" ? "localhost" : cfg_.server.host;
     obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)}, {"threads", threads},
-                            {"database", store.driver()}});
+                            {"database", store.driver()}, {"database_target", store.status().target}});
     std::cerr << "Spotik " << cfg_.app.version << " is listening on http://" << shown_host << ":" << port << std::endl;
 
     std::vector<std::thread> workers;
-    for (int i = 1; i < threads; ++i) workers.emplace_back([&ioc] { ioc.run(); });
+    // Store calls block: on an io thread they would stall every connection it serves.
+    for (int i = 1; i < threads; ++i) workers.emplace_back([&ioc] {
+        storage::mark_io_thread();
+        ioc.run();
+    });
+    storage::mark_io_thread();
     ioc.run();
     for (auto& t : workers) t.join();
     pool.join();

@@ -31,10 +31,21 @@ struct server_settings {
 };
 
 struct database_settings {
-    std::string driver = "sqlite";
-    std::string sqlite_path;  // default: <data_path>/spotik.db
-    int pool_max = 8;         // threads that run blocking database work
-    int busy_timeout_ms = 5000;
+    std::string driver = "sqlite";  // sqlite | postgres (a DATABASE_URL alone selects postgres)
+    std::string sqlite_path;        // default: <data_path>/spotik.db
+    // PostgreSQL: DATABASE_URL (postgres://...) when set, its parts win over the DB_* fields.
+    std::string url;
+    std::string host = "localhost";  // a name, an address, or a unix socket directory
+    int port = 5432;
+    std::string name = "spotik";
+    std::string user = "spotik_user";
+    std::string password;
+    int pool_min = 2;             // PostgreSQL connections kept open
+    int pool_max = 8;             // threads that run blocking database work; PostgreSQL connections
+    int pool_timeout_s = 5;       // longest wait for a free (or new) connection before a 503
+    int connect_timeout_s = 10;   // one connection attempt; also the start-up wait for the database
+    int read_timeout_s = 30;      // one statement's answer
+    int busy_timeout_ms = 5000;   // SQLite lock wait
 };
 
 struct storage_settings {

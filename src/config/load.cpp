@@ -154,7 +154,7 @@ void check_paths(const config& cfg, std::vector<std::string>& errors, std::vecto
     };
     for (const auto& [name, path] : dirs)
         if (auto problem = check_writable_dir(*path)) errors.push_back(std::string(name) + ": " + *problem);
-    if (cfg.database.sqlite_path != ":memory:")
+    if (cfg.database.driver == "sqlite" && cfg.database.sqlite_path != ":memory:")
         if (auto problem = check_parent_dir(cfg.database.sqlite_path)) errors.push_back("DB_PATH: " + *problem);
     if (!cfg.log.file.empty())
         if (auto problem = check_parent_dir(cfg.log.file)) errors.push_back("LOG_FILE: " + *problem);
@@ -180,6 +180,33 @@ void check_settings(const config& cfg, std::vector<std::string>& errors, std::ve
         warnings.emplace_back("JWT_BLACKLIST_GRACE_PERIOD: under 30 seconds; requests in flight during a token refresh "
                               "may be rejected");
     if (cfg.production() && cfg.app.debug) warnings.emplace_back("APP_DEBUG: enabled in production");
+    if (cfg.database.pool_min > cfg.database.pool_max)
+        errors.push_back("DB_POOL_MIN: must not exceed DB_POOL_MAX (" + std::to_string(cfg.database.pool_max) + ")");
+}
+
+// The value a variable gets: the environment's, else the .env file's.
+const std::string* given(const env_map& env, const env_map& dotenv, const std::string& name)
+{
+    if (const auto it = env.find(name); it != env.end()) return &it->second;
+    if (const auto it = dotenv.find(name); it != dotenv.end()) return &it->second;
+    return nullptr;
+}
+
+// DATABASE_URL alone selects PostgreSQL; an explicit DB_DRIVER=sqlite beside it is a mistake.
+// Two names for one setting must not disagree.
+void resolve_database(const env_map& env, const env_map& dotenv, config& cfg, std::vector<std::string>& errors)
+{
+    if (!cfg.database.url.empty()) {
+        if (given(env, dotenv, "DB_DRIVER") == nullptr) cfg.database.driver = "postgres";
+        else if (cfg.database.driver != "postgres")
+            errors.emplace_back("DATABASE_URL: set while DB_DRIVER is sqlite; remove one of them");
+    }
+    for (const auto& [name, alias] : {std::pair{"DB_NAME", "DB_DATABASE"}, {"DB_USER", "DB_USERNAME"}}) {
+        const auto* a = given(env, dotenv, name);
+        const auto* b = given(env, dotenv, alias);
+        if (a != nullptr && b != nullptr && *a != *b)
+            errors.push_back(std::string(alias) + ": differs from " + name + "; set only one of them");
+    }
 }
 
 }  // namespace
@@ -211,6 +238,7 @@ load_result load_config(const env_map& env, const env_map& dotenv)
         }
     }
     fill_derived_defaults(result.cfg);
+    resolve_database(env, dotenv, result.cfg, result.errors);
     check_settings(result.cfg, result.errors, result.warnings);
     // A rejected path leaves its default in place; do not create directories the operator did not ask for.
     if (!bad_path) check_paths(result.cfg, result.errors, result.warnings);
@@ -332,7 +360,8 @@ std::vector<std::pair<std::string, std::string>> describe(const config& cfg)
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& v : variables()) {
         std::string value = v.get(cfg);
-        if (v.kind != sensitivity::plain) value = value.empty() ? "(not set)" : "(set)";
+        // A plain value may still name a directory (DB_HOST as a unix socket directory).
+        if (v.kind != sensitivity::plain || value.starts_with('/')) value = value.empty() ? "(not set)" : "(set)";
         out.emplace_back(std::string(v.name), std::move(value));
     }
     return out;

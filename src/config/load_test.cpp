@@ -131,7 +131,9 @@ TEST_F(config_load, every_bad_value_is_an_error_naming_its_variable)
         {"HTTP_MAX_BODY_BYTES", "1e6"}, {"APP_DEBUG", "maybe"}, {"APP_DEBUG", ""},
         {"APP_ENV", "staging"}, {"APP_URL", "localhost:3000"}, {"APP_NAME", ""},
         {"SERVER_HOST", " "}, {"DATA_PATH", ""}, {"LOG_LEVEL", "verbose"}, {"LOG_FORMAT", "xml"},
-        {"DB_DRIVER", "postgres"}, {"DB_POOL_MAX", "0"}, {"DB_POOL_MAX", "257"},
+        {"DB_DRIVER", "mysql"}, {"DB_POOL_MAX", "0"}, {"DB_POOL_MAX", "257"}, {"DB_POOL_MIN", "9"},
+        {"DB_PORT", "0"}, {"DB_HOST", ""}, {"DB_NAME", " "}, {"DB_USER", ""}, {"DB_POOL_TIMEOUT", "0"},
+        {"DB_CONNECT_TIMEOUT", "x"}, {"DB_READ_TIMEOUT", "0"}, {"DATABASE_URL", "mysql://u:p@h/db"},
         {"MAX_FILE_SIZE_MB", "0"}, {"MAX_FILE_SIZE_MB", "2049"}, {"JWT_TTL", "5"},
         {"JWT_LEEWAY", "31"}, {"JWT_BLACKLIST_GRACE_PERIOD", "3601"}, {"BCRYPT_COST", "3"},
         {"BCRYPT_COST", "32"}, {"CORS_ORIGINS", "localhost:8080"}, {"CORS_ORIGINS", "http://a.com/app"},
@@ -141,6 +143,50 @@ TEST_F(config_load, every_bad_value_is_an_error_naming_its_variable)
         EXPECT_EQ(result.errors.size(), 1u) << name << "=" << value << "\n" << joined(result.errors);
         EXPECT_TRUE(mentions(result.errors, std::string(name) + ":")) << name << "=\"" << value << "\"";
     }
+}
+
+TEST_F(config_load, postgres_is_chosen_by_driver_or_by_url)
+{
+    auto result = load({{"DB_DRIVER", "Postgres"}, {"DB_HOST", "db"}, {"DB_PORT", "6543"}, {"DB_DATABASE", "app"},
+                        {"DB_USERNAME", "app_user"}, {"DB_PASSWORD", "pw"}, {"DB_POOL_MIN", "1"},
+                        {"DB_POOL_MAX", "4"}, {"DB_POOL_TIMEOUT", "2"}});
+    ASSERT_TRUE(result.ok()) << joined(result.errors);
+    const auto& db = result.cfg.database;
+    EXPECT_EQ(db.driver, "postgres");
+    EXPECT_EQ(db.host, "db");
+    EXPECT_EQ(db.port, 6543);
+    EXPECT_EQ(db.name, "app");
+    EXPECT_EQ(db.user, "app_user");
+    EXPECT_EQ(db.password, "pw");
+    EXPECT_EQ(db.pool_min, 1);
+    EXPECT_EQ(db.pool_max, 4);
+    EXPECT_EQ(db.pool_timeout_s, 2);
+    // No SQLite file directory is made for a PostgreSQL configuration.
+    EXPECT_FALSE(fs::exists(dir_ + "/db"));
+
+    result = load({{"DATABASE_URL", "postgresql://u:secret-pw@h:5/d"}});
+    ASSERT_TRUE(result.ok()) << joined(result.errors);
+    EXPECT_EQ(result.cfg.database.driver, "postgres");
+    EXPECT_EQ(result.cfg.database.url, "postgresql://u:secret-pw@h:5/d");
+    EXPECT_TRUE(load({{"DATABASE_URL", "postgres://h/d"}, {"DB_DRIVER", "postgres"}}).ok());
+    EXPECT_EQ(load({{"DB_DRIVER", "sqlite"}}).cfg.database.driver, "sqlite");
+}
+
+TEST_F(config_load, contradictory_database_settings_are_errors)
+{
+    auto result = load({{"DATABASE_URL", "postgres://u:secret-pw@h/d"}, {"DB_DRIVER", "sqlite"}});
+    EXPECT_TRUE(mentions(result.errors, "DATABASE_URL:")) << joined(result.errors);
+    result = load({{"DB_NAME", "a"}, {"DB_DATABASE", "b"}});
+    EXPECT_TRUE(mentions(result.errors, "DB_DATABASE:")) << joined(result.errors);
+    result = load({{"DB_USER", "a"}}, {{"DB_USERNAME", "b"}});
+    EXPECT_TRUE(mentions(result.errors, "DB_USERNAME:")) << joined(result.errors);
+    EXPECT_TRUE(load({{"DB_USER", "a"}, {"DB_USERNAME", "a"}}).ok());
+    result = load({{"DB_POOL_MIN", "5"}, {"DB_POOL_MAX", "4"}});
+    EXPECT_TRUE(mentions(result.errors, "DB_POOL_MIN:")) << joined(result.errors);
+    // A URL with a password is a secret: never quoted, even when it is refused.
+    result = load({{"DATABASE_URL", "mysql://u:secret-pw@h/d"}});
+    ASSERT_FALSE(result.ok());
+    EXPECT_FALSE(mentions(result.errors, "secret-pw")) << joined(result.errors);
 }
 
 TEST_F(config_load, booleans_accept_the_usual_spellings)
@@ -338,7 +384,8 @@ TEST(config_variables, help_lists_every_variable_with_its_default)
         "APP_NAME", "APP_ENV", "APP_DEBUG", "APP_URL", "DATA_PATH", "SERVER_HOST", "SERVER_PORT", "SERVER_THREADS",
         "HTTP_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT", "HTTP_IDLE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
         "HTTP_MAX_BODY_BYTES", "SHUTDOWN_TIMEOUT", "CORS_ORIGINS", "DB_DRIVER", "DB_PATH", "DB_POOL_MAX",
-        "DB_BUSY_TIMEOUT_MS", "AUDIO_STORAGE_PATH", "PUBLIC_STORAGE_PATH", "TEMP_STORAGE_PATH", "MAX_FILE_SIZE_MB",
+        "DB_BUSY_TIMEOUT_MS", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD",
+        "DB_POOL_MIN", "DB_POOL_TIMEOUT", "DB_CONNECT_TIMEOUT", "DB_READ_TIMEOUT", "AUDIO_STORAGE_PATH", "PUBLIC_STORAGE_PATH", "TEMP_STORAGE_PATH", "MAX_FILE_SIZE_MB",
         "JWT_SECRET", "JWT_TTL", "JWT_REFRESH_TTL", "JWT_LEEWAY", "JWT_BLACKLIST_GRACE_PERIOD", "BCRYPT_COST",
         "LOG_LEVEL", "LOG_FORMAT", "LOG_FILE"};
     for (const char* name : required) EXPECT_NE(find_variable(name), nullptr) << name;
@@ -356,6 +403,9 @@ TEST(config_variables, describe_hides_secrets_and_paths)
     config c;
     c.auth.jwt_secret = "Zq-very-secret-value";
     c.storage.audio_path = "/srv/spotik/audio";
+    c.database.url = "postgres://u:Zq-db-password@h/d";
+    c.database.password = "Zq-db-password";
+    c.database.host = "/srv/spotik/pg-socket";
     const auto pairs = describe(c);
     ASSERT_EQ(pairs.size(), variables().size());
     const env_map shown(pairs.begin(), pairs.end());
@@ -364,6 +414,9 @@ TEST(config_variables, describe_hides_secrets_and_paths)
     EXPECT_EQ(shown.at("TEMP_STORAGE_PATH"), "(not set)");
     EXPECT_EQ(shown.at("SERVER_PORT"), "3000");
     EXPECT_EQ(shown.at("CORS_ORIGINS"), "*");
+    EXPECT_EQ(shown.at("DATABASE_URL"), "(set)");
+    EXPECT_EQ(shown.at("DB_PASSWORD"), "(set)");
+    EXPECT_EQ(shown.at("DB_HOST"), "(set)");
     for (const auto& [name, value] : pairs) {
         EXPECT_EQ(value.find("Zq"), std::string::npos) << name;
         EXPECT_EQ(value.find("/srv/"), std::string::npos) << name;
@@ -371,6 +424,7 @@ TEST(config_variables, describe_hides_secrets_and_paths)
     EXPECT_EQ(describe(config{})[0].first, "APP_NAME");
     const auto defaults = describe(config{});
     EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("JWT_SECRET"), "(not set)");
+    EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("DB_HOST"), "localhost");
 }
 
 }  // namespace

@@ -146,8 +146,18 @@ std::optional<std::string> set_log_format(config& cfg, std::string_view text)
 
 std::optional<std::string> set_db_driver(config& cfg, std::string_view text)
 {
-    if (lower(text) != "sqlite") return "only \"sqlite\" is supported, got " + shown(text);
-    cfg.database.driver = "sqlite";
+    return set_choice(cfg.database.driver, text, {"sqlite", "postgres"});
+}
+
+// Secret (it may hold a password): the problem never quotes the value. Empty means unset.
+std::optional<std::string> set_database_url(config& cfg, std::string_view text)
+{
+    const std::string t = lower(text.substr(0, 13));
+    if (!text.empty() && !t.starts_with("postgres://") && !t.starts_with("postgresql://"))
+        return std::string("expected a postgres:// or postgresql:// URL");
+    if (text.find_first_of(" \t\r\n") != std::string_view::npos)
+        return std::string("must not contain spaces or line breaks");
+    cfg.database.url = std::string(text);
     return std::nullopt;
 }
 
@@ -240,11 +250,28 @@ constexpr variable k_variables[] = {
                                                            "Seconds to drain connections after SIGTERM"),
     {"CORS_ORIGINS", {}, "Allowed browser origins, comma separated; * allows any, empty allows none", kind::plain,
      &set_cors, &get_cors},
-    {"DB_DRIVER", {}, "Database driver; only sqlite for now", kind::plain, &set_db_driver,
+    {"DB_DRIVER", {}, "sqlite | postgres; a DATABASE_URL alone selects postgres", kind::plain, &set_db_driver,
      &get_text<&C::database, &db::driver>},
     text_var<&C::database, &db::sqlite_path, true>("DB_PATH", "SQLite database file", kind::path,
                                                    "<DATA_PATH>/spotik.db"),
-    int_var<&C::database, &db::pool_max, 1, 256>("DB_POOL_MAX", "Threads that run blocking database work, 1-256"),
+    {"DATABASE_URL", "(none)", "PostgreSQL URL postgres://user:password@host:port/name; its parts win over DB_*",
+     kind::secret, &set_database_url, &get_text<&C::database, &db::url>},
+    text_var<&C::database, &db::host, false>("DB_HOST", "PostgreSQL host name, address or unix socket directory"),
+    int_var<&C::database, &db::port, 1, 65535>("DB_PORT", "PostgreSQL port, 1-65535"),
+    text_var<&C::database, &db::name, false>("DB_NAME", "PostgreSQL database name"),
+    text_var<&C::database, &db::name, false>("DB_DATABASE", "Another name for DB_NAME"),
+    text_var<&C::database, &db::user, false>("DB_USER", "PostgreSQL user"),
+    text_var<&C::database, &db::user, false>("DB_USERNAME", "Another name for DB_USER"),
+    text_var<&C::database, &db::password, true>("DB_PASSWORD", "PostgreSQL password", kind::secret, "(none)"),
+    int_var<&C::database, &db::pool_min, 0, 256>("DB_POOL_MIN", "PostgreSQL connections kept open, 0-256"),
+    int_var<&C::database, &db::pool_max, 1, 256>(
+        "DB_POOL_MAX", "Threads that run blocking database work, and the most PostgreSQL connections, 1-256"),
+    int_var<&C::database, &db::pool_timeout_s, 1, 3600>(
+        "DB_POOL_TIMEOUT", "Seconds a request waits for a PostgreSQL connection before it is answered 503"),
+    int_var<&C::database, &db::connect_timeout_s, 1, 3600>(
+        "DB_CONNECT_TIMEOUT", "Seconds for one PostgreSQL connection attempt; also the start-up wait for the database"),
+    int_var<&C::database, &db::read_timeout_s, 1, 86400>("DB_READ_TIMEOUT",
+                                                          "Seconds a PostgreSQL statement may take to answer"),
     int_var<&C::database, &db::busy_timeout_ms, 0, 600000>("DB_BUSY_TIMEOUT_MS",
                                                            "Milliseconds SQLite waits for a locked database"),
     text_var<&C::storage, &sto::audio_path, true>("AUDIO_STORAGE_PATH", "Directory of uploaded audio files",

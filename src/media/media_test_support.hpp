@@ -1,5 +1,5 @@
-// Helpers shared by the media unit and property tests: the fixtures directory (found relative
-// to this file, so no build definition is needed), a self-removing temporary directory,
+// Helpers shared by the media unit and property tests: the fixtures directory (SPOTIK_FIXTURES
+// from the build, else found relative to this file), a self-removing temporary directory,
 // whole-file read/write and a multipart/form-data body builder. Test-only; failures throw
 // std::runtime_error.
 #pragma once
@@ -18,7 +18,12 @@ namespace spotik::media::testing {
 
 inline std::filesystem::path fixtures_dir()
 {
+#ifdef SPOTIK_FIXTURES
+    // __FILE__ may be relative to the build directory (ccache with base_dir rewrites paths).
+    return SPOTIK_FIXTURES;
+#else
     return std::filesystem::weakly_canonical(std::filesystem::path(__FILE__).parent_path() / "../../tests/fixtures");
+#endif
 }
 
 inline std::string fixture(std::string_view name)

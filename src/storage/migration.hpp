@@ -12,5 +12,6 @@ struct migration {
 };
 
 const std::vector<migration>& embedded_migrations_sqlite();
+const std::vector<migration>& embedded_migrations_postgres();
 
 }  // namespace spotik::storage

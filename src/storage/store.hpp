@@ -1,7 +1,8 @@
-// The repository interface every storage driver implements (SQLite now, PostgreSQL later);
-// one test suite runs against each. Every method is blocking and must be called off the io
-// threads. Infrastructure failures throw storage_error (or store_unavailable when the
-// database cannot be reached); expected outcomes (duplicates, not found) are return values.
+// The repository interface every storage driver implements (SQLite and PostgreSQL); one test
+// suite runs against each. Every method is blocking and must be called off the io threads
+// (a call on a thread marked by mark_io_thread throws). Infrastructure failures throw
+// storage_error (or store_unavailable when the database cannot be reached); expected
+// outcomes (duplicates, not found) are return values.
 #pragma once
 #include "storage/records.hpp"
 
@@ -23,6 +24,21 @@ public:
 class store_unavailable : public storage_error {
 public:
     using storage_error::storage_error;
+};
+
+// Marks the calling thread as an io thread: a store call made on it afterwards throws
+// storage_error instead of blocking the event loop.
+void mark_io_thread() noexcept;
+// Throws storage_error when called on a thread marked by mark_io_thread.
+void forbid_io_thread(const char* driver);
+
+// Connection figures for health probes; never a secret or a file path.
+struct store_status {
+    std::string target;  // where the data lives ("host:port/name"); empty for a local file
+    int size = 0;        // connections open
+    int max_size = 0;    // the most connections allowed (0: no pool)
+    int in_use = 0;      // leased by a request
+    int idle = 0;        // open and free
 };
 
 enum class create_user_outcome { created, username_taken, email_taken };
@@ -51,6 +67,7 @@ public:
     virtual std::string driver() const = 0;
     // Cheap round trip; throws when the database does not answer.
     virtual void ping() = 0;
+    virtual store_status status() const { return {}; }
 
     // Users. Emails are stored already trimmed and lower-cased by the caller.
     virtual create_user_outcome create_user(const user_record& user) = 0;

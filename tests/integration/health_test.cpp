@@ -48,7 +48,7 @@ TEST_F(service_endpoints, component_probes)
     auto db = client_.get("/health/database");
     ASSERT_EQ(db.status, 200);
     EXPECT_EQ(db.json().at("database").at("database"), "connected");
-    EXPECT_EQ(db.json().at("database").at("driver"), "sqlite");
+    EXPECT_EQ(std::string(db.json().at("database").at("driver").as_string()), test_store_driver());
     auto st = client_.get("/health/storage");
     ASSERT_EQ(st.status, 200);
     EXPECT_EQ(st.json().at("storage_paths").at("audio").at("writable"), true);

@@ -1,11 +1,13 @@
 // fork/exec for test child processes. Between fork and execve the child makes only
 // async-signal-safe calls (the test process has other threads). PR_SET_PDEATHSIG ties the
-// child to the thread that spawned it, so spawn from the test's main thread. Throws
+// child to the thread that spawned it, so spawn from the test's main thread; it is set after
+// any change of user, which would clear it. Throws
 // std::runtime_error when a process cannot be spawned or a port or directory cannot be made.
 #include "support/child_process.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netinet/in.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -46,11 +48,19 @@ struct child_fds {
     int null_fd;
     int out_fd;
     int max_fd;  // for closing inherited descriptors when close_range is unavailable
+    bool switch_user;
+    uid_t uid;
+    gid_t gid;
 };
 
 // Runs in the forked child: only async-signal-safe calls until execve.
 [[noreturn]] void exec_child(pid_t parent, const child_fds& fds, const char* cwd, const char* path,
                              char* const* argv, char* const* envp, const std::string& failure) {
+    if (fds.switch_user && (::setgroups(0, nullptr) != 0 || ::setgid(fds.gid) != 0 || ::setuid(fds.uid) != 0)) {
+        const ssize_t written = ::write(fds.out_fd, failure.data(), failure.size());
+        static_cast<void>(written);
+        ::_exit(127);
+    }
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
     sigset_t none;
@@ -81,7 +91,8 @@ child_process::child_process(const child_spec& spec) {
     rlimit files{};
     const bool small_limit = ::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < 65536;
     const std::string out = spec.output_path.empty() ? "/dev/null" : spec.output_path;
-    child_fds fds{-1, -1, small_limit ? static_cast<int>(files.rlim_cur) : 65536};
+    child_fds fds{-1, -1, small_limit ? static_cast<int>(files.rlim_cur) : 65536, spec.run_as.has_value(),
+                  spec.run_as ? spec.run_as->first : 0, spec.run_as ? spec.run_as->second : 0};
     fds.out_fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fds.out_fd < 0) throw std::runtime_error(errno_text("child_process: open " + out));
     fds.null_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace spotik::test {
@@ -18,6 +19,8 @@ struct child_spec {
     std::vector<std::string> env{};     // the child's whole environment, "NAME=value" each
     std::string cwd{};                  // working directory; empty: the parent's
     std::string output_path{};          // stdout and stderr are appended here; empty: /dev/null
+    // Run as this user and group instead (needs root), e.g. PostgreSQL, which refuses root.
+    std::optional<std::pair<uid_t, gid_t>> run_as{};
 };
 
 class child_process {

@@ -107,6 +107,10 @@ server_process::server_process(server_options opts) : opts_(std::move(opts)) {
     output_path_ = (fs::path(data_dir_) / log_name).string();
     env_ = {{"APP_ENV", "test"},      {"SERVER_HOST", "127.0.0.1"},      {"DATA_PATH", data_dir_},
             {"BCRYPT_COST", "4"},     {"JWT_SECRET", random_alnum(48)},  {"LOG_LEVEL", "info"}};
+    if (testing_on_postgres() && !opts_.env.contains("DB_DRIVER") && !opts_.env.contains("DATABASE_URL")) {
+        database_ = std::make_unique<postgres_database>(shared_postgres());
+        for (const auto& [name, value] : database_->server_env()) env_[name] = value;
+    }
     for (const auto& [name, value] : opts_.env) env_[name] = value;
     fixed_port_ = opts_.env.contains("SERVER_PORT");
     try {

@@ -1,16 +1,20 @@
 // Runs the real server binary (SPOTIK_BINARY) as a child process for one test: free port,
 // private data dir, hermetic environment, output captured to a file, waits for GET /live.
+// When the test process runs on PostgreSQL (SPOTIK_TEST_PG), each server gets a fresh database
+// on the shared test cluster unless the test sets DB_DRIVER or DATABASE_URL itself.
 // The constructor and restart() throw std::runtime_error (with the server's output) when the
 // server cannot start; the destructor never throws and stops the server (SIGTERM, then SIGKILL).
 #pragma once
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/postgres_server.hpp"
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <csignal>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,6 +73,8 @@ public:
 
     // A new keep-alive client for this server.
     http_client client() const;
+    // The server's own PostgreSQL database, or nullptr on SQLite (or DB_* set by the test).
+    const postgres_database* database() const { return database_.get(); }
 
 private:
     void start();
@@ -76,6 +82,7 @@ private:
     std::vector<std::string> child_environment() const;
 
     server_options opts_;
+    std::unique_ptr<postgres_database> database_;  // dropped after the server has stopped
     std::string data_dir_;
     bool owns_data_dir_ = false;
     std::string output_path_;

@@ -18,6 +18,7 @@ connection_pool::~connection_pool() = default;
 
 connection_pool::lease connection_pool::acquire()
 {
+    forbid_io_thread("sqlite");
     {
         std::lock_guard lock(mutex_);
         if (!idle_.empty()) {
