@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: help deps deps-test build build-dev run test test-unit test-property test-integration \
-        test-smoke ci coverage bench clean format
+        test-cluster test-smoke ci coverage bench bench-ws-cluster clean format
 
 help: ## List the targets with a description
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -39,6 +39,9 @@ test-property: build-dev ## Property tests only
 
 test-integration: build-dev ## Integration tests against the real binary
 	ctest --preset dev -L integration
+
+test-cluster: build-dev ## Three replicas behind nginx on a private Redis: delivery, votes, auto-advance, faults
+	ctest --preset dev -L cluster
 
 test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
 	scripts/smoke-make-run.sh

@@ -9,9 +9,10 @@ set_name="${1:-build}"
 build_pkgs=(
   g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
-  libssl-dev libsqlite3-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev libhiredis-dev
 )
-test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git)
+# redis-server and nginx-light: the cluster tests start their own on loopback (no service is used).
+test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git redis-server nginx-light)
 bench_pkgs=(nginx-light wrk curl)
 
 case "$set_name" in

@@ -1,0 +1,34 @@
+// Shared stores for cluster tests.
+#include "support/shared_store.hpp"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace spotik::test {
+namespace {
+
+class sqlite_shared_store final : public shared_store {
+public:
+    explicit sqlite_shared_store(std::string dir) : path_(std::move(dir) + "/spotik.db") {}
+    std::string name() const override { return "sqlite"; }
+    std::map<std::string, std::string> replica_env() const override
+    {
+        return {{"DB_DRIVER", "sqlite"}, {"DB_PATH", path_}, {"DB_BUSY_TIMEOUT_MS", "10000"}};
+    }
+
+private:
+    std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<shared_store> make_shared_store(const std::string& shared_dir)
+{
+    const char* chosen = std::getenv("SPOTIK_TEST_STORE");
+    std::string store = chosen && *chosen ? chosen : "sqlite";
+    if (store == "sqlite") return std::make_unique<sqlite_shared_store>(shared_dir);
+    throw std::runtime_error("SPOTIK_TEST_STORE=" + store +
+                             ": not available in this tree (sqlite only until the PostgreSQL store is merged)");
+}
+
+}  // namespace spotik::test
