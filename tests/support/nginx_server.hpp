@@ -1,10 +1,9 @@
-// A private nginx in front of the replicas of a cluster test: `nginx -p <tmp> -c <tmp>/nginx.conf`
-// on a free loopback port, the upstream list being the replicas' ports, logs in the temp
-// dir, stopped by the destructor. The configuration is the project's docker/nginx/nginx.conf
-// when the source tree has one (it takes its upstream list and listen port from include files
-// written beside the copy), else a minimal stand-in with the same proxy rules (WebSocket
-// upgrade, X-Forwarded-For, body size, no rate limit). Throws std::runtime_error when nginx is
-// not installed or does not start; the destructor never throws.
+// The project's nginx (docker/nginx/nginx.conf, the file the production compose mounts) in
+// front of the replicas of a cluster test, launched natively as its header describes:
+//   nginx -p <tmp>/ -c <tmp>/conf/nginx.conf -e stderr -g 'daemon off;'
+// with <tmp>/conf/spotik.d/site.conf (an upstream of the replicas' ports) and listen.conf (a free
+// loopback port, access log to a file) written here. Stopped by the destructor. Throws
+// std::runtime_error when nginx is not installed, the file is missing, or nginx does not start.
 #pragma once
 #include "support/child_process.hpp"
 
@@ -15,7 +14,6 @@ namespace spotik::test {
 
 struct nginx_options {
     std::vector<unsigned short> upstream_ports;
-    std::string config_source{};  // empty: the project's file if present, else the stand-in
 };
 
 class nginx_server {
@@ -26,18 +24,16 @@ public:
     nginx_server& operator=(const nginx_server&) = delete;
 
     unsigned short port() const { return port_; }
-    const std::string& config_used() const { return config_used_; }  // "project" or "stand-in"
     std::string access_log() const;
-    std::string error_log() const;
+    std::string error_log() const;  // nginx's stderr
     int stop();
 
-    // docker/nginx/nginx.conf in the source tree ("" if absent).
+    // docker/nginx/nginx.conf in the source tree.
     static std::string project_config();
 
 private:
-    void write_config();
     nginx_options opts_;
-    std::string binary_, dir_, config_used_;
+    std::string binary_, dir_;
     unsigned short port_ = 0;
     child_process child_;
 };
