@@ -31,24 +31,21 @@ redis_connection::redis_connection(const config::redis_endpoint& endpoint, int t
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ctx_ = redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
     if (!ctx_) throw redis_error("redis: out of memory");
-    if (ctx_->err) fail("connect");
-    redisSetTimeout(ctx_, tv);
-    redisEnableKeepAlive(ctx_);
-    if (!endpoint.password.empty()) {
-        auto r = command({"AUTH", endpoint.password});
-        if (r.is_error()) {
-            redisFree(ctx_);
-            ctx_ = nullptr;
+    // The destructor does not run when the constructor throws: free the context here.
+    try {
+        if (ctx_->err) fail("connect");
+        redisSetTimeout(ctx_, tv);
+        redisEnableKeepAlive(ctx_);
+        if (!endpoint.password.empty() && command({"AUTH", endpoint.password}).is_error())
             throw redis_error("redis: authentication failed");
+        if (endpoint.db != 0) {
+            std::string db = std::to_string(endpoint.db);
+            if (command({"SELECT", db}).is_error()) throw redis_error("redis: SELECT " + db + " failed");
         }
-    }
-    if (endpoint.db != 0) {
-        std::string db = std::to_string(endpoint.db);
-        if (command({"SELECT", db}).is_error()) {
-            redisFree(ctx_);
-            ctx_ = nullptr;
-            throw redis_error("redis: SELECT " + db + " failed");
-        }
+    } catch (...) {
+        redisFree(ctx_);
+        ctx_ = nullptr;
+        throw;
     }
 }
 
