@@ -57,12 +57,14 @@ fi
   { tail -n 40 "$tmp/loadgen-build.log" >&2; die "load generator build failed"; }
 ulimit -n "$(ulimit -Hn)"
 
-read -r -a cpus <<<"$(taskset -cp $$ | sed 's/.*: *//' | tr ',' ' ')"
-server_cpu="${cpus[0]%%-*}"
-gen_cpus="$(taskset -cp $$ | sed 's/.*: *//')"
-if [[ "$gen_cpus" =~ ^([0-9]+)-([0-9]+)$ ]] && ((BASH_REMATCH[2] > BASH_REMATCH[1])); then
-  gen_cpus="$((BASH_REMATCH[1] + 1))-${BASH_REMATCH[2]}"
-fi
+# CPUs this script may use ("0-3,6" -> 0 1 2 3 6): servers on the first, the generator on the rest.
+cpus=()
+IFS=, read -r -a parts <<<"$(taskset -cp $$ | sed 's/.*: *//')"
+for part in "${parts[@]}"; do
+  if [[ "$part" == *-* ]]; then for ((c = ${part%-*}; c <= ${part#*-}; c++)); do cpus+=("$c"); done; else cpus+=("$part"); fi
+done
+server_cpu="${cpus[0]}"
+if ((${#cpus[@]} > 1)); then gen_cpus="$(IFS=,; echo "${cpus[*]:1}")"; else gen_cpus="$server_cpu"; fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_http() { # port path
