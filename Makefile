@@ -52,6 +52,9 @@ bench: ## Benchmarks against nginx on loopback (bench/README.md)
 	bench/http_bench.sh
 	@if [ -x bench/media_bench.sh ]; then bench/media_bench.sh; fi
 
+bench-ws-cluster: deps-test ## Fan-out over two replicas with Redis vs one replica (bench/ws/README.md)
+	bench/ws/ws_cluster_bench.sh
+
 coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
 	cmake --preset coverage >/dev/null
 	cmake --build --preset coverage -j $(JOBS)
