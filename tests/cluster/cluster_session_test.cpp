@@ -207,5 +207,19 @@ TEST(cluster, a_client_reconnecting_to_another_replica_recovers_by_last_seq)
     EXPECT_EQ(seq_of(live[0]), last_seen + 6);
 }
 
+TEST(cluster, a_token_revoked_on_one_replica_is_refused_by_all)
+{
+    cluster c{{.env = {{"AUTO_ADVANCE", "false"}}}};
+    auto first = c.client(0);
+    auto user = register_user(first, "leaver");
+    for (std::size_t i = 0; i < c.size(); ++i) ASSERT_EQ(c.client(i).get_auth("/api/auth/me", user.token).status, 200);
+    ASSERT_EQ(first.post_json("/api/auth/logout", json::object{}, user.token).status, 200);
+    for (std::size_t i = 0; i < c.size(); ++i)
+        EXPECT_EQ(c.client(i).get_auth("/api/auth/me", user.token).status, 401) << "replica " << i;
+    auto refused = ws_client::try_connect("127.0.0.1", c.replica(2).port(), ws_client::target_for(user.token));
+    EXPECT_FALSE(refused.upgraded);
+    EXPECT_EQ(refused.status, 401);
+}
+
 }  // namespace
 }  // namespace spotik::test::cluster_tests
