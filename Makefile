@@ -4,7 +4,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 
 .PHONY: help deps deps-test build build-dev run test test-unit test-property test-integration \
-        test-integration-pg test-postgres test-smoke ci coverage bench clean format
+        test-integration-pg test-postgres test-cluster test-smoke ci coverage bench bench-ws-cluster clean format
 
 help: ## List the targets with a description
 	@grep -hE '^[a-zA-Z0-9_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -46,6 +46,9 @@ test-integration-pg: build-dev ## The same integration tests on PostgreSQL (a th
 test-postgres: build-dev ## Everything on PostgreSQL: store contract, driver, fault and integration tests
 	ctest --preset dev -L postgres
 
+test-cluster: build-dev ## Three replicas behind nginx on a private Redis: delivery, votes, auto-advance, faults
+	ctest --preset dev -L cluster
+
 test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
 	scripts/smoke-make-run.sh
 
@@ -55,6 +58,9 @@ bench: ## Benchmarks: against nginx, and PostgreSQL vs SQLite, on loopback (benc
 	bench/http_bench.sh
 	@if [ -x bench/media_bench.sh ]; then bench/media_bench.sh; fi
 	BENCH_SKIP_BUILD=1 bench/db_bench.sh
+
+bench-ws-cluster: deps-test ## Fan-out over two replicas with Redis vs one replica (bench/ws/README.md)
+	bench/ws/ws_cluster_bench.sh
 
 coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
 	cmake --preset coverage >/dev/null

@@ -9,10 +9,11 @@ set_name="${1:-build}"
 build_pkgs=(
   g++ cmake ninja-build pkg-config make
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-context1.81-dev
-  libssl-dev libsqlite3-dev libpq-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev
+  libssl-dev libsqlite3-dev libpq-dev libcrypt-dev libtag1-dev libspdlog-dev libfmt-dev libhiredis-dev
 )
 # postgresql-15: the server binaries (/usr/lib/postgresql/15/bin) the PostgreSQL tests start.
-test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15)
+# redis-server and nginx-light: the cluster tests start their own on loopback (no service is used).
+test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15 redis-server nginx-light)
 bench_pkgs=(nginx-light wrk curl)
 
 case "$set_name" in

@@ -94,6 +94,7 @@ struct options {
     std::string scenario;
     std::string label = "server";
     int port = 0;
+    std::vector<int> ws_ports;   // sockets spread over these (round robin); empty: --port
     int server_pid = 0;
     int sockets = 15000;         // idle
     int per_room = 50;           // idle
@@ -125,7 +126,9 @@ struct options {
                  "  fanout: --members 5000 --rate 10 --duration 20 --sat-duration 10 --window 8\n"
                  "  mix:    --rooms 1000 --room-size 20 --rate 2 --duration 20 --reconnect-pct 1\n"
                  "  common: --sockets-per-user 1 --warmup 2 --threads 1 --http-conns 8 --trigger-conns 32\n"
-                 "          --connect-parallel 200 --join-timeout 600 --drain 10 --json\n";
+                 "          --connect-parallel 200 --join-timeout 600 --drain 10 --json\n"
+                 "          --ws-ports P1,P2  open the sockets round robin on these servers (replicas sharing\n"
+                 "                            one database and Redis); set-up and triggers still use --port\n";
     std::exit(2);
 }
 
@@ -150,6 +153,10 @@ options parse_options(int argc, char** argv)
         if (a == "--scenario" && i + 1 < argc) o.scenario = argv[++i];
         else if (a == "--label" && i + 1 < argc) o.label = argv[++i];
         else if (a == "--port") o.port = integer(i, a, 1);
+        else if (a == "--ws-ports" && i + 1 < argc) {
+            std::stringstream list(argv[++i]);
+            for (std::string item; std::getline(list, item, ',');) o.ws_ports.push_back(std::stoi(item));
+        }
         else if (a == "--server-pid") o.server_pid = integer(i, a, 0);
         else if (a == "--sockets") o.sockets = integer(i, a, 1);
         else if (a == "--per-room") o.per_room = integer(i, a, 1);
@@ -605,6 +612,7 @@ struct sock_rt {
     room_rt* room = nullptr;
     const std::string* token = nullptr;
     worker* owner = nullptr;
+    std::uint16_t port = 0;  // the server this socket connects to
     std::unique_ptr<websocket::stream<beast::tcp_stream>> ws;
     beast::flat_buffer buffer;
     std::int64_t last_seq = -1;  // highest room seq received (or the join point)
@@ -759,7 +767,7 @@ awaitable<bool> open_socket(sock_rt& s, bool rejoin)
     auto* ws = s.ws.get();
     auto& lowest = beast::get_lowest_layer(*ws);
     lowest.expires_after(30s);
-    auto [cec] = co_await lowest.async_connect(tcp::endpoint(k_host, std::uint16_t(s.owner->shared->opt->port)),
+    auto [cec] = co_await lowest.async_connect(tcp::endpoint(k_host, s.port),
                                                tuple_awaitable);
     if (cec) {
         ++st.failures["connect: " + cec.message()];
@@ -769,7 +777,7 @@ awaitable<bool> open_socket(sock_rt& s, bool rejoin)
     lowest.expires_never();
     ws->set_option(websocket::stream_base::timeout{30s, websocket::stream_base::none(), false});
     websocket::response_type res;
-    auto [hec] = co_await ws->async_handshake(res, std::string(k_host_text) + ":" + std::to_string(s.owner->shared->opt->port),
+    auto [hec] = co_await ws->async_handshake(res, std::string(k_host_text) + ":" + std::to_string(s.port),
                                               "/ws?token=" + *s.token, tuple_awaitable);
     if (hec) {
         std::string why = "handshake: " + hec.message();
@@ -1104,6 +1112,7 @@ int run(const options& o)
                 s.room = sh.rooms[ri].get();
                 s.token = &p.users[std::size_t(rp.first_member + j / o.sockets_per_user)].token;
                 s.owner = workers[k % workers.size()].get();
+                s.port = std::uint16_t(o.ws_ports.empty() ? o.port : o.ws_ports[k % o.ws_ports.size()]);
                 s.owner->sockets.push_back(&s);
             }
         }

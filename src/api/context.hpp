@@ -10,6 +10,7 @@
 #include "service/track_service.hpp"
 #include "storage/store.hpp"
 #include "util/clock.hpp"
+#include "realtime/bus_status.hpp"
 #include "realtime/hub.hpp"
 
 namespace spotik::api {
@@ -26,6 +27,7 @@ struct context {
     service::playback_service& playback;
     realtime::hub& hub;
     std::int64_t started_at_ms = 0;
+    const realtime::bus_monitor* bus = nullptr;  // the Redis bus; nullptr with one process
 };
 
 }  // namespace spotik::api

@@ -92,6 +92,27 @@ object configuration_check(context& ctx)
     return {{"status", status}, {"validation_errors", std::move(e)}, {"validation_warnings", std::move(w)}};
 }
 
+// The event bus: always healthy in-process; with Redis, degraded (not unhealthy) while it is
+// unreachable, because local delivery goes on.
+object redis_check(context& ctx)
+{
+    if (!ctx.bus) return {{"status", "healthy"}, {"mode", "in-process"}, {"connection", "not configured"}};
+    auto s = ctx.bus->status();
+    object o{{"status", s.connected ? "healthy" : "degraded"},
+             {"mode", "redis"},
+             {"connection", s.connected ? "active" : "failed"},
+             {"state", s.state},
+             {"state_since", util::iso8601_ms(s.state_since_ms)},
+             {"events_published", s.published},
+             {"events_received", s.received},
+             {"events_delivered_locally_only", s.local_only},
+             {"outbox", s.outbox},
+             {"outbox_dropped", s.outbox_dropped},
+             {"reconnects", s.reconnects}};
+    if (!s.connected && !s.last_error.empty()) o["error"] = s.last_error;
+    return o;
+}
+
 std::string overall(std::initializer_list<const object*> parts)
 {
     std::string status = "healthy";
@@ -108,7 +129,8 @@ http::reply health(context& ctx)
     auto db = database_check(ctx);
     auto storage = storage_check(ctx);
     auto conf = configuration_check(ctx);
-    std::string status = overall({&db, &storage, &conf});
+    auto redis = redis_check(ctx);
+    std::string status = overall({&db, &storage, &conf, &redis});
     object body{{"status", status},
                 {"timestamp", util::iso8601_ms(ctx.clock.now_ms())},
                 {"version", ctx.cfg.app.version},
@@ -117,6 +139,7 @@ http::reply health(context& ctx)
                 {"configuration", std::move(conf)},
                 {"database", std::move(db)},
                 {"storage", std::move(storage)},
+                {"redis", std::move(redis)},
                 {"performance", {{"status", "healthy"}, {"memory_usage_mb", obs::resident_memory_mb()},
                                  {"total_requests", ctx.metrics.total_requests()},
                                  {"open_connections", ctx.metrics.open_connections()}}}};
@@ -132,6 +155,14 @@ http::reply health_database(context& ctx)
     body["database"] = std::move(db);
     body["configuration"] = database_configuration(ctx);
     return http::json(status == "healthy" ? 200 : 503, body);
+}
+
+http::reply health_redis(context& ctx)
+{
+    auto redis = redis_check(ctx);
+    std::string status(redis.at("status").as_string());
+    return http::json(status == "healthy" ? 200 : 503,
+                      {{"timestamp", util::iso8601_ms(ctx.clock.now_ms())}, {"status", status}, {"redis", std::move(redis)}});
 }
 
 http::reply health_configuration(context& ctx)
@@ -165,9 +196,12 @@ http::reply ready(context& ctx)
     bool db_ok = db.at("status") == "healthy";
     bool storage_ok = storage.at("status") == "healthy";
     bool ok = db_ok && storage_ok;
+    // Redis is reported but does not gate readiness: without it a replica still serves its sockets.
+    bool redis_ok = !ctx.bus || ctx.bus->status().connected;
     return http::json(ok ? 200 : 503, {{"ready", ok},
                                        {"timestamp", util::iso8601_ms(ctx.clock.now_ms())},
-                                       {"checks", {{"configuration", true}, {"database", db_ok}, {"storage", storage_ok}}}});
+                                       {"checks", {{"configuration", true}, {"database", db_ok}, {"storage", storage_ok},
+                                                   {"redis", redis_ok}}}});
 }
 
 }  // namespace
@@ -192,6 +226,8 @@ void add_health_routes(http::router& r, context& ctx)
           },
           with({.auth = auth_mode::none, .where = http::run_on::io, .rate_limited = false, .tag = "health"}, "Process is up"));
     r.add("GET", "/health/database", [&ctx](http::request&) { return health_database(ctx); }, with(pool, "Database round trip"));
+    r.add("GET", "/health/redis", [&ctx](http::request&) { return health_redis(ctx); },
+          with(pool, "Event bus: Redis connection (200 also when not configured)"));
     r.add("GET", "/health/configuration", [&ctx](http::request&) { return health_configuration(ctx); },
           with(pool, "Configuration validation (no secret values)"));
     r.add("GET", "/health/storage", [&ctx](http::request&) { return health_storage(ctx); },

@@ -93,7 +93,6 @@ http::reply delete_room(context& ctx, http::request& req, const authenticated& w
     if (!done) return room_not_found();
     ctx.playback.forget_room(done->id);
     ctx.events.room_deleted(done->id, done->name);
-    ctx.hub.close_room(done->id);
     return http::json(200, {{"success", true}, {"message", "Room deleted successfully"}});
 }
 

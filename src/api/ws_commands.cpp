@@ -95,6 +95,8 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number())
         last_seq = v->is_uint64() ? v->as_uint64() : std::uint64_t(std::max<std::int64_t>(0, v->to_number<std::int64_t>()));
     if (conn.room_id && *conn.room_id != *room_id) disconnect(conn, self.get());
+    // Several replicas: fetch the shared history first when this replica's does not reach back.
+    hub_.prepare_join(*room_id, last_seq);
     auto room = room_json(*view, &conn.user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
     auto reply = hub::make_frame("room_joined", {{"room", room},
                                                  {"message", "Joined room: " + view->room.name},

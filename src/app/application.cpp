@@ -12,6 +12,7 @@
 #include "service/room_events.hpp"
 #include "service/track_service.hpp"
 #include "app/track_end_timers.hpp"
+#include "app/cluster.hpp"
 #include "realtime/event.hpp"
 #include "realtime/hub.hpp"
 #include "api/ws_commands.hpp"
@@ -155,18 +156,24 @@ int application::run()
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
     realtime::hub hub{std::size_t(cfg_.websocket.history_size)};
-    service::room_events events{hub, rooms, cfg_, clock};
+    cluster replicas{cfg_, hub, clock, make_instance_id()};
+    service::room_events events{replicas.sink(), rooms, cfg_, clock};
     track_end_timers timers{ioc, pool, clock};
     service::playback_service playback{store, events, timers, cfg_, clock};
     timers.set_handler([&playback](const std::string& room_id) { playback.advance_if_ended(room_id); });
     service::track_service tracks{store, events, playback, cfg_, clock};
     obs::metrics metrics;
     api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, hub, clock.now_ms()};
+    ctx.bus = replicas.monitor();
     http::router router;
     api::build_router(router, ctx);
     api::ws_commands commands{ctx, router, hub};
     playback.restore_timers();
+    replicas.start(playback, ioc, pool);
     net::server_context sctx{cfg_, router, http::cors_policy{cfg_.server.cors_origins}, metrics, pool};
+    std::string proxies;
+    for (const auto& proxy : cfg_.server.trusted_proxies) proxies += proxy + ",";
+    util::ip_range_list::parse(proxies, sctx.trusted_proxies);  // validated with the configuration
     net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions};
     sctx.ws = &wctx;
     net::http_server server{ioc, sctx};
@@ -190,7 +197,8 @@ int application::run()
     });
     std::string shown_host = cfg_.server.host == "0.0.0.0" ? "localhost" : cfg_.server.host;
     obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)}, {"threads", threads},
-                            {"database", store.driver()}, {"database_target", store.status().target}});
+                            {"database", store.driver()}, {"database_target", store.status().target},
+                            {"event_bus", replicas.enabled() ? "redis" : "in-process"}});
     std::cerr << "Spotik " << cfg_.app.version << " is listening on http://" << shown_host << ":" << port << std::endl;
 
     std::vector<std::thread> workers;
@@ -202,6 +210,7 @@ int application::run()
     storage::mark_io_thread();
     ioc.run();
     for (auto& t : workers) t.join();
+    replicas.stop();
     pool.join();
     obs::info("stopped");
     obs::shutdown_logging();

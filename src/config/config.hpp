@@ -28,6 +28,8 @@ struct server_settings {
     int max_body_bytes = 1048576;  // JSON and form bodies (uploads have their own limit)
     int shutdown_timeout_s = 10;
     std::vector<std::string> cors_origins{"*"};
+    // Proxies (addresses or CIDR ranges) whose X-Forwarded-For / X-Real-IP are believed.
+    std::vector<std::string> trusted_proxies;
 };
 
 struct database_settings {
@@ -80,6 +82,19 @@ struct playback_settings {
     int auto_advance_grace_ms = 1000;  // waited after the end before advancing
 };
 
+// The Redis event bus between replicas. Off (in-process delivery) unless REDIS_URL or
+// REDIS_HOST is set; config/redis_endpoint.hpp turns these into one endpoint.
+struct redis_settings {
+    std::string url;       // redis://[:password@]host[:port][/db]
+    std::string host;      // alternative to url
+    int port = 6379;
+    std::string password;  // wins over a password in url
+    int db = -1;           // -1: the url's, else 0
+    std::string key_prefix = "spotik";  // keys and channel names start with this
+    int timeout_ms = 2000;              // connect and command timeout
+    bool enabled() const { return !url.empty() || !host.empty(); }
+};
+
 struct log_settings {
     std::string level = "info";  // trace | debug | info | warn | error | critical | off
     std::string format = "json";  // json | text
@@ -94,6 +109,7 @@ struct config {
     auth_settings auth;
     playback_settings playback;
     websocket_settings websocket;
+    redis_settings redis;
     log_settings log;
 
     bool production() const { return app.env == "production"; }

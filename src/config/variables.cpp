@@ -3,6 +3,9 @@
 // exception (only std::bad_alloc can escape).
 #include "config/variables.hpp"
 
+#include "config/redis_endpoint.hpp"
+#include "util/ip_range.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -195,6 +198,51 @@ std::string get_cors(const config& cfg)
     return out;
 }
 
+std::optional<std::string> set_trusted_proxies(config& cfg, std::string_view text)
+{
+    util::ip_range_list parsed;
+    if (auto problem = util::ip_range_list::parse(text, parsed)) return problem;
+    std::vector<std::string> items;
+    for (std::size_t start = 0; start <= text.size();) {
+        const auto end = std::min(text.find_first_of(", \t", start), text.size());
+        if (end > start) items.emplace_back(text.substr(start, end - start));
+        start = end + 1;
+    }
+    cfg.server.trusted_proxies = std::move(items);
+    return std::nullopt;
+}
+
+std::string get_trusted_proxies(const config& cfg)
+{
+    std::string out;
+    for (const auto& p : cfg.server.trusted_proxies) out += (out.empty() ? "" : ",") + p;
+    return out;
+}
+
+// The URL may hold the password: the message never quotes it.
+std::optional<std::string> set_redis_url(config& cfg, std::string_view text)
+{
+    redis_settings probe;
+    probe.url = std::string(trim(text));
+    std::string problem;
+    if (!probe.url.empty() && !redis_endpoint_of(probe, problem)) return problem.substr(problem.find(": ") + 2);
+    cfg.redis.url = probe.url;
+    return std::nullopt;
+}
+
+std::optional<std::string> set_redis_db(config& cfg, std::string_view text)
+{
+    const auto value = parse_whole(text);
+    if (!value || *value > 1000) return "expected a database number from 0 to 1000, got " + shown(text);
+    cfg.redis.db = static_cast<int>(*value);
+    return std::nullopt;
+}
+
+std::string get_redis_db(const config& cfg)
+{
+    return cfg.redis.db < 0 ? std::string() : std::to_string(cfg.redis.db);
+}
+
 template <auto Section, auto Field, long long Lo, long long Hi>
 constexpr variable int_var(std::string_view name, std::string_view description, std::string_view note = {})
 {
@@ -223,6 +271,7 @@ using au = auth_settings;
 using lg = log_settings;
 using pb = playback_settings;
 using ws = websocket_settings;
+using rd = redis_settings;
 
 constexpr variable k_variables[] = {
     text_var<&C::app, &app::name, false>("APP_NAME", "Name reported by GET /api and in logs"),
@@ -308,6 +357,18 @@ constexpr variable k_variables[] = {
     int_var<&C::websocket, &ws::rate_burst, 1, 100000>("WS_RATE_BURST", "Burst of client messages per socket"),
     int_var<&C::websocket, &ws::history_size, 1, 100000>("WS_HISTORY_SIZE",
                                                           "Events kept per room for replay after a reconnect"),
+    {"TRUSTED_PROXIES", {}, "Proxy addresses or CIDR ranges whose X-Forwarded-For / X-Real-IP are believed",
+     kind::plain, &set_trusted_proxies, &get_trusted_proxies},
+    {"REDIS_URL", "(none: in-process bus)", "redis://[:password@]host[:port][/db]: the event bus between replicas",
+     kind::secret, &set_redis_url, &get_text<&C::redis, &rd::url>},
+    text_var<&C::redis, &rd::host, true>("REDIS_HOST", "Redis host, when REDIS_URL is not set (enables the bus)",
+                                         kind::plain, "(none)"),
+    int_var<&C::redis, &rd::port, 1, 65535>("REDIS_PORT", "Redis port, with REDIS_HOST"),
+    text_var<&C::redis, &rd::password, true>("REDIS_PASSWORD", "Redis password (wins over the one in REDIS_URL)",
+                                             kind::secret, "(none)"),
+    {"REDIS_DB", "0 (or the REDIS_URL's)", "Redis database number", kind::plain, &set_redis_db, &get_redis_db},
+    text_var<&C::redis, &rd::key_prefix, false>("REDIS_PREFIX", "Prefix of the bus's Redis keys and channel"),
+    int_var<&C::redis, &rd::timeout_ms, 50, 60000>("REDIS_TIMEOUT_MS", "Redis connect and command timeout in ms"),
     {"LOG_LEVEL", {}, "trace | debug | info | warn | error | critical | off", kind::plain, &set_log_level,
      &get_text<&C::log, &lg::level>},
     {"LOG_FORMAT", {}, "json | text", kind::plain, &set_log_format, &get_text<&C::log, &lg::format>},

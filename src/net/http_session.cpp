@@ -4,6 +4,7 @@
 // sender nor a slow reader can hold a connection forever.
 #include "net/http_session.hpp"
 
+#include "http/client_address.hpp"
 #include "http/middleware.hpp"
 #include "net/exchange.hpp"
 #include "net/reply_writer.hpp"
@@ -196,7 +197,8 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             co_return;
         if (!ec) parsed = to_request(hp.get().base());
         http::request req = parsed ? std::move(*parsed) : http::request{};
-        req.remote_addr = remote;
+        req.remote_addr = http::client_address(remote, req.header("x-forwarded-for"), req.header("x-real-ip"),
+                                               ctx.trusted_proxies);
         req.request_id = http::choose_request_id(req.header("x-request-id"), req.received_at_ms / 1000);
         if (ec == bhttp::error::header_limit) {
             rep = limit_reply(431, "Request header fields too large");

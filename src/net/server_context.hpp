@@ -6,6 +6,7 @@
 #include "http/middleware.hpp"
 #include "http/router.hpp"
 #include "obs/metrics.hpp"
+#include "util/ip_range.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
@@ -50,6 +51,7 @@ struct server_context {
     std::atomic<bool> stopping{false};
     session_registry sessions;
     ws_context* ws = nullptr;  // WebSocket upgrades on /ws when set
+    util::ip_range_list trusted_proxies{};  // TRUSTED_PROXIES: whose forwarding headers count
 };
 
 }  // namespace spotik::net

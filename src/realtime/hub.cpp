@@ -69,6 +69,76 @@ void hub::publish(room_event event)
         ++i;
     }
     delivered_ += n;
+    // A deleted room keeps no sockets, on every replica (after they got room_deleted).
+    if (event.type == "room_deleted") {
+        r->clients.clear();
+        r->raw.clear();
+    }
+}
+
+std::size_t hub::fan_out(room& r, const frame& f, const std::vector<std::string>& exclude_user_ids)
+{
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < r.clients.size();) {
+        auto c = r.clients[i].lock();
+        if (!c) {
+            r.clients.erase(r.clients.begin() + std::ptrdiff_t(i));
+            r.raw.erase(r.raw.begin() + std::ptrdiff_t(i));
+            continue;
+        }
+        if (exclude_user_ids.empty() ||
+            std::find(exclude_user_ids.begin(), exclude_user_ids.end(), c->user_id()) == exclude_user_ids.end()) {
+            c->deliver(f);
+            ++n;
+        }
+        ++i;
+    }
+    return n;
+}
+
+bool hub::deliver(const sequenced_event& e, bool to_clients)
+{
+    auto r = find_or_create(e.room_id);
+    std::lock_guard lock(r->mutex);
+    if (e.seq <= r->seq) {
+        auto at = std::lower_bound(r->history.begin(), r->history.end(), e.seq,
+                                   [](const auto& entry, std::uint64_t s) { return entry.first < s; });
+        if (at == r->history.end() || at->first != e.seq) {
+            if (r->history.size() < history_size_ || at != r->history.begin()) r->history.emplace(at, e.seq, e.f);
+            while (r->history.size() > history_size_) r->history.pop_front();
+        }
+        return false;
+    }
+    r->seq = e.seq;
+    r->history.emplace_back(e.seq, e.f);
+    while (r->history.size() > history_size_) r->history.pop_front();
+    ++published_;
+    if (to_clients) delivered_ += fan_out(*r, e.f, e.exclude_user_ids);
+    if (e.type == "room_deleted") {
+        r->clients.clear();
+        r->raw.clear();
+    }
+    return true;
+}
+
+void hub::prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq)
+{
+    if (!source_) return;
+    bool needed = true;
+    if (auto r = find(room_id)) {
+        std::lock_guard lock(r->mutex);
+        needed = last_seq && *last_seq < r->seq && (r->history.empty() || *last_seq + 1 < r->history.front().first);
+    }
+    if (needed) source_->catch_up(room_id);
+}
+
+std::vector<std::string> hub::room_ids() const
+{
+    std::lock_guard lock(rooms_mutex_);
+    std::vector<std::string> out;
+    out.reserve(rooms_.size());
+    for (const auto& [id, r] : rooms_) out.push_back(id);
+    return out;
 }
 
 join_result hub::join(const std::string& room_id, const std::shared_ptr<hub_client>& client,

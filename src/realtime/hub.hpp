@@ -28,6 +28,26 @@ public:
     virtual const std::string& user_id() const = 0;
 };
 
+// An event numbered elsewhere (the Redis bus gives every room event the same seq on every
+// replica); `f` is the whole envelope, seq included.
+struct sequenced_event {
+    std::string room_id;
+    std::uint64_t seq = 0;
+    std::string type;
+    frame f;
+    std::vector<std::string> exclude_user_ids;
+};
+
+class hub;
+
+// Where the hub finds events it does not have (the Redis bus's shared per-room history): a
+// catch-up hands them to hub::deliver in seq order. Called on the blocking pool.
+class history_source {
+public:
+    virtual ~history_source() = default;
+    virtual void catch_up(const std::string& room_id) = 0;
+};
+
 struct join_result {
     std::uint64_t current_seq = 0;
     bool recovered = true;  // false: the client asked for events older than the history keeps
@@ -50,12 +70,23 @@ public:
     // in the history and delivers it to every joined client not excluded.
     void publish(room_event event) override;
 
+    // Already-sequenced delivery (the Redis bus). An event newer than any the room has seen is
+    // kept in the history and, if to_clients, delivered like publish() does; an older one only
+    // fills a hole in the history. Callers deliver a room's events in seq order (several
+    // callers may overlap: each seq reaches a client once). Returns true if it was new.
+    bool deliver(const sequenced_event& e, bool to_clients = true);
+    // Before join(): lets the history source catch up when the room is unknown here or when
+    // last_seq is older than the local history.
+    void prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq);
+    void set_history_source(history_source* source) { source_ = source; }
+    std::vector<std::string> room_ids() const;
+
     // Adds the client to the room. `first` frames (the join reply) are delivered before any
     // replayed or later event; with last_seq, the events after it are replayed in order.
     join_result join(const std::string& room_id, const std::shared_ptr<hub_client>& client,
                      const std::vector<frame>& first, std::optional<std::uint64_t> last_seq);
     void leave(const std::string& room_id, const hub_client* client);
-    // Drops every client of a deleted room (after its room_deleted event).
+    // Drops every client of a room (publish and deliver do it after a room_deleted event).
     void close_room(const std::string& room_id);
 
     std::uint64_t current_seq(const std::string& room_id);
@@ -73,9 +104,12 @@ private:
         std::vector<hub_client*> raw;  // same order as clients, for removal by address
     };
     std::shared_ptr<room> find_or_create(const std::string& room_id);
+    // Delivers f to every client of r not excluded; r's mutex is held.
+    std::size_t fan_out(room& r, const frame& f, const std::vector<std::string>& exclude_user_ids);
     std::shared_ptr<room> find(const std::string& room_id) const;
 
     std::size_t history_size_;
+    history_source* source_ = nullptr;
     mutable std::mutex rooms_mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
     std::atomic<std::uint64_t> published_{0};

@@ -7,6 +7,12 @@ namespace spotik::service {
 using domain::failure;
 using storage::playback_columns;
 
+namespace {
+// Long enough for the holder to read, compare-and-set and publish; short enough that a holder
+// that died half-way delays the room by no more than this.
+constexpr std::int64_t k_advance_lease_ms = 5000;
+}  // namespace
+
 playback_service::playback_service(storage::store& store, room_events& events, track_end_scheduler& scheduler,
                                    const config::config& cfg, const util::clock& clock)
     : store_(store), events_(events), scheduler_(scheduler), cfg_(cfg), clock_(clock)
@@ -187,6 +193,15 @@ void playback_service::advance_if_ended(const std::string& room_id)
             return;
         }
     }
+    if (lease_) {
+        auto name = "advance:" + room_id + ":" + std::to_string(room->playback.started_at.value_or(0));
+        if (lease_->try_acquire(name, k_advance_lease_ms) == advance_lease::outcome::taken) {
+            // Another replica advances this track end; look again when its lease has run out,
+            // in case it died half-way (its playback events re-arm this timer otherwise).
+            scheduler_.schedule(room_id, now + k_advance_lease_ms);
+            return;
+        }
+    }
     auto expected = room->playback;
     auto done = change(room_id, nullptr, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
         if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
@@ -201,6 +216,19 @@ void playback_service::advance_if_ended(const std::string& room_id)
     else
         events_.playback_stopped(room_id, done->previous, "no_more_tracks");
     events_.room_state_updated(room_id);
+}
+
+void playback_service::refresh_timer(const std::string& room_id)
+{
+    if (!cfg_.playback.auto_advance) return;
+    auto room = store_.find_room(room_id);
+    if (!room) {
+        scheduler_.cancel(room_id);
+        return;
+    }
+    std::optional<storage::track_record> track;
+    if (room->playback.current_track_id) track = store_.find_track(*room->playback.current_track_id, "");
+    reschedule(*room, track);
 }
 
 void playback_service::restore_timers()

@@ -6,6 +6,7 @@
 #pragma once
 #include "domain/failure.hpp"
 #include "domain/playback.hpp"
+#include "service/advance_lease.hpp"
 #include "service/room_events.hpp"
 
 #include <functional>
@@ -57,7 +58,13 @@ public:
     // Timer callback: advances the room if its current track has ended.
     void advance_if_ended(const std::string& room_id);
     // At start-up: advance rooms whose track ended while the server was down, schedule the rest.
+    // With several replicas, also periodically and after the bus reconnects: every replica
+    // keeps a timer for every playing room, so a replica that dies leaves no room stuck.
     void restore_timers();
+    // Another replica changed the room's playback: re-arm (or cancel) this replica's timer.
+    void refresh_timer(const std::string& room_id);
+    // Several replicas: only the lease holder advances a given track end (set before serving).
+    void set_lease(advance_lease* lease) { lease_ = lease; }
     void forget_room(const std::string& room_id) { scheduler_.cancel(room_id); }
 
 private:
@@ -73,6 +80,7 @@ private:
     storage::store& store_;
     room_events& events_;
     track_end_scheduler& scheduler_;
+    advance_lease* lease_ = nullptr;
     const config::config& cfg_;
     const util::clock& clock_;
 };

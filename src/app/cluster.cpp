@@ -1,0 +1,114 @@
+// Multi-replica glue.
+#include "app/cluster.hpp"
+
+#include "config/redis_endpoint.hpp"
+#include "obs/log.hpp"
+#include "util/ids.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace spotik::app {
+namespace asio = boost::asio;
+
+namespace {
+
+// A backstop only: playback events from other replicas re-arm timers at once.
+constexpr auto k_sweep_period = std::chrono::seconds(15);
+
+bool changes_playback(const std::string& type)
+{
+    return type == "playback_started" || type == "playback_paused" || type == "playback_resumed" ||
+           type == "playback_stopped" || type == "track_skipped" || type == "room_deleted";
+}
+
+}  // namespace
+
+cluster::cluster(const config::config& cfg, realtime::hub& hub, const util::clock& clock, std::string replica_id)
+    : hub_(hub)
+{
+    std::string problem;
+    auto endpoint = config::redis_endpoint_of(cfg.redis, problem);
+    if (!problem.empty()) throw std::runtime_error(problem);
+    if (!endpoint) return;
+    realtime::redis_bus::options o;
+    o.endpoint = *endpoint;
+    o.prefix = cfg.redis.key_prefix;
+    o.timeout_ms = cfg.redis.timeout_ms;
+    o.history_size = std::size_t(cfg.websocket.history_size);
+    o.replica_id = std::move(replica_id) + "-" + util::random_hex(4);
+    bus_ = std::make_unique<realtime::redis_bus>(std::move(o), hub, clock);
+    hub.set_history_source(bus_.get());
+}
+
+cluster::~cluster() { stop(); }
+
+realtime::event_sink& cluster::sink()
+{
+    if (bus_) return *bus_;
+    return hub_;
+}
+
+void cluster::start(service::playback_service& playback, asio::io_context& ioc, asio::thread_pool& pool)
+{
+    if (!bus_) return;
+    playback_ = &playback;
+    pool_ = &pool;
+    playback.set_lease(this);
+    bus_->on_remote_event([this](const std::string& room_id, const std::string& type) {
+        if (!changes_playback(type)) return;
+        asio::post(*pool_, [this, room_id] {
+            try {
+                playback_->refresh_timer(room_id);
+            } catch (const std::exception& e) {
+                obs::warn("timer refresh failed", {{"room_id", room_id}, {"detail", e.what()}});
+            }
+        });
+    });
+    // Events missed while disconnected may have moved playback on: look at every playing room.
+    bus_->on_connected([this] {
+        asio::post(*pool_, [this] {
+            try {
+                playback_->restore_timers();
+            } catch (const std::exception& e) {
+                obs::warn("timer sweep failed", {{"detail", e.what()}});
+            }
+        });
+    });
+    sweep_ = std::make_unique<asio::steady_timer>(ioc);
+    arm_sweep();
+    bus_->start();
+}
+
+void cluster::arm_sweep()
+{
+    sweep_->expires_after(k_sweep_period);
+    sweep_->async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        asio::post(*pool_, [this] {
+            try {
+                playback_->restore_timers();
+            } catch (const std::exception& e) {
+                obs::warn("timer sweep failed", {{"detail", e.what()}});
+            }
+        });
+        arm_sweep();
+    });
+}
+
+void cluster::stop()
+{
+    if (sweep_) sweep_->cancel();
+    if (bus_) bus_->stop();
+}
+
+service::advance_lease::outcome cluster::try_acquire(const std::string& name, std::int64_t ttl_ms)
+{
+    if (!bus_) return outcome::unavailable;
+    switch (bus_->try_lease(name, ttl_ms)) {
+    case realtime::redis_bus::lease::acquired: return outcome::acquired;
+    case realtime::redis_bus::lease::taken: return outcome::taken;
+    default: return outcome::unavailable;
+    }
+}
+
+}  // namespace spotik::app

@@ -1,0 +1,183 @@
+// Redis bus: publishing (queue, pipelined script calls, local delivery while down, outbox),
+// catching up from the shared histories, leases, and the status report.
+#include "realtime/redis_bus.hpp"
+
+#include "obs/log.hpp"
+#include "util/ids.hpp"
+
+#include <unistd.h>
+
+namespace spotik::realtime {
+namespace {
+
+constexpr const char* k_dedupe_ttl_ms = "600000";
+
+}  // namespace
+
+void redis_bus::publish(room_event e)
+{
+    pending p;
+    p.id = util::fast_hex64() + util::fast_hex64();
+    p.envelope = make_envelope_template(e, double(clock_.now_ms()) / 1000.0);
+    p.message = make_message_template(e, opts_.replica_id, p.id, p.envelope);
+    p.event = std::move(e);
+    {
+        std::lock_guard lock(queue_mutex_);
+        queue_.push_back(std::move(p));
+    }
+    std::uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wake_fd_, &one, sizeof one);
+}
+
+// One pipelined round trip. On an I/O failure the events without a reply are delivered
+// locally (and kept for forwarding) before the error propagates.
+void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
+{
+    std::string floor_text, history = std::to_string(opts_.history_size), ttl = std::to_string(opts_.key_ttl_ms);
+    std::size_t answered = 0;
+    try {
+        for (auto& p : batch) {
+            auto seq_key = key(p.event.room_id, "seq"), history_key = key(p.event.room_id, "history");
+            auto dedupe_key = opts_.prefix + ":event:" + p.id;
+            floor_text = std::to_string(hub_.current_seq(p.event.room_id));
+            pub_->append({"EVALSHA", publish_sha_, "3", seq_key, history_key, dedupe_key, channel_, floor_text, history,
+                          k_dedupe_ttl_ms, ttl, p.message.prefix, p.message.suffix, p.envelope.mid, p.envelope.tail});
+        }
+        for (; answered < batch.size(); ++answered) {
+            auto r = pub_->read_reply();
+            if (r.is_error()) {
+                if (r.text().starts_with("NOSCRIPT")) throw redis_error("redis: script missing (server restarted?)");
+                obs::warn("redis bus: publish refused", {{"detail", std::string(r.text())}});
+                // Sockets here got it already if it came from the outbox; otherwise they get it now.
+                if (!from_outbox) deliver_local(batch[answered]);
+                continue;
+            }
+            ++published_;
+        }
+    } catch (const redis_error&) {
+        for (std::size_t i = answered; i < batch.size(); ++i)
+            if (!from_outbox) deliver_local(batch[i]);
+        throw;
+    }
+}
+
+void redis_bus::deliver_local(pending& p)
+{
+    if (seen_.contains(p.id)) return;  // it did reach Redis and came back already
+    local_ids_.insert(p.id);
+    ++local_only_;
+    std::string room_id = p.event.room_id;
+    hub_.publish(std::move(p.event));
+    p.event.room_id = std::move(room_id);
+    outbox_.push_back(std::move(p));
+    if (outbox_.size() > opts_.outbox_limit) {
+        local_ids_.erase(outbox_.front().id);
+        outbox_.pop_front();
+        ++dropped_;
+    }
+    outbox_size_ = outbox_.size();
+}
+
+// After Redis lost its data (a restart without persistence), numbering must go on above the
+// seqs replicas already handed out.
+void redis_bus::raise_floors()
+{
+    std::vector<std::string> rooms = hub_.room_ids();
+    std::string ttl = std::to_string(opts_.key_ttl_ms);
+    std::size_t sent = 0;
+    for (const auto& room : rooms) {
+        auto seq = hub_.current_seq(room);
+        if (seq == 0) continue;
+        pub_->append({"EVALSHA", raise_sha_, "1", key(room, "seq"), std::to_string(seq), ttl});
+        ++sent;
+    }
+    for (std::size_t i = 0; i < sent; ++i) pub_->read_reply();
+}
+
+// Events published while this replica was not subscribed (still in the shared histories).
+void redis_bus::catch_up_all()
+{
+    std::vector<std::string> rooms = hub_.room_ids();
+    for (const auto& room : rooms) pub_->append({"LRANGE", key(room, "history"), "0", "-1"});
+    for (std::size_t i = 0; i < rooms.size(); ++i) {
+        auto r = pub_->read_reply();
+        for (std::size_t k = 0; k < r.size(); ++k) handle_message(redis_reply::text_of(r.element(k)), false);
+    }
+}
+
+void redis_bus::flush_outbox()
+{
+    while (!outbox_.empty()) {
+        std::deque<pending> batch;
+        while (!outbox_.empty() && batch.size() < 256) {
+            batch.push_back(std::move(outbox_.front()));
+            outbox_.pop_front();
+        }
+        try {
+            publish_batch(batch, true);
+        } catch (const redis_error&) {
+            for (auto it = batch.rbegin(); it != batch.rend(); ++it) outbox_.push_front(std::move(*it));
+            outbox_size_ = outbox_.size();
+            throw;
+        }
+        outbox_size_ = outbox_.size();
+    }
+}
+
+void redis_bus::catch_up(const std::string& room_id)
+{
+    if (!up_) return;
+    std::lock_guard lock(query_mutex_);
+    try {
+        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
+        auto r = query_->command({"LRANGE", key(room_id, "history"), "0", "-1"});
+        for (std::size_t k = 0; k < r.size(); ++k) {
+            auto m = decode_bus_message(redis_reply::text_of(r.element(k)));
+            if (!m) continue;
+            hub_.deliver(sequenced_event{m->room_id, m->seq, m->type,
+                                         std::make_shared<const std::string>(std::move(m->envelope)),
+                                         std::move(m->exclude_user_ids)});
+        }
+    } catch (const redis_error& e) {
+        query_.reset();
+        obs::warn("redis bus: history catch-up failed", {{"room_id", room_id}, {"detail", e.what()}});
+    }
+}
+
+redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
+{
+    if (!up_) return lease::unavailable;
+    std::lock_guard lock(query_mutex_);
+    try {
+        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
+        auto r = query_->command({"SET", opts_.prefix + ":lease:" + name, opts_.replica_id, "NX", "PX",
+                                  std::to_string(ttl_ms)});
+        if (r.is_error()) return lease::unavailable;
+        return r.is_nil() ? lease::taken : lease::acquired;
+    } catch (const redis_error&) {
+        query_.reset();
+        return lease::unavailable;
+    }
+}
+
+bus_status redis_bus::status() const
+{
+    bus_status s;
+    s.mode = "redis";
+    s.connected = up_;
+    {
+        std::lock_guard lock(status_mutex_);
+        s.state = state_;
+        s.last_error = last_error_;
+        s.state_since_ms = state_since_ms_;
+    }
+    s.published = published_;
+    s.received = received_;
+    s.local_only = local_only_;
+    s.outbox = outbox_size_;
+    s.outbox_dropped = dropped_;
+    s.reconnects = reconnects_;
+    return s;
+}
+
+}  // namespace spotik::realtime

@@ -1,0 +1,42 @@
+// The Lua scripts of the Redis bus. Each runs atomically in Redis, so numbering, history and
+// PUBLISH order are one step: a room's messages reach every subscriber in seq order.
+#pragma once
+
+namespace spotik::realtime::scripts {
+
+// KEYS: seq counter, history list, dedupe marker of the event id.
+// ARGV: channel, floor, history size, dedupe ttl ms, key ttl ms, then the four message parts
+// (message = p1 .. seq .. p2 .. seq .. p3 .. seq .. p4). The floor keeps numbering above what
+// replicas have already handed out when Redis lost its data; a counter that is gone although
+// the replica knows the room jumps a further 1000, above the provisional seqs other replicas
+// may have handed out while Redis was down. Returns the seq, or -1 when this event id was
+// already published (a retry after a lost reply).
+inline constexpr const char* publish = R"lua(
+if redis.call('SET', KEYS[3], '1', 'NX', 'PX', ARGV[4]) == false then return -1 end
+local current = redis.call('GET', KEYS[1])
+local floor = tonumber(ARGV[2])
+if not current and floor > 0 then floor = floor + 1000 end
+local seq = tonumber(current or '0')
+if seq < floor then seq = floor end
+seq = seq + 1
+local s = string.format('%d', seq)
+redis.call('SET', KEYS[1], s, 'PX', ARGV[5])
+local msg = ARGV[6] .. s .. ARGV[7] .. s .. ARGV[8] .. s .. ARGV[9]
+redis.call('RPUSH', KEYS[2], msg)
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('PUBLISH', ARGV[1], msg)
+return seq
+)lua";
+
+// KEYS: seq counter. ARGV: floor, key ttl ms. Raises the counter to the floor (plus the same
+// 1000 when the counter is gone).
+inline constexpr const char* raise_floor = R"lua(
+local current = redis.call('GET', KEYS[1])
+local floor = tonumber(ARGV[1])
+if not current and floor > 0 then floor = floor + 1000 end
+if tonumber(current or '0') < floor then redis.call('SET', KEYS[1], string.format('%d', floor), 'PX', ARGV[2]) end
+return floor
+)lua";
+
+}  // namespace spotik::realtime::scripts

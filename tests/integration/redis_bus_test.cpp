@@ -1,0 +1,213 @@
+// The Redis bus against a real redis-server, in process: two "replicas" (a bus and a hub each)
+// on one Redis deliver every event once, in order, with the same seq; a client joining on a
+// third replica recovers from the shared history; leases exclude each other; while Redis is
+// down events still reach local clients and are forwarded (numbered above everything handed
+// out) once it is back, even though the restart lost every key; and a wrong password is an
+// error that never shows the password.
+#include "realtime/redis_bus.hpp"
+#include "support/redis_server.hpp"
+#include "util/clock.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+#include <thread>
+
+namespace spotik::test {
+namespace {
+
+using namespace std::chrono_literals;
+using realtime::hub;
+using realtime::redis_bus;
+
+class recorder final : public realtime::hub_client {
+public:
+    explicit recorder(std::string user = "viewer") : user_(std::move(user)) {}
+    void deliver(const realtime::frame& f) override
+    {
+        std::lock_guard lock(mutex_);
+        frames_.push_back(*f);
+    }
+    const std::string& user_id() const override { return user_; }
+    std::vector<std::string> frames()
+    {
+        std::lock_guard lock(mutex_);
+        return frames_;
+    }
+    // Waits until n frames arrived; returns them.
+    std::vector<std::string> wait_for(std::size_t n, std::chrono::milliseconds timeout = 10s)
+    {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (frames().size() < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+        return frames();
+    }
+
+private:
+    std::mutex mutex_;
+    std::string user_;
+    std::vector<std::string> frames_;
+};
+
+std::uint64_t seq_of(const std::string& frame) { return boost::json::parse(frame).at("seq").to_number<std::uint64_t>(); }
+std::int64_t n_of(const std::string& frame) { return boost::json::parse(frame).at("data").at("n").to_number<std::int64_t>(); }
+
+struct replica {
+    replica(const redis_server& redis, std::string name, std::size_t history = 64, std::string password = {})
+        : h(history)
+    {
+        redis_bus::options o;
+        o.endpoint = {"127.0.0.1", redis.port(), password.empty() ? redis.password() : password, 0};
+        o.timeout_ms = 500;
+        o.history_size = history;
+        o.replica_id = std::move(name);
+        o.prefix = "t";
+        bus = std::make_unique<redis_bus>(o, h, clock);
+        h.set_history_source(bus.get());
+        bus->start();
+    }
+    bool wait_connected(bool want, std::chrono::milliseconds timeout = 10s)
+    {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (bus->connected() != want && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+        return bus->connected() == want;
+    }
+    std::shared_ptr<recorder> join(const std::string& room, std::optional<std::uint64_t> last_seq = std::nullopt)
+    {
+        auto c = std::make_shared<recorder>();
+        h.prepare_join(room, last_seq);
+        h.join(room, c, {}, last_seq);
+        return c;
+    }
+    void publish(const std::string& room, int n) { bus->publish({room, "tick", {{"n", n}}, {}}); }
+
+    util::system_clock clock;
+    hub h;
+    std::unique_ptr<redis_bus> bus;
+};
+
+TEST(redis_bus, every_replica_gets_every_event_once_in_order_with_the_same_seq)
+{
+    redis_server redis;
+    replica a{redis, "a"}, b{redis, "b"};
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_TRUE(b.wait_connected(true));
+    auto ca = a.join("room"), cb = b.join("room");
+    // Both replicas publish concurrently; n encodes (publisher, order) so order per publisher shows.
+    std::thread ta([&] { for (int i = 0; i < 150; ++i) a.publish("room", i); });
+    std::thread tb([&] { for (int i = 0; i < 150; ++i) b.publish("room", 1000 + i); });
+    ta.join();
+    tb.join();
+    auto fa = ca->wait_for(300), fb = cb->wait_for(300);
+    ASSERT_EQ(fa.size(), 300u);
+    ASSERT_EQ(fa, fb) << "byte for byte, same order";
+    std::int64_t last_a = -1, last_b = 999;
+    for (std::size_t i = 0; i < fa.size(); ++i) {
+        EXPECT_EQ(seq_of(fa[i]), i + 1);
+        auto n = n_of(fa[i]);
+        (n < 1000 ? last_a : last_b) < n ? void() : ADD_FAILURE() << "publisher order broken at " << i;
+        (n < 1000 ? last_a : last_b) = n;
+    }
+    EXPECT_EQ(a.bus->status().published + b.bus->status().published, 300u);
+    EXPECT_EQ(redis.command({"GET", "t:room:room:seq"}), "300");
+    EXPECT_EQ(redis.command({"LLEN", "t:room:room:history"}), "64") << "trimmed to the history size";
+}
+
+TEST(redis_bus, a_client_of_another_replica_recovers_from_the_shared_history)
+{
+    redis_server redis;
+    replica a{redis, "a"};
+    ASSERT_TRUE(a.wait_connected(true));
+    auto ca = a.join("room");
+    for (int i = 1; i <= 20; ++i) a.publish("room", i);
+    ASSERT_EQ(ca->wait_for(20).size(), 20u);
+    // A replica that started after those events (its hub knows nothing of the room).
+    replica c{redis, "c"};
+    ASSERT_TRUE(c.wait_connected(true));
+    auto late = c.join("room", 12);
+    auto got = late->frames();
+    ASSERT_EQ(got.size(), 8u);
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], ca->frames()[12 + i]);
+    a.publish("room", 21);
+    ASSERT_EQ(late->wait_for(9).size(), 9u);
+    EXPECT_EQ(seq_of(late->frames()[8]), 21u);
+    EXPECT_EQ(late->wait_for(10, 300ms).size(), 9u) << "live events come once";
+}
+
+TEST(redis_bus, leases_exclude_each_other_until_they_expire)
+{
+    redis_server redis;
+    replica a{redis, "a"}, b{redis, "b"};
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_TRUE(b.wait_connected(true));
+    EXPECT_EQ(a.bus->try_lease("advance:r:1", 300), redis_bus::lease::acquired);
+    EXPECT_EQ(b.bus->try_lease("advance:r:1", 300), redis_bus::lease::taken);
+    EXPECT_EQ(b.bus->try_lease("advance:r:2", 300), redis_bus::lease::acquired) << "another track end";
+    std::this_thread::sleep_for(400ms);
+    EXPECT_EQ(b.bus->try_lease("advance:r:1", 300), redis_bus::lease::acquired) << "expired";
+}
+
+TEST(redis_bus, while_redis_is_down_local_delivery_goes_on_and_events_are_forwarded_after)
+{
+    redis_server redis;
+    replica a{redis, "a"}, b{redis, "b"};
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_TRUE(b.wait_connected(true));
+    auto ca = a.join("room"), cb = b.join("room");
+    for (int i = 1; i <= 5; ++i) a.publish("room", i);
+    ASSERT_EQ(cb->wait_for(5).size(), 5u);
+
+    redis.stop();
+    ASSERT_TRUE(a.wait_connected(false));
+    ASSERT_TRUE(b.wait_connected(false));
+    EXPECT_EQ(a.bus->status().state, "disconnected");
+    for (int i = 6; i <= 8; ++i) a.publish("room", i);
+    auto local = ca->wait_for(8);
+    ASSERT_EQ(local.size(), 8u) << "local sockets keep getting events";
+    EXPECT_EQ(seq_of(local[7]), 8u) << "numbered provisionally after the last seq";
+    EXPECT_EQ(cb->frames().size(), 5u);
+    EXPECT_EQ(a.bus->status().outbox, 3u);
+
+    redis.start();  // an empty Redis: every key was lost
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_TRUE(b.wait_connected(true));
+    auto forwarded = cb->wait_for(8);
+    ASSERT_EQ(forwarded.size(), 8u) << "what A's clients saw during the outage reaches B";
+    for (int i = 5; i < 8; ++i) {
+        EXPECT_EQ(n_of(forwarded[i]), i + 1);
+        EXPECT_GT(seq_of(forwarded[i]), 8u) << "numbered above every seq already handed out";
+        EXPECT_GT(seq_of(forwarded[i]), seq_of(forwarded[i - 1]));
+    }
+    EXPECT_EQ(ca->wait_for(9, 300ms).size(), 8u) << "A's clients do not get them twice";
+    EXPECT_EQ(a.bus->status().outbox, 0u);
+    // Live delivery resumes with numbering above all of it, on both.
+    b.publish("room", 9);
+    auto fa = ca->wait_for(9), fb = cb->wait_for(9);
+    ASSERT_EQ(fa.size(), 9u);
+    ASSERT_EQ(fb.size(), 9u);
+    EXPECT_EQ(fa[8], fb[8]);
+    EXPECT_GT(seq_of(fa[8]), seq_of(fb[7]));
+    EXPECT_GE(a.bus->status().reconnects, 1u);
+}
+
+TEST(redis_bus, a_wrong_password_is_reported_without_the_password)
+{
+    redis_server redis{{.password = "right-password"}};
+    replica good{redis, "good"};
+    EXPECT_TRUE(good.wait_connected(true));
+    replica bad{redis, "bad", 64, "wrong-password-xyz"};
+    EXPECT_FALSE(bad.wait_connected(true, 1500ms));
+    auto s = bad.bus->status();
+    EXPECT_FALSE(s.connected);
+    EXPECT_NE(s.last_error.find("authentication failed"), std::string::npos) << s.last_error;
+    EXPECT_EQ(s.last_error.find("wrong-password"), std::string::npos);
+    // Local delivery still works for the replica that cannot reach Redis.
+    auto c = bad.join("room");
+    bad.publish("room", 1);
+    EXPECT_EQ(c->wait_for(1).size(), 1u);
+}
+
+}  // namespace
+}  // namespace spotik::test
