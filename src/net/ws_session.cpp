@@ -131,6 +131,7 @@ private:
     double tokens_;
     std::int64_t refilled_us_;
     int strikes_ = 0;
+    bool oversize_ = false;  // the current message passed WS_MAX_MESSAGE_BYTES (reader only)
 };
 
 // The client stopped reading: free its queue now and cut it off.
@@ -219,14 +220,31 @@ bool ws_session::allow_message()
     return false;
 }
 
+// Messages arrive in chunks so that the size limit is ours to enforce: Beast's own limit tears
+// the connection down at once, and a client still sending the rest of an oversize message then
+// gets a reset instead of the 1009 close frame.
 void ws_session::read_next()
 {
-    ws_.async_read(read_buf_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    constexpr std::size_t chunk = 16 * 1024;
+    ws_.async_read_some(read_buf_, chunk,
+                        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void ws_session::on_read(beast::error_code ec)
 {
     if (ec) return on_closed();
+    if (oversize_ || read_buf_.size() > std::size_t(ctx_.settings.max_message_bytes)) {
+        // Too big: send 1009 and discard whatever still comes until the client's close frame.
+        read_buf_.consume(read_buf_.size());
+        read_buf_.shrink_to_fit();
+        if (!oversize_) {
+            oversize_ = true;
+            ctx_.counters.oversize_closes++;
+            request_close(websocket::close_code::too_big);
+        }
+        return read_next();
+    }
+    if (!ws_.is_message_done()) return read_next();
     ctx_.counters.messages_in++;
     std::string text = beast::buffers_to_string(read_buf_.data());
     // Idle sockets keep no message buffer.
@@ -327,13 +345,19 @@ asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::em
     // pings it itself halfway through a silence, on top of the regular pings of run_ws_pinger.
     ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
                                                    std::chrono::seconds(s.activity_timeout_s), true});
-    ws_.read_message_max(std::size_t(s.max_message_bytes));
+    ws_.read_message_max(0);  // enforced by on_read, which closes with 1009 itself
     ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
         res.set(beast::http::field::server, "Spotik");
         if (!subprotocol.empty()) res.set(beast::http::field::sec_websocket_protocol, subprotocol);
     }));
+    // The socket counts as open from before the 101 goes out, so a client that has read the 101
+    // always finds itself in the figures (and in the WS_MAX_CONNECTIONS check) until it is gone.
+    ctx_.counters.open++;
     auto [ec] = co_await ws_.async_accept(upgrade, as_tuple(use_awaitable));
-    if (ec) co_return;
+    if (ec) {
+        ctx_.counters.open--;
+        co_return;
+    }
     auto handle = std::make_shared<session_handle>();
     std::weak_ptr<ws_session> weak = shared_from_this();
     handle->close_if_idle = [weak] {
@@ -343,7 +367,6 @@ asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::em
         if (auto s2 = weak.lock()) s2->request_ping();
     };
     registration_ = ctx_.sessions.add(std::move(handle));
-    ctx_.counters.open++;
     ctx_.counters.opened_total++;
     deliver(ctx_.service.welcome(conn_));
     read_next();

@@ -19,6 +19,7 @@ boost::json::object ws_counters::json() const
             {"slow_consumer_closes", slow_consumer_closes.load()},
             {"handshake_failures", handshake_failures.load()},
             {"rate_limited", rate_limited.load()},
+            {"oversize_closes", oversize_closes.load()},
             {"queued_bytes", queued_bytes.load()}};
 }
 

@@ -381,9 +381,12 @@ TEST(ws_resilience, an_oversize_message_closes_that_socket_with_1009)
     // Just under the limit is fine.
     ASSERT_TRUE(c.send_json({{"type", "ping"}, {"data", {{"client_time", std::string(900, 'x')}}}}));
     EXPECT_EQ(c.expect("pong", k_wait).at("data").at("client_time").as_string().size(), 900u);
-    c.send_json({{"type", "ping"}, {"data", {{"client_time", std::string(4096, 'x')}}}});
+    // Far over the limit, so the client is still sending when the server refuses it: the 1009
+    // close frame must still reach it (no reset).
+    c.send_json({{"type", "ping"}, {"data", {{"client_time", std::string(512 * 1024, 'x')}}}});
     ASSERT_TRUE(c.closed(k_wait));
     EXPECT_EQ(c.close_code(), 1009) << c.end_reason();
+    EXPECT_EQ(counter(http, "oversize_closes"), 1);
     expect_alive(bystander);
     auto fresh = open_ws(server, u.token);
     expect_alive(fresh);
