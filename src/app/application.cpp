@@ -16,7 +16,7 @@
 #include "realtime/hub.hpp"
 #include "api/ws_commands.hpp"
 #include "net/ws_session.hpp"
-#include "storage/sqlite/sqlite_store.hpp"
+#include "app/store_factory.hpp"
 #include "util/ids.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -120,7 +120,8 @@ int application::run()
     std::string secret = resolve_jwt_secret(cfg_, generated);
     if (generated) obs::warn("JWT_SECRET is not set: generated one and kept it in DATA_PATH (development only)");
 
-    storage::sqlite_store store{cfg_.database.sqlite_path, cfg_.database.busy_timeout_ms};
+    const auto opened = open_store(cfg_);
+    storage::store& store = *opened;
     store.migrate();
     util::system_clock clock;
     auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
