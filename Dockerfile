@@ -24,7 +24,8 @@ RUN apt-get update -qq \
  && groupadd --gid 1000 spotik \
  && useradd --uid 1000 --gid 1000 --home-dir /home/spotik --create-home --shell /bin/bash spotik \
  && mkdir -p /app /build /ccache /data \
- && chown spotik:spotik /app /build /ccache /data
+ && chown spotik:spotik /app /build /ccache /data \
+ && ln -s /build/debug/spotik /usr/local/bin/spotik
 COPY docker/dev/dev-loop.sh /usr/local/bin/spotik-dev-loop
 ENV APP_ENV=development \
     DATA_PATH=/data \

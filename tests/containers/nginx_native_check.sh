@@ -38,7 +38,7 @@ die() {
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-[ -x "$bin" ] || die "no Spotik binary at $bin (make build, or set SPOTIK_BIN)"
+[ -x "$bin" ] || die "no Spotik binary at $bin (make build-release, or set SPOTIK_BIN)"
 command -v nginx >/dev/null || die "nginx is not installed (scripts/install-deps.sh containers)"
 
 declare -A ports
