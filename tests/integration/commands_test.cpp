@@ -95,14 +95,16 @@ TEST(commands, db_seed_adds_playable_tracks_the_server_serves)
     auto rooms = client.get_auth("/api/rooms", user.token);
     ASSERT_EQ(rooms.status, 200) << rooms.body;
     std::string room_id;
-    for (const auto& r : rooms.json().at("data").as_array())
+    const auto rooms_json = rooms.json();
+    for (const auto& r : rooms_json.at("data").as_array())
         if (r.at("name").as_string() == "Seeded room") room_id = std::string(r.at("id").as_string());
     ASSERT_FALSE(room_id.empty()) << rooms.body;
     ASSERT_EQ(client.post_json("/api/rooms/" + room_id + "/join", boost::json::object{}, user.token).status, 200);
 
     auto tracks = client.get_auth("/api/rooms/" + room_id + "/tracks", user.token);
     ASSERT_EQ(tracks.status, 200) << tracks.body;
-    const auto& list = tracks.json().at("tracks").as_array();
+    const auto tracks_json = tracks.json();
+    const auto& list = tracks_json.at("tracks").as_array();
     ASSERT_EQ(list.size(), 3u);
     for (const auto& t : list) {
         const auto seconds = t.at("duration_seconds").as_int64();
