@@ -37,7 +37,7 @@ step() {
 }
 
 diagnostics() {
-  [ -f "$work/env" ] || return 0
+  [ -f "$work/env" ] && [ -n "${DOCKER_HOST:-}" ] || return 0
   echo "--- stack state" >&2
   compose ps >&2 2>&1 || true
   local c
@@ -55,7 +55,7 @@ die() {
 
 cleanup() {
   local rc=$?
-  if [ -f "$work/env" ] && [ "${KEEP_STACK:-0}" != 1 ] && docker info >/dev/null 2>&1; then
+  if [ -f "$work/env" ] && [ -n "${DOCKER_HOST:-}" ] && [ "${KEEP_STACK:-0}" != 1 ] && docker info >/dev/null 2>&1; then
     compose down -v --remove-orphans >/dev/null 2>&1 || true
   fi
   if [ "$started_engine" = 1 ] && [ "${KEEP_STACK:-0}" != 1 ]; then "$here/dockerd.sh" stop || true; fi
@@ -105,7 +105,7 @@ python3 "$here/check_fluent_bit.py" docker/fluent-bit || die "docker/fluent-bit 
 
 step "every compose file combination passes docker-compose config"
 OUT="$work/env" scripts/setup-env.sh production >/dev/null || die "scripts/setup-env.sh production failed"
-grep -q CHANGE_ME "$work/env" && die "setup-env left a CHANGE_ME placeholder in the production .env"
+grep -q '^[A-Z_]*=CHANGE_ME' "$work/env" && die "setup-env left a CHANGE_ME placeholder in the production .env"
 cp .env.example "$work/env.dev"
 for combo in "base:-f docker-compose.yml" "development:-f docker-compose.yml -f docker-compose.override.yml" \
              "production:-f docker-compose.yml -f docker-compose.prod.yml"; do
