@@ -323,7 +323,8 @@ for c in $(compose ps -q); do
 done
 
 step "logs: one JSON object per line from the backend and nginx"
-docker logs "$(backend_ids | head -n 1)" >"$work/backend.log" 2>&1
+# stdout is the log stream; stderr carries only the human "is listening" banner.
+docker logs "$(backend_ids | head -n 1)" >"$work/backend.log" 2>/dev/null
 docker logs "$(compose ps -q nginx)" 2>&1 | sed -n '/Configuration complete; ready for start up/,$p' | sed 1d >"$work/nginx.log"
 python3 - "$work/backend.log" <<'PY' || die "backend log lines lack the required fields"
 import json, sys
@@ -332,7 +333,10 @@ n = req = 0
 for line in open(sys.argv[1]):
     if not line.strip():
         continue
-    obj = json.loads(line)
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        sys.exit(f"not a JSON object: {line[:200]}")
     missing = need - obj.keys()
     if missing:
         sys.exit(f"line without {missing}: {line[:200]}")
