@@ -4,6 +4,7 @@
 # engine on the machine. The data root is kept between runs (images and build cache).
 #   tests/containers/dockerd.sh start   start it unless it already answers; prints DOCKER_HOST
 #   tests/containers/dockerd.sh stop    stop the engine this script started (by its pid file)
+#                                       and remove its bridge
 # SPOTIK_DOCKER_ROOT (default /var/lib/spotik-test/docker) and SPOTIK_DOCKER_RUN
 # (default /run/spotik-test) move it. Needs root and the `containers` set of install-deps.sh.
 set -euo pipefail
@@ -50,6 +51,7 @@ stop() {
     for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
   fi
   rm -f "$pidfile"
+  if ip link show "$bridge" >/dev/null 2>&1; then ip link del "$bridge" || true; fi
 }
 
 case "${1:-}" in
