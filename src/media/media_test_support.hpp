@@ -18,7 +18,11 @@ namespace spotik::media::testing {
 
 inline std::filesystem::path fixtures_dir()
 {
+#ifdef SPOTIK_MEDIA_FIXTURES
+    return SPOTIK_MEDIA_FIXTURES;
+#else
     return std::filesystem::weakly_canonical(std::filesystem::path(__FILE__).parent_path() / "../../tests/fixtures");
+#endif
 }
 
 inline std::string fixture(std::string_view name)
