@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Spotik needs, by name, and only those that are missing.
-# Usage: scripts/install-deps.sh [build|test|bench]   (each set includes the previous one)
+# Usage: scripts/install-deps.sh [build|test|bench|containers]
+#   build < test < bench each include the previous set; containers = test + what
+#   `make test-containers` needs (Docker engine, compose 1.29, debootstrap, linters, nginx).
 # Runs as root (or through sudo when available). Idempotent: a second run installs nothing.
 set -euo pipefail
 
@@ -15,12 +17,14 @@ build_pkgs=(
 # redis-server and nginx-light: the cluster tests start their own on loopback (no service is used).
 test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15 redis-server nginx-light)
 bench_pkgs=(nginx-light wrk curl)
+containers_pkgs=(docker.io docker-compose debootstrap shellcheck yamllint nginx openssl python3 curl)
 
 case "$set_name" in
   build) wanted=("${build_pkgs[@]}") ;;
   test) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
   bench) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  containers) wanted=("${build_pkgs[@]}" "${test_pkgs[@]}" "${containers_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|bench|containers]" >&2; exit 2 ;;
 esac
 
 missing=()

@@ -15,6 +15,7 @@ done
 [ -n "$port" ] || { echo "smoke: no free port" >&2; exit 1; }
 pid=""
 
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
   if [ -n "$pid" ]; then
     kill -TERM -- "-$pid" 2>/dev/null || true

@@ -135,6 +135,29 @@ void check_secret(const config& cfg, std::vector<std::string>& errors, std::vect
         sink.emplace_back("JWT_SECRET: looks like a placeholder; generate one with `openssl rand -hex 32`");
 }
 
+// Credentials that other services use and Spotik receives as plain variables (some read by
+// drivers this table does not own): in production none may still be a template placeholder.
+void check_placeholder_credentials(const env_map& env, const env_map& dotenv, bool production,
+                                   std::vector<std::string>& errors)
+{
+    if (!production) return;
+    static constexpr std::string_view k_markers[] = {"change_me", "changeme", "change-me", "placeholder",
+                                                     "replace_me", "your_password", "your_secret"};
+    for (const char* name : {"DATABASE_URL", "DB_PASSWORD", "REDIS_URL", "REDIS_PASSWORD"}) {
+        const auto in_env = env.find(name);
+        const auto in_file = dotenv.find(name);
+        const std::string* value = in_env != env.end() ? &in_env->second
+                                   : in_file != dotenv.end() ? &in_file->second
+                                                             : nullptr;
+        if (value == nullptr) continue;
+        const std::string folded = lower(*value);
+        if (std::any_of(std::begin(k_markers), std::end(k_markers),
+                        [&](std::string_view m) { return folded.find(m) != std::string::npos; }))
+            errors.push_back(std::string(name) + ": holds a placeholder password; set a real one (for example "
+                                                 "`openssl rand -hex 24`) before starting in production");
+    }
+}
+
 // Problems with the directory that will hold file_path (created if missing).
 std::optional<std::string> check_parent_dir(const std::string& file_path)
 {
@@ -240,6 +263,7 @@ load_result load_config(const env_map& env, const env_map& dotenv)
     fill_derived_defaults(result.cfg);
     resolve_database(env, dotenv, result.cfg, result.errors);
     check_settings(result.cfg, result.errors, result.warnings);
+    check_placeholder_credentials(env, dotenv, result.cfg.production(), result.errors);
     // A rejected path leaves its default in place; do not create directories the operator did not ask for.
     if (!bad_path) check_paths(result.cfg, result.errors, result.warnings);
     return result;
@@ -337,12 +361,6 @@ std::optional<std::string> read_file(const std::string& path)
 std::string help_text()
 {
     std::string out =
-        "Usage: spotik [serve] [--help] [--version]\n"
-        "\n"
-        "  serve       run the server (the default)\n"
-        "  --help      print this text and exit\n"
-        "  --version   print the version and exit\n"
-        "\n"
         "Configuration comes from environment variables and from a .env file in the working\n"
         "directory; a variable set in the environment wins over the same name in .env.\n"
         "\n"

@@ -24,7 +24,9 @@ struct load_result {
 };
 
 // Parses every variable of the table from env (which wins) or dotenv, ignoring unknown names,
-// fills the derived paths and runs validate(). Each error names its variable.
+// fills the derived paths and runs validate(). Each error names its variable. In production
+// it also refuses DATABASE_URL, DB_PASSWORD, REDIS_URL and REDIS_PASSWORD values that still
+// hold a template placeholder (CHANGE_ME and the like).
 load_result load_config(const env_map& env, const env_map& dotenv);
 
 // The usual start-up path: read_process_env() over the file at dotenv_path if it exists; its
@@ -54,7 +56,7 @@ env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors);
 // The whole file, or nullopt if it cannot be opened.
 std::optional<std::string> read_file(const std::string& path);
 
-// Usage of the spotik binary followed by every variable with its default and description.
+// Every variable with its default and description (spotik --help prints it after the usage).
 std::string help_text();
 
 // (variable, value) for every variable, for /health/configuration: secrets and filesystem

@@ -210,6 +210,30 @@ TEST_F(config_load, production_requires_a_strong_secret)
     EXPECT_TRUE(good.ok()) << joined(good.errors);
 }
 
+TEST_F(config_load, production_refuses_placeholder_credentials_of_other_services)
+{
+    const std::string jwt = std::string(48, 'k') + "9f2Q";
+    const std::pair<const char*, const char*> bad[] = {
+        {"DATABASE_URL", "postgresql://spotik:CHANGE_ME_db_password@postgres:5432/spotik"},
+        {"DB_PASSWORD", "change-me"},
+        {"REDIS_URL", "redis://:ChangeMe-Zq@redis:6379/0"},
+        {"REDIS_PASSWORD", "your_password_here"},
+    };
+    for (const auto& [name, value] : bad) {
+        const auto from_env = load({{"APP_ENV", "production"}, {"JWT_SECRET", jwt}, {name, value}});
+        EXPECT_TRUE(mentions(from_env.errors, std::string(name) + ":")) << name << "\n" << joined(from_env.errors);
+        for (const auto& m : from_env.errors) EXPECT_EQ(m.find(value), std::string::npos) << "error leaks the value";
+        const auto from_file = load({{"APP_ENV", "production"}, {"JWT_SECRET", jwt}}, {{name, value}});
+        EXPECT_TRUE(mentions(from_file.errors, std::string(name) + ":")) << name;
+        // Outside production the same template values are fine (development stacks use them).
+        EXPECT_TRUE(load({{"APP_ENV", "development"}, {name, value}}).ok()) << name;
+    }
+    const auto real = load({{"APP_ENV", "production"}, {"JWT_SECRET", jwt},
+                            {"DATABASE_URL", "postgresql://spotik:9f2c4e1a7b@postgres:5432/spotik"},
+                            {"REDIS_URL", "redis://:b71e0c9d2a@redis:6379/0"}});
+    EXPECT_TRUE(real.ok()) << joined(real.errors);
+}
+
 TEST_F(config_load, outside_production_a_short_secret_is_only_a_warning)
 {
     const auto result = load({{"JWT_SECRET", "short"}});
@@ -379,7 +403,7 @@ TEST(config_variables, every_default_is_a_valid_value)
 TEST(config_variables, help_lists_every_variable_with_its_default)
 {
     const std::string help = help_text();
-    EXPECT_TRUE(help.starts_with("Usage: spotik [serve] [--help] [--version]"));
+    EXPECT_TRUE(help.starts_with("Configuration comes from environment variables"));
     const char* required[] = {
         "APP_NAME", "APP_ENV", "APP_DEBUG", "APP_URL", "DATA_PATH", "SERVER_HOST", "SERVER_PORT", "SERVER_THREADS",
         "HTTP_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT", "HTTP_IDLE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",

@@ -119,6 +119,10 @@ public:
     virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) = 0;
     virtual bool is_token_revoked(std::string_view jti, std::int64_t now) = 0;
     virtual std::int64_t purge_expired_tokens(std::int64_t now) = 0;
+
+    // Deletes every row of every table in one transaction; the schema and its migration
+    // history stay. For `spotik db reset` (development data only).
+    virtual void erase_all_data() = 0;
 };
 
 }  // namespace spotik::storage

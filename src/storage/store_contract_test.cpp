@@ -204,4 +204,32 @@ TEST_P(store_contract, errors_do_not_reveal_parameter_values)
     EXPECT_FALSE(store_->find_track(orphan.id, ""));
 }
 
+TEST_P(store_contract, erase_all_data_empties_every_table_and_keeps_the_schema)
+{
+    const auto alice = add_user("alice");
+    const auto bob = add_user("bob");
+    const auto room = add_room(alice);
+    join(room, bob, k_t0 + 1);
+    const auto track = add_track(room, bob);
+    store_->add_vote(track.id, alice.id, util::new_uuid(), k_t0 + 2);
+    ASSERT_TRUE(store_->update_playback(room.id, {}, {track.id, true, k_t0 + 3, std::nullopt}, k_t0 + 3));
+    store_->revoke_token("jti-erase", k_t0 + 1000, k_t0);
+
+    store_->erase_all_data();
+
+    EXPECT_FALSE(store_->find_user(alice.id));
+    EXPECT_FALSE(store_->find_user_by_email("bob@example.com"));
+    EXPECT_TRUE(store_->list_rooms().empty());
+    EXPECT_FALSE(store_->find_track(track.id, ""));
+    EXPECT_TRUE(store_->list_participants(room.id).empty());
+    EXPECT_TRUE(store_->list_playing_rooms().empty());
+    EXPECT_FALSE(store_->is_token_revoked("jti-erase", k_t0 + 10));
+    // The schema is still there and needs no new migration: the same names can be reused.
+    store_->migrate();
+    const auto again = add_user("alice");
+    const auto room2 = add_room(again);
+    EXPECT_EQ(store_->list_rooms().size(), 1u);
+    EXPECT_EQ(store_->count_participants(room2.id), 1);
+}
+
 }  // namespace spotik::storage

@@ -5,6 +5,7 @@
 
 #include "storage/sqlite/connection_pool.hpp"
 #include "storage/sqlite/migrator.hpp"
+#include "storage/sqlite/transaction.hpp"
 
 namespace spotik::storage {
 
@@ -27,6 +28,16 @@ void sqlite_store::ping()
     auto conn = pool_->acquire();
     auto stmt = conn->prepare("SELECT 1");
     if (!stmt.step() || stmt.integer(0) != 1) throw storage_error("sqlite: ping returned no row");
+}
+
+void sqlite_store::erase_all_data()
+{
+    auto conn = pool_->acquire();
+    sqlite::transaction tx{*conn};
+    // Children first, so the order works with or without cascading foreign keys.
+    for (const char* table : {"track_votes", "room_participants", "tracks", "rooms", "users", "jwt_blacklist"})
+        conn->prepare(std::string("DELETE FROM ") + table).run();
+    tx.commit();
 }
 
 }  // namespace spotik::storage

@@ -30,6 +30,7 @@ public:
     void migrate() override;
     std::string driver() const override { return "sqlite"; }
     void ping() override;
+    void erase_all_data() override;
 
     create_user_outcome create_user(const user_record& user) override;
     std::optional<user_record> find_user(std::string_view id) override;

@@ -1,0 +1,83 @@
+// Unit tests for app/cli: every subcommand, its options and the usage errors.
+#include "app/cli.hpp"
+
+#include <gtest/gtest.h>
+
+namespace spotik::app {
+namespace {
+
+command ok(std::vector<std::string_view> args)
+{
+    auto r = parse_command_line(args);
+    if (auto* e = std::get_if<std::string>(&r)) ADD_FAILURE() << "unexpected error: " << *e;
+    auto* c = std::get_if<command>(&r);
+    return c ? *c : command{.kind = command_kind::help};
+}
+
+std::string error(std::vector<std::string_view> args)
+{
+    auto r = parse_command_line(args);
+    auto* e = std::get_if<std::string>(&r);
+    return e ? *e : std::string("(accepted)");
+}
+
+TEST(parse_command_line, serve_is_the_default)
+{
+    EXPECT_EQ(ok({}).kind, command_kind::serve);
+    EXPECT_EQ(ok({"serve"}).kind, command_kind::serve);
+    EXPECT_EQ(ok({"--help"}).kind, command_kind::help);
+    EXPECT_EQ(ok({"-h"}).kind, command_kind::help);
+    EXPECT_EQ(ok({"--version"}).kind, command_kind::version);
+    EXPECT_EQ(ok({"migrate"}).kind, command_kind::migrate);
+    EXPECT_EQ(error({"serve", "now"}), "unexpected argument 'now'");
+    EXPECT_EQ(error({"start"}), "unknown command 'start'");
+}
+
+TEST(parse_command_line, healthcheck_probes_ready_by_default)
+{
+    const auto c = ok({"healthcheck"});
+    EXPECT_EQ(c.kind, command_kind::healthcheck);
+    EXPECT_EQ(c.probe_path, "/ready");
+    EXPECT_EQ(c.timeout_s, 5);
+    EXPECT_TRUE(c.url.empty());
+    EXPECT_EQ(ok({"healthcheck", "--live"}).probe_path, "/live");
+    const auto custom = ok({"healthcheck", "--url", "http://10.0.0.2:8080/health", "--timeout", "2"});
+    EXPECT_EQ(custom.url, "http://10.0.0.2:8080/health");
+    EXPECT_EQ(custom.timeout_s, 2);
+}
+
+TEST(parse_command_line, healthcheck_rejects_bad_options)
+{
+    EXPECT_EQ(error({"healthcheck", "--url"}), "--url needs a value");
+    EXPECT_EQ(error({"healthcheck", "--url", "https://x/ready"}), "--url must start with http://");
+    EXPECT_NE(error({"healthcheck", "--timeout", "0"}).find("--timeout"), std::string::npos);
+    EXPECT_NE(error({"healthcheck", "--timeout", "5s"}).find("--timeout"), std::string::npos);
+    EXPECT_EQ(error({"healthcheck", "--verbose"}), "unknown healthcheck option '--verbose'");
+}
+
+TEST(parse_command_line, db_reset_and_seed)
+{
+    EXPECT_EQ(ok({"db", "reset"}).kind, command_kind::db_reset);
+    const auto seed = ok({"db", "seed", "--room", "Friday mix", "--count", "12"});
+    EXPECT_EQ(seed.kind, command_kind::db_seed);
+    EXPECT_EQ(seed.room, "Friday mix");
+    EXPECT_EQ(seed.count, 12);
+    EXPECT_EQ(ok({"db", "seed", "--count", "1", "--room", "r"}).room, "r");
+}
+
+TEST(parse_command_line, db_usage_errors_name_the_problem)
+{
+    EXPECT_EQ(error({"db"}), "db needs a subcommand: reset or seed");
+    EXPECT_EQ(error({"db", "drop"}), "unknown db subcommand 'drop'");
+    EXPECT_EQ(error({"db", "reset", "--all"}), "unexpected argument '--all'");
+    EXPECT_EQ(error({"db", "seed", "--count", "3"}), "db seed needs --room NAME-OR-ID");
+    EXPECT_EQ(error({"db", "seed", "--room", "r"}), "db seed needs --count N");
+    EXPECT_NE(error({"db", "seed", "--room", "r", "--count", "0"}).find("1 to 1000"), std::string::npos);
+    EXPECT_NE(error({"db", "seed", "--room", "r", "--count", "1001"}).find("1 to 1000"), std::string::npos);
+    EXPECT_EQ(error({"db", "seed", "--room"}), "--room needs a value");
+    EXPECT_EQ(error({"db", "seed", "--room", "", "--count", "1"}), "--room must not be empty");
+    EXPECT_EQ(error({"db", "seed", "--name", "x"}), "unknown db seed option '--name'");
+}
+
+}  // namespace
+}  // namespace spotik::app
