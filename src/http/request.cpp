@@ -1,6 +1,8 @@
 // Accessors of http::request.
 #include "http/request.hpp"
 
+#include <algorithm>
+
 namespace spotik::http {
 
 std::string_view request::header(std::string_view lower_name) const
@@ -8,6 +10,38 @@ std::string_view request::header(std::string_view lower_name) const
     for (const auto& [name, value] : headers)
         if (name == lower_name) return value;
     return {};
+}
+
+namespace {
+
+std::string_view trimmed(std::string_view v)
+{
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+}
+
+}  // namespace
+
+bool ambiguous_body_framing(const request& req)
+{
+    int lengths = 0;
+    int encodings = 0;
+    bool plain = true;  // every Content-Length is digits only and every coding is "chunked"
+    for (const auto& [name, value] : req.headers) {
+        if (name == "content-length") {
+            ++lengths;
+            auto v = trimmed(value);
+            plain = plain && !v.empty() && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+        } else if (name == "transfer-encoding") {
+            ++encodings;
+            auto v = trimmed(value);
+            constexpr std::string_view chunked = "chunked";
+            plain = plain && v.size() == chunked.size() &&
+                    std::equal(v.begin(), v.end(), chunked.begin(), [](char a, char b) { return (a | 0x20) == b; });
+        }
+    }
+    return !plain || lengths > 1 || encodings > 1 || (lengths > 0 && encodings > 0);
 }
 
 std::string_view request::param(std::string_view name) const

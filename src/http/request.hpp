@@ -30,4 +30,11 @@ struct request {
     std::string_view query_value(std::string_view name) const;
 };
 
+// True when the headers leave the body's length open to two readings, the ground of request
+// smuggling between a proxy and the server: more than one Content-Length (even equal ones, or
+// a list in one field), a length that is not plain digits, Content-Length beside
+// Transfer-Encoding, more than one Transfer-Encoding, or a coding other than plain "chunked".
+// Such requests get 400 and the connection is closed.
+bool ambiguous_body_framing(const request& req);
+
 }  // namespace spotik::http

@@ -208,6 +208,8 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             rep = limit_reply(414, "Request URI too long");
         } else if (!parsed) {
             rep = limit_reply(400, "Malformed request target");
+        } else if (http::ambiguous_body_framing(req)) {
+            rep = limit_reply(400, "Malformed request");
         } else if (ctx.ws && req.path == "/ws" && boost::beast::websocket::is_upgrade(hp.get())) {
             auto refusal = co_await upgrade(ctx, *st, hp, req);
             if (!refusal) co_return;

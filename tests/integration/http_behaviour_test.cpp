@@ -141,6 +141,41 @@ TEST_F(http_behaviour, garbage_requests_get_400_and_the_server_keeps_serving)
     EXPECT_EQ(client_.get("/api/ping").status, 200);
 }
 
+TEST_F(http_behaviour, ambiguous_body_lengths_get_400_and_a_closed_connection)
+{
+    // Each request carries a second one behind it that a server reading the length differently
+    // would run: the connection must end with the 400, so it never is.
+    const std::string head = "POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+    const std::string smuggled = "GET /api/time HTTP/1.1\r\nHost: x\r\n\r\n";
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"Content-Length and Transfer-Encoding", "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+        {"Transfer-Encoding and Content-Length", "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n"},
+        {"two different lengths", "Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}"},
+        {"two equal lengths", "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}"},
+        {"a list of lengths", "Content-Length: 2, 2\r\n\r\n{}"},
+        {"a negative length", "Content-Length: -1\r\n\r\n"},
+        {"a signed length", "Content-Length: +2\r\n\r\n{}"},
+        {"a coding before chunked", "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"},
+        {"two Transfer-Encoding fields", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"},
+        {"an unknown coding", "Transfer-Encoding: identity\r\n\r\n"},
+    };
+    for (const auto& [what, rest] : cases) {
+        raw_connection c{"127.0.0.1", server_.port()};
+        ASSERT_TRUE(c.send(head + rest + smuggled)) << what;
+        auto response = c.read_until("\r\n\r\n", 5s);
+        EXPECT_EQ(response.rfind("HTTP/1.1 400", 0), 0u) << what << ": " << response.substr(0, 80);
+        auto after = c.read_all(5s);
+        EXPECT_EQ(after.find("HTTP/1.1 200"), std::string::npos) << what << ": the smuggled request ran";
+        EXPECT_TRUE(c.closed_by_peer(1s)) << what << ": the connection stayed open";
+    }
+    // A plain chunked body is still fine.
+    raw_connection ok{"127.0.0.1", server_.port()};
+    ASSERT_TRUE(ok.send(head + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n"));
+    auto response = ok.read_all(5s);
+    EXPECT_EQ(response.rfind("HTTP/1.1 422", 0), 0u) << response.substr(0, 80);
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
+}
+
 TEST_F(http_behaviour, keep_alive_reuses_one_connection)
 {
     auto fresh = server_.client();
