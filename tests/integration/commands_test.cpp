@@ -21,8 +21,11 @@ namespace fs = std::filesystem;
 int run_command(std::vector<std::string> args, std::map<std::string, std::string> env, std::string& output,
                 const std::string& data_dir = {})
 {
-    server_options opts{.env = std::move(env), .data_dir = data_dir, .keep_data_dir = !data_dir.empty(),
-                        .args = std::move(args), .wait_until_live = false};
+    server_options opts{.env = std::move(env),
+                        .data_dir = data_dir,
+                        .keep_data_dir = !data_dir.empty(),
+                        .args = std::move(args),
+                        .wait_until_live = false};
     server_process p{std::move(opts)};
     auto status = p.wait_exit(60s);
     output = p.output();
@@ -99,7 +102,8 @@ TEST(commands, db_seed_adds_playable_tracks_the_server_serves)
 {
     shared_data dir;
     std::string out;
-    ASSERT_EQ(run_command({"db", "seed", "--room", "Seeded room", "--count", "3"}, dir.env(), out, dir.str()), 0) << out;
+    ASSERT_EQ(run_command({"db", "seed", "--room", "Seeded room", "--count", "3"}, dir.env(), out, dir.str()), 0)
+        << out;
     EXPECT_NE(out.find("created room \"Seeded room\""), std::string::npos) << out;
     EXPECT_EQ(files_in(dir.str() + "/storage/audio/tracks"), 3u);
 
@@ -145,7 +149,8 @@ TEST(commands, db_reset_deletes_everything_outside_production)
 {
     shared_data dir;
     std::string out;
-    ASSERT_EQ(run_command({"db", "seed", "--room", "To be wiped", "--count", "2"}, dir.env(), out, dir.str()), 0) << out;
+    ASSERT_EQ(run_command({"db", "seed", "--room", "To be wiped", "--count", "2"}, dir.env(), out, dir.str()), 0)
+        << out;
 
     const auto production = dir.env({{"APP_ENV", "production"}, {"JWT_SECRET", std::string(40, 'k') + "Q9"}});
     EXPECT_EQ(run_command({"db", "reset"}, production, out, dir.str()), 1) << out;
