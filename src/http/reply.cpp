@@ -9,6 +9,8 @@ namespace spotik::http {
 
 void reply::set(std::string name, std::string value)
 {
+    for (auto& c : value)
+        if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) c = ' ';
     for (auto& [n, v] : headers) {
         if (strcasecmp(n.c_str(), name.c_str()) == 0) {
             v = std::move(value);

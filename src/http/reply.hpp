@@ -25,6 +25,8 @@ struct reply {
     std::optional<file_range> file;  // when set, the body is streamed from this file range
     bool close = false;              // close the connection after sending
 
+    // Sets a header, replacing one of the same name. Control characters in the value (CR and LF
+    // above all: a header must never split in two) become spaces; a tab stays.
     void set(std::string name, std::string value);
     std::string_view get(std::string_view name) const;  // case-insensitive, "" if absent
 };

@@ -32,6 +32,15 @@ TEST(reply, set_appends_new_headers_in_order)
     EXPECT_EQ(r.headers[1].first, "B");
 }
 
+TEST(reply, header_values_cannot_carry_a_line_break_or_control_characters)
+{
+    reply r;
+    r.set("Content-Disposition", "inline; filename=\"a\r\nSet-Cookie: x=1\".mp3");
+    r.set("X-Other", std::string("a\tb\0c\x7f", 6));
+    EXPECT_EQ(r.get("content-disposition"), "inline; filename=\"a  Set-Cookie: x=1\".mp3");
+    EXPECT_EQ(r.get("x-other"), "a\tb c ");
+}
+
 TEST(reply, set_replaces_case_insensitively)
 {
     reply r;
