@@ -9,6 +9,13 @@
 
 #include <boost/json.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -61,7 +68,8 @@ TEST(http_cors, a_configured_origin_list_is_enforced)
     auto client = server.client();
     EXPECT_EQ(client.get("/api/time", {{"Origin", "http://good.example"}}).header("access-control-allow-origin"),
               "http://good.example");
-    EXPECT_FALSE(client.get("/api/time", {{"Origin", "http://evil.example"}}).has_header("access-control-allow-origin"));
+    EXPECT_FALSE(
+        client.get("/api/time", {{"Origin", "http://evil.example"}}).has_header("access-control-allow-origin"));
 }
 
 TEST_F(http_behaviour, security_and_request_id_headers_on_every_response)
@@ -133,8 +141,9 @@ TEST_F(http_behaviour, header_and_target_limits)
 
 TEST_F(http_behaviour, garbage_requests_get_400_and_the_server_keeps_serving)
 {
-    for (const std::string& junk : std::vector<std::string>{"HELLO\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /api/time HTTP/1.1\r\nBad Header\r\n\r\n",
-                             std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)}) {
+    for (const std::string& junk : std::vector<std::string>{
+             "HELLO\r\n\r\n", "GET / HTTP/9.9\r\n\r\n", "GET /api/time HTTP/1.1\r\nBad Header\r\n\r\n",
+             std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11)}) {
         auto out = raw_exchange("127.0.0.1", server_.port(), junk, 5s);
         if (!out.empty()) EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out.substr(0, 80);
     }
@@ -201,14 +210,73 @@ TEST_F(http_behaviour, a_slow_sender_is_cut_off_by_the_header_timeout)
     EXPECT_EQ(client_.get("/api/ping").status, 200);
 }
 
+// Plain TCP connections that send nothing, closed by the destructor.
+class idle_sockets {
+public:
+    idle_sockets() = default;
+    idle_sockets(const idle_sockets&) = delete;
+    idle_sockets& operator=(const idle_sockets&) = delete;
+    ~idle_sockets()
+    {
+        // Reset rather than close: 10 000 ports in TIME_WAIT would crowd the other tests out.
+        const linger reset{1, 0};
+        for (int fd : fds_) {
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+            ::close(fd);
+        }
+    }
+    // Opens one more; false (with errno) when it cannot be opened or connected within 10 s.
+    bool open(unsigned short port)
+    {
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) return false;
+        timeval limit{10, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
+            ::close(fd);
+            return false;
+        }
+        fds_.push_back(fd);
+        return true;
+    }
+    std::size_t size() const { return fds_.size(); }
+
+private:
+    std::vector<int> fds_;
+};
+
+TEST(http_capacity, ten_thousand_idle_connections_do_not_stop_new_clients)
+{
+    server_process server{{.env = {{"HTTP_HEADER_TIMEOUT", "120"}, {"HTTP_IDLE_TIMEOUT", "120"}}}};
+    auto before = server.client();
+    auto user = register_user(before, "crowded");
+    idle_sockets idle;
+    for (int i = 0; i < 10000; ++i)
+        ASSERT_TRUE(idle.open(server.port())) << "connection " << i << ": " << std::strerror(errno);
+    // New clients, on new connections, are still served, anonymous and authenticated.
+    for (int i = 0; i < 5; ++i) {
+        auto fresh = server.client();
+        EXPECT_EQ(fresh.get("/api/time").status, 200);
+        EXPECT_EQ(fresh.get_auth("/api/auth/me", user.token).status, 200);
+    }
+    EXPECT_EQ(server.client().get("/health").status, 200);
+    EXPECT_EQ(idle.size(), 10000u);
+}
+
 TEST(http_shutdown, sigterm_lets_an_in_flight_request_finish_then_exits_0)
 {
     // bcrypt at cost 13 keeps the registration busy for a while.
     server_process server{{.env = {{"BCRYPT_COST", "13"}}}};
     auto fut = std::async(std::launch::async, [&] {
         auto c = server.client();
-        return c.post_json("/api/auth/register", json::object{{"username", "slow"}, {"email", "slow@x.io"},
-                                                              {"password", "password1"}, {"password_confirmation", "password1"}});
+        return c.post_json("/api/auth/register", json::object{{"username", "slow"},
+                                                              {"email", "slow@x.io"},
+                                                              {"password", "password1"},
+                                                              {"password_confirmation", "password1"}});
     });
     std::this_thread::sleep_for(700ms);
     int status = server.stop(SIGTERM, 30s);
