@@ -58,6 +58,12 @@ boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const 
 {
     const auto& range = *rep.file;
     fd_guard file{::open(range.path.c_str(), O_RDONLY | O_CLOEXEC)};
+    if (file.fd < 0) {
+        // The file went away (or became unreadable) after the handler chose it; nothing has been
+        // sent yet, so the client gets a plain 404 instead of a cut connection.
+        co_return co_await write_reply(stream, http::error_b(404, "File not found"), version, keep_alive, head,
+                                       timeout);
+    }
     bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(rep.status), version};
     copy_headers(res, rep, keep_alive);
     res.content_length(range.length);
@@ -66,7 +72,6 @@ boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const 
     auto [ec, n] = co_await bhttp::async_write_header(stream, sr, as_tuple(use_awaitable));
     if (ec) co_return false;
     if (head || range.length == 0) co_return true;
-    if (file.fd < 0) co_return false;  // the file vanished after the headers were chosen
     auto& socket = stream.socket();
     socket.non_blocking(true, ec);
     if (ec) co_return false;

@@ -109,12 +109,21 @@ TEST_F(stream_api, access_control)
     EXPECT_EQ(outsider.json().at("error"), "You must be a participant of this room to stream tracks");
     EXPECT_EQ(client_.get_auth("/api/tracks/00000000-0000-4000-8000-000000000000/stream", member_.token).status, 404);
     EXPECT_EQ(client_.get_auth("/api/tracks/x/stream", member_.token).status, 404);
-    // A file that vanished from disk is a 404, not a crash.
+    // A file that vanished from disk is a 404, not a crash; so is something that is no regular
+    // file (a directory) in its place.
+    std::vector<std::filesystem::path> files;
     for (const auto& e : std::filesystem::directory_iterator(server_.data_dir() + "/storage/audio/tracks"))
-        std::filesystem::remove(e.path());
+        files.push_back(e.path());
+    ASSERT_EQ(files.size(), 1u);
+    std::filesystem::remove(files[0]);
     auto gone = get();
     EXPECT_EQ(gone.status, 404);
     EXPECT_EQ(gone.json().at("error"), "Audio file not found");
+    std::filesystem::create_directory(files[0]);
+    auto not_a_file = get({{"Range", "bytes=0-10"}});
+    EXPECT_EQ(not_a_file.status, 404);
+    EXPECT_EQ(not_a_file.json().at("error"), "Audio file not found");
+    EXPECT_EQ(client_.get("/api/ping").status, 200);
 }
 
 TEST_F(stream_api, a_large_file_streams_exactly)
