@@ -14,6 +14,8 @@
 #include <fstream>
 #include <iostream>
 #include <random>
+#include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -125,9 +127,38 @@ server_process::server_process(server_options opts) : opts_(std::move(opts)) {
     }
 }
 
+// Secrets and private details the server must never print (issue: hardening, item 6), in the
+// form "what: the line that holds it". Literal values are those the harness handed the server;
+// patterns catch tokens and password hashes of any user.
+std::vector<std::string> server_output_leaks(const std::string& output, const std::map<std::string, std::string>& env,
+                                  const std::string& data_dir) {
+    std::vector<std::pair<std::string, std::string>> literals{{"the data folder's path", data_dir},
+                                                              {"a test user's password", "Test-password-"}};
+    for (const char* name : {"JWT_SECRET", "DB_PASSWORD", "REDIS_PASSWORD"}) {
+        auto it = env.find(name);
+        if (it != env.end() && it->second.size() >= 6) literals.emplace_back(name, it->second);
+    }
+    static const std::regex jwt{R"(eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,})"};
+    static const std::regex bcrypt{R"(\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53})"};
+    std::vector<std::string> found;
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+        for (const auto& [what, value] : literals)
+            if (!value.empty() && line.find(value) != std::string::npos) found.push_back(what + ": " + line);
+        // (std::regex is slow in a debug build: only lines with the telltale prefix are searched.)
+        if (line.find("eyJ") != std::string::npos && std::regex_search(line, jwt)) found.push_back("a token: " + line);
+        if (line.find("$2") != std::string::npos && std::regex_search(line, bcrypt))
+            found.push_back("a password hash: " + line);
+    }
+    return found;
+}
+
+
 server_process::~server_process() {
     try {
         if (running()) stop();
+        for (const auto& leak : server_output_leaks(output(), env_, data_dir_))
+            ADD_FAILURE() << "the server printed " << leak.substr(0, 600);
         if (::testing::Test::HasFailure()) {
             std::cerr << "---- server output (" << output_path_ << ") ----\n"
                       << tail(output()) << "\n---- end of server output ----\n";

@@ -37,6 +37,13 @@ struct server_options {
     std::string binary{};
 };
 
+// What a server's output must never contain: the data folder's path, a test user's password,
+// the JWT_SECRET, DB_PASSWORD or REDIS_PASSWORD it was given (from `env`), any token or
+// password hash. One entry ("what: line") per finding. Every server_process checks its output
+// with it when it ends and fails the test on a finding.
+std::vector<std::string> server_output_leaks(const std::string& output, const std::map<std::string, std::string>& env,
+                                             const std::string& data_dir);
+
 class server_process {
 public:
     explicit server_process(server_options opts = {});
