@@ -35,6 +35,9 @@ using std::chrono::seconds;
 namespace {
 
 constexpr std::size_t k_max_target = 8192;
+// More header fields than any client sends; within HTTP_MAX_HEADER_BYTES, thousands of tiny
+// fields would still cost a map entry each.
+constexpr std::size_t k_max_header_fields = 100;
 
 struct session_state {
     beast::tcp_stream stream;
@@ -200,7 +203,7 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
         req.remote_addr = http::client_address(remote, req.header("x-forwarded-for"), req.header("x-real-ip"),
                                                ctx.trusted_proxies);
         req.request_id = http::choose_request_id(req.header("x-request-id"), req.received_at_ms / 1000);
-        if (ec == bhttp::error::header_limit) {
+        if (ec == bhttp::error::header_limit || (!ec && req.headers.size() > k_max_header_fields)) {
             rep = limit_reply(431, "Request header fields too large");
         } else if (ec) {
             rep = limit_reply(400, "Malformed request");

@@ -133,6 +133,14 @@ TEST_F(http_behaviour, header_and_target_limits)
 {
     auto big_header = client_.get("/api/time", {{"X-Big", std::string(20000, 'h')}});
     EXPECT_EQ(big_header.status, 431);
+    std::string many = "GET /api/time HTTP/1.1\r\nHost: x\r\n";
+    for (int i = 0; i < 150; ++i) many += "X-" + std::to_string(i) + ": y\r\n";
+    auto too_many = raw_exchange("127.0.0.1", server_.port(), many + "\r\n", 5s);
+    EXPECT_EQ(too_many.rfind("HTTP/1.1 431", 0), 0u) << too_many.substr(0, 100);
+    std::string enough = "GET /api/time HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+    for (int i = 0; i < 50; ++i) enough += "X-" + std::to_string(i) + ": y\r\n";
+    auto fine = raw_exchange("127.0.0.1", server_.port(), enough + "\r\n", 5s);
+    EXPECT_EQ(fine.rfind("HTTP/1.1 200", 0), 0u) << fine.substr(0, 100);
     auto long_url = raw_exchange("127.0.0.1", server_.port(),
                                  "GET /api/time?" + std::string(9000, 'q') + " HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
     EXPECT_EQ(long_url.rfind("HTTP/1.1 414", 0), 0u) << long_url.substr(0, 100);

@@ -1,7 +1,10 @@
 // Audio streaming (CONTRACT §8.1, RFC 7233): full and ranged downloads return exactly the
 // stored bytes; suffix, open-ended and clamped ranges; 416; validators and 304; If-Range;
 // HEAD; token by query string; access control.
+#include "support/raw_connection.hpp"
 #include "support/room_fixture.hpp"
+
+#include <thread>
 
 #include <filesystem>
 
@@ -9,6 +12,7 @@ namespace spotik::test {
 namespace {
 
 namespace json = boost::json;
+using namespace std::chrono_literals;
 
 class stream_api : public room_fixture {
 protected:
@@ -44,7 +48,10 @@ TEST_F(stream_api, full_download_is_byte_exact_with_headers)
 TEST_F(stream_api, ranges_return_exactly_the_stored_bytes)
 {
     const auto n = bytes_.size();
-    struct c { std::string header; std::size_t first, last; };
+    struct c {
+        std::string header;
+        std::size_t first, last;
+    };
     for (auto [h, first, last] : {c{"bytes=0-0", 0, 0}, c{"bytes=0-1023", 0, 1023}, c{"bytes=1000-", 1000, n - 1},
                                   c{"bytes=-500", n - 500, n - 1}, c{"bytes=100-999999999", 100, n - 1},
                                   c{"bytes=-999999999", 0, n - 1}, c{"BYTES = 5 - 9", 5, 9}}) {
@@ -52,7 +59,8 @@ TEST_F(stream_api, ranges_return_exactly_the_stored_bytes)
         ASSERT_EQ(r.status, 206) << h;
         EXPECT_EQ(r.body, bytes_.substr(first, last - first + 1)) << h;
         EXPECT_EQ(r.header("content-range"),
-                  "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(n)) << h;
+                  "bytes " + std::to_string(first) + "-" + std::to_string(last) + "/" + std::to_string(n))
+            << h;
         EXPECT_EQ(r.header("accept-ranges"), "bytes");
     }
 }
@@ -65,7 +73,8 @@ TEST_F(stream_api, unsatisfiable_and_ignored_ranges)
         EXPECT_EQ(r.status, 416) << h;
         EXPECT_EQ(r.header("content-range"), "bytes */" + n) << h;
     }
-    for (std::string h : std::vector<std::string>{"bytes=9-5", "items=0-5", "bytes=a-b", "bytes=0-5,10-20", "garbage"}) {
+    for (std::string h :
+         std::vector<std::string>{"bytes=9-5", "items=0-5", "bytes=a-b", "bytes=0-5,10-20", "garbage"}) {
         auto r = get({{"Range", h}});
         EXPECT_EQ(r.status, 200) << h;
         EXPECT_EQ(r.body.size(), bytes_.size()) << h;
@@ -126,25 +135,37 @@ TEST_F(stream_api, access_control)
     EXPECT_EQ(client_.get("/api/ping").status, 200);
 }
 
-TEST_F(stream_api, a_large_file_streams_exactly)
+// A WAV of `megabytes` MB of generated 16-bit mono PCM at 22.05 kHz behind a canonical 44-byte
+// header.
+std::string generated_wav(std::size_t megabytes)
 {
-    // 20 MB of generated 16-bit mono PCM at 22.05 kHz behind a canonical 44-byte header.
     std::string body;
-    body.reserve(20 * 1024 * 1024);
-    for (std::size_t i = 0; body.size() < 20 * 1024 * 1024; ++i) body.push_back(char((i * 7919) & 0xff));
+    body.reserve(megabytes * 1024 * 1024);
+    for (std::size_t i = 0; body.size() < megabytes * 1024 * 1024; ++i) body.push_back(char((i * 7919) & 0xff));
     auto le = [](std::uint32_t v, int bytes) {
         std::string out;
         for (int k = 0; k < bytes; ++k) out.push_back(char((v >> (8 * k)) & 0xff));
         return out;
     };
-    std::string wav = "RIFF" + le(std::uint32_t(36 + body.size()), 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) +
-                      le(22050, 4) + le(44100, 4) + le(2, 2) + le(16, 2) + "data" + le(std::uint32_t(body.size()), 4);
-    wav += body;
+    return "RIFF" + le(std::uint32_t(36 + body.size()), 4) + "WAVEfmt " + le(16, 4) + le(1, 2) + le(1, 2) +
+           le(22050, 4) + le(44100, 4) + le(2, 2) + le(16, 2) + "data" + le(std::uint32_t(body.size()), 4) + body;
+}
+
+std::string upload_wav(http_client& client, const std::string& room_id, const std::string& token,
+                       const std::string& wav)
+{
     multipart_builder mp;
     mp.add_file("audio_file", "big.wav", "audio/wav", wav);
-    auto up = client_.post_body("/api/rooms/" + room_id_ + "/tracks", mp.body(), mp.content_type(), member_.token);
-    ASSERT_EQ(up.status, 201) << up.body;
-    std::string id(up.json().at("track").at("id").as_string());
+    auto up = client.post_body("/api/rooms/" + room_id + "/tracks", mp.body(), mp.content_type(), token);
+    EXPECT_EQ(up.status, 201) << up.body;
+    return up.status == 201 ? std::string(up.json().at("track").at("id").as_string()) : std::string();
+}
+
+TEST_F(stream_api, a_large_file_streams_exactly)
+{
+    const std::string wav = generated_wav(20);
+    const std::string id = upload_wav(client_, room_id_, member_.token, wav);
+    ASSERT_FALSE(id.empty());
     auto r = client_.get_auth("/api/tracks/" + id + "/stream", member_.token);
     ASSERT_EQ(r.status, 200);
     EXPECT_TRUE(r.body == wav);
@@ -153,6 +174,31 @@ TEST_F(stream_api, a_large_file_streams_exactly)
     auto part = client_.request("GET", "/api/tracks/" + id + "/stream", {}, h);
     ASSERT_EQ(part.status, 206);
     EXPECT_TRUE(part.body == wav.substr(10485760, 1048576));
+}
+
+class slow_reader : public room_fixture {
+protected:
+    slow_reader() : room_fixture({.env = {{"HTTP_IDLE_TIMEOUT", "2"}}}) {}
+};
+
+TEST_F(slow_reader, a_client_that_stops_reading_a_stream_is_cut_off_and_others_are_served)
+{
+    // Bigger than what the socket buffers of both ends hold on loopback.
+    const std::string wav = generated_wav(24);
+    const std::string id = upload_wav(client_, room_id_, member_.token, wav);
+    ASSERT_FALSE(id.empty());
+    raw_connection stalled{"127.0.0.1", server_.port()};
+    ASSERT_TRUE(stalled.send("GET /api/tracks/" + id + "/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                             member_.token + "\r\n\r\n"));
+    // It reads nothing for several write timeouts; meanwhile everyone else is served.
+    for (int i = 0; i < 6; ++i) {
+        std::this_thread::sleep_for(1s);
+        EXPECT_EQ(server_.client().get("/api/ping").status, 200);
+    }
+    auto got = stalled.read_all(20s);
+    EXPECT_TRUE(stalled.peer_closed()) << "the stalled stream is still open";
+    EXPECT_LT(got.size(), wav.size()) << "the whole file was delivered to a client that did not read";
+    EXPECT_EQ(got.rfind("HTTP/1.1 200", 0), 0u) << got.substr(0, 80);
 }
 
 }  // namespace
