@@ -97,6 +97,13 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     if (!ec) co_return body_outcome{};
     if (ec == bhttp::error::body_limit) co_return body_outcome{limit_reply(413, "Request body too large")};
     if (ec == beast::error::timeout) co_return body_outcome{limit_reply(408, "Request body timed out")};
+    if (ec == boost::system::errc::no_space_on_device || ec == std::errc::no_space_on_device ||
+        (ec.category() == boost::system::system_category() && ec.value() == EDQUOT)) {
+        // The storage volume is full: the partial body file is removed by the caller.
+        auto rep = http::error_b(507, "Insufficient storage", "The server has no space left to store this file");
+        rep.close = true;
+        co_return body_outcome{std::move(rep)};
+    }
     co_return body_outcome{limit_reply(400, "Malformed request body")};
 }
 
