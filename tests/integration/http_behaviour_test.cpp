@@ -275,6 +275,38 @@ TEST(http_capacity, ten_thousand_idle_connections_do_not_stop_new_clients)
     EXPECT_EQ(idle.size(), 10000u);
 }
 
+TEST(http_capacity, running_out_of_file_descriptors_is_reported_and_recovered_from)
+{
+    // The server under a limit of 160 open files (prlimit execs it: same process).
+    server_process server{{.args = {"--nofile=160:160", SPOTIK_BINARY}, .binary = "/usr/bin/prlimit"}};
+    auto kept = server.client();
+    ASSERT_EQ(kept.get("/api/time").status, 200);  // a keep-alive connection opened beforehand
+    {
+        idle_sockets idle;
+        for (int i = 0; i < 300; ++i) ASSERT_TRUE(idle.open(server.port())) << "connection " << i;
+        auto deadline = std::chrono::steady_clock::now() + 15s;
+        while (server.output().find("\"accept failed\"") == std::string::npos &&
+               std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(100ms);
+        EXPECT_NE(server.output().find("\"accept failed\""), std::string::npos) << "the exhaustion was not logged";
+        // Connections already open keep working meanwhile.
+        EXPECT_EQ(kept.get("/api/time").status, 200);
+    }
+    // The idle connections are gone: new clients are served again, without a restart.
+    int status = 0;
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (status != 200 && std::chrono::steady_clock::now() < deadline) {
+        try {
+            status = server.client().get("/api/time").status;
+        } catch (const std::exception&) {
+            std::this_thread::sleep_for(200ms);
+        }
+    }
+    EXPECT_EQ(status, 200);
+    EXPECT_EQ(server.client().get("/health").status, 200);
+    EXPECT_TRUE(server.running());
+}
+
 TEST(http_shutdown, sigterm_lets_an_in_flight_request_finish_then_exits_0)
 {
     // bcrypt at cost 13 keeps the registration busy for a while.
