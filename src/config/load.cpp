@@ -137,6 +137,14 @@ void check_secret(const config& cfg, std::vector<std::string>& errors, std::vect
 
 // Credentials that other services use and Spotik receives as plain variables (some read by
 // drivers this table does not own): in production none may still be a template placeholder.
+// The process environment wins over the .env file; nullptr when neither sets `name`.
+const std::string* lookup(const env_map& env, const env_map& dotenv, const std::string& name)
+{
+    if (auto it = env.find(name); it != env.end()) return &it->second;
+    if (auto it = dotenv.find(name); it != dotenv.end()) return &it->second;
+    return nullptr;
+}
+
 void check_placeholder_credentials(const env_map& env, const env_map& dotenv, bool production,
                                    std::vector<std::string>& errors)
 {
@@ -144,11 +152,7 @@ void check_placeholder_credentials(const env_map& env, const env_map& dotenv, bo
     static constexpr std::string_view k_markers[] = {"change_me", "changeme", "change-me", "placeholder",
                                                      "replace_me", "your_password", "your_secret"};
     for (const char* name : {"DATABASE_URL", "DB_PASSWORD", "REDIS_URL", "REDIS_PASSWORD"}) {
-        const auto in_env = env.find(name);
-        const auto in_file = dotenv.find(name);
-        const std::string* value = in_env != env.end() ? &in_env->second
-                                   : in_file != dotenv.end() ? &in_file->second
-                                                             : nullptr;
+        const std::string* value = lookup(env, dotenv, name);
         if (value == nullptr) continue;
         const std::string folded = lower(*value);
         if (std::any_of(std::begin(k_markers), std::end(k_markers),
@@ -249,11 +253,7 @@ load_result load_config(const env_map& env, const env_map& dotenv)
     bool bad_path = false;
     for (const auto& v : variables()) {
         const std::string name(v.name);
-        const auto in_env = env.find(name);
-        const auto in_file = dotenv.find(name);
-        const std::string* value = in_env != env.end() ? &in_env->second
-                                   : in_file != dotenv.end() ? &in_file->second
-                                                             : nullptr;
+        const std::string* value = lookup(env, dotenv, name);
         if (value == nullptr) continue;
         if (auto problem = v.set(result.cfg, *value)) {
             result.errors.push_back(name + ": " + *problem);
