@@ -30,11 +30,14 @@ int run(const spotik::app::command& cmd)
     }
     spotik::util::system_clock clock;
     switch (cmd.kind) {
-    case command_kind::migrate: return spotik::app::run_migrate(loaded.cfg, std::cout);
-    case command_kind::db_reset: return spotik::app::run_db_reset(loaded.cfg, std::cout, std::cerr);
-    case command_kind::db_seed:
-        return spotik::app::run_db_seed(loaded.cfg, clock, cmd.room, cmd.count, std::cout, std::cerr);
-    default: break;
+        case command_kind::migrate:
+            return spotik::app::run_migrate(loaded.cfg, std::cout);
+        case command_kind::db_reset:
+            return spotik::app::run_db_reset(loaded.cfg, std::cout, std::cerr);
+        case command_kind::db_seed:
+            return spotik::app::run_db_seed(loaded.cfg, clock, cmd.room, cmd.count, std::cout, std::cerr);
+        default:
+            break;
     }
     spotik::app::application app{std::move(loaded.cfg), std::move(loaded.warnings)};
     return app.run();

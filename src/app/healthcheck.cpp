@@ -47,7 +47,7 @@ probe_result http_probe(const std::string& host, unsigned short port, const std:
             std::rethrow_exception(e);
         } catch (const boost::system::system_error& se) {
             result.detail = se.code() == beast::error::timeout ? "no answer within " + std::to_string(timeout_s) + " s"
-                                                                : se.code().message();
+                                                               : se.code().message();
         } catch (const std::exception& ex) {
             result.detail = ex.what();
         }

@@ -2,10 +2,10 @@
 // storage paths (written to a temporary name, then renamed, as uploads are).
 #include "app/maintenance.hpp"
 
-#include "storage/open_store.hpp"
 #include "auth/password.hpp"
 #include "media/audio_probe.hpp"
 #include "media/tone_wav.hpp"
+#include "storage/open_store.hpp"
 #include "util/ids.hpp"
 
 #include <filesystem>
@@ -70,8 +70,7 @@ std::pair<storage::room_record, bool> find_or_create_room(storage::store& store,
 
 // Writes one generated track into <audio>/tracks and returns its row (not yet inserted).
 storage::track_record make_track(const config::config& cfg, const storage::room_record& room,
-                                 const storage::user_record& uploader, int number, std::mt19937& rng,
-                                 std::int64_t now)
+                                 const storage::user_record& uploader, int number, std::mt19937& rng, std::int64_t now)
 {
     const auto seed = static_cast<std::uint32_t>(rng());
     const int seconds = 15 + static_cast<int>(rng() % 31);
@@ -130,8 +129,8 @@ int run_db_reset(const config::config& cfg, std::ostream& out, std::ostream& err
     files += empty_directory(fs::path(cfg.storage.public_path) / "track_covers");
     files += empty_directory(fs::path(cfg.storage.public_path) / "room_covers");
     files += empty_directory(cfg.storage.temp_path);
-    out << "db reset: every user, room, track and vote deleted from the " << store->driver() << " database; "
-        << files << " stored file(s) removed. Restart running servers so they drop what they hold in memory.\n";
+    out << "db reset: every user, room, track and vote deleted from the " << store->driver() << " database; " << files
+        << " stored file(s) removed. Restart running servers so they drop what they hold in memory.\n";
     return 0;
 }
 

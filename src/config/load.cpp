@@ -64,12 +64,21 @@ std::optional<std::string_view> read_double_quoted(std::string_view text, std::s
         }
         const char next = text[++i];
         switch (next) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case 'r': out += '\r'; break;
-        case '"':
-        case '\\': out += next; break;
-        default: out.append({'\\', next});  // unknown escapes are kept as written
+            case 'n':
+                out += '\n';
+                break;
+            case 't':
+                out += '\t';
+                break;
+            case 'r':
+                out += '\r';
+                break;
+            case '"':
+            case '\\':
+                out += next;
+                break;
+            default:
+                out.append({'\\', next});  // unknown escapes are kept as written
         }
     }
     return std::nullopt;
@@ -149,7 +158,7 @@ void check_placeholder_credentials(const env_map& env, const env_map& dotenv, bo
                                    std::vector<std::string>& errors)
 {
     if (!production) return;
-    static constexpr std::string_view k_markers[] = {"change_me", "changeme", "change-me", "placeholder",
+    static constexpr std::string_view k_markers[] = {"change_me",  "changeme",      "change-me",  "placeholder",
                                                      "replace_me", "your_password", "your_secret"};
     for (const char* name : {"DATABASE_URL", "DB_PASSWORD", "REDIS_URL", "REDIS_PASSWORD"}) {
         const std::string* value = lookup(env, dotenv, name);
@@ -157,8 +166,9 @@ void check_placeholder_credentials(const env_map& env, const env_map& dotenv, bo
         const std::string folded = lower(*value);
         if (std::any_of(std::begin(k_markers), std::end(k_markers),
                         [&](std::string_view m) { return folded.find(m) != std::string::npos; }))
-            errors.push_back(std::string(name) + ": holds a placeholder password; set a real one (for example "
-                                                 "`openssl rand -hex 24`) before starting in production");
+            errors.push_back(std::string(name) +
+                             ": holds a placeholder password; set a real one (for example "
+                             "`openssl rand -hex 24`) before starting in production");
     }
 }
 
@@ -186,11 +196,13 @@ void check_paths(const config& cfg, std::vector<std::string>& errors, std::vecto
     if (!cfg.log.file.empty())
         if (auto problem = check_parent_dir(cfg.log.file)) errors.push_back("LOG_FILE: " + *problem);
     // Finished uploads are renamed from temp to audio, which fails across filesystems.
-    struct stat temp_st {}, audio_st {};
+    struct stat temp_st {
+    }, audio_st{};
     if (::stat(cfg.storage.temp_path.c_str(), &temp_st) == 0 &&
         ::stat(cfg.storage.audio_path.c_str(), &audio_st) == 0 && temp_st.st_dev != audio_st.st_dev)
-        warnings.emplace_back("TEMP_STORAGE_PATH: on another filesystem than AUDIO_STORAGE_PATH; finished uploads "
-                              "cannot be moved there by rename");
+        warnings.emplace_back(
+            "TEMP_STORAGE_PATH: on another filesystem than AUDIO_STORAGE_PATH; finished uploads "
+            "cannot be moved there by rename");
 }
 
 // Everything validate() checks except the filesystem.
@@ -204,8 +216,9 @@ void check_settings(const config& cfg, std::vector<std::string>& errors, std::ve
         errors.push_back("JWT_REFRESH_TTL: must be at least JWT_TTL (" + std::to_string(auth.jwt_ttl_min) +
                          " minutes)");
     if (auth.jwt_blacklist_grace_s < 30)
-        warnings.emplace_back("JWT_BLACKLIST_GRACE_PERIOD: under 30 seconds; requests in flight during a token refresh "
-                              "may be rejected");
+        warnings.emplace_back(
+            "JWT_BLACKLIST_GRACE_PERIOD: under 30 seconds; requests in flight during a token refresh "
+            "may be rejected");
     if (cfg.production() && cfg.app.debug) warnings.emplace_back("APP_DEBUG: enabled in production");
     if (cfg.database.pool_min > cfg.database.pool_max)
         errors.push_back("DB_POOL_MIN: must not exceed DB_POOL_MAX (" + std::to_string(cfg.database.pool_max) + ")");
@@ -224,7 +237,8 @@ const std::string* given(const env_map& env, const env_map& dotenv, const std::s
 void resolve_database(const env_map& env, const env_map& dotenv, config& cfg, std::vector<std::string>& errors)
 {
     if (!cfg.database.url.empty()) {
-        if (given(env, dotenv, "DB_DRIVER") == nullptr) cfg.database.driver = "postgres";
+        if (given(env, dotenv, "DB_DRIVER") == nullptr)
+            cfg.database.driver = "postgres";
         else if (cfg.database.driver != "postgres")
             errors.emplace_back("DATABASE_URL: set while DB_DRIVER is sqlite; remove one of them");
     }
@@ -275,8 +289,10 @@ load_result load_startup_config(const std::string& dotenv_path)
     env_map dotenv;
     std::error_code ec;
     if (fs::exists(dotenv_path, ec)) {
-        if (auto text = read_file(dotenv_path)) dotenv = parse_dotenv(*text, dotenv_errors);
-        else dotenv_errors.emplace_back("cannot be read");
+        if (auto text = read_file(dotenv_path))
+            dotenv = parse_dotenv(*text, dotenv_errors);
+        else
+            dotenv_errors.emplace_back("cannot be read");
     }
     load_result result = load_config(read_process_env(), dotenv);
     for (auto& e : dotenv_errors) e.insert(0, dotenv_path + ": ");

@@ -124,19 +124,49 @@ TEST_F(config_load, port_zero_and_limits_are_accepted)
 TEST_F(config_load, every_bad_value_is_an_error_naming_its_variable)
 {
     const std::pair<const char*, const char*> cases[] = {
-        {"SERVER_PORT", "abc"}, {"SERVER_PORT", "3000abc"}, {"SERVER_PORT", "70000"},
-        {"SERVER_PORT", ""}, {"SERVER_PORT", " "}, {"SERVER_PORT", " 3000"},
-        {"SERVER_PORT", "-1"}, {"SERVER_PORT", "+80"}, {"SERVER_PORT", "99999999999999999999999"},
-        {"SERVER_THREADS", "-1"}, {"SERVER_THREADS", "257"}, {"HTTP_HEADER_TIMEOUT", "0"},
-        {"HTTP_MAX_BODY_BYTES", "1e6"}, {"APP_DEBUG", "maybe"}, {"APP_DEBUG", ""},
-        {"APP_ENV", "staging"}, {"APP_URL", "localhost:3000"}, {"APP_NAME", ""},
-        {"SERVER_HOST", " "}, {"DATA_PATH", ""}, {"LOG_LEVEL", "verbose"}, {"LOG_FORMAT", "xml"},
-        {"DB_DRIVER", "mysql"}, {"DB_POOL_MAX", "0"}, {"DB_POOL_MAX", "257"}, {"DB_POOL_MIN", "9"},
-        {"DB_PORT", "0"}, {"DB_HOST", ""}, {"DB_NAME", " "}, {"DB_USER", ""}, {"DB_POOL_TIMEOUT", "0"},
-        {"DB_CONNECT_TIMEOUT", "x"}, {"DB_READ_TIMEOUT", "0"}, {"DATABASE_URL", "mysql://u:p@h/db"},
-        {"MAX_FILE_SIZE_MB", "0"}, {"MAX_FILE_SIZE_MB", "2049"}, {"JWT_TTL", "5"},
-        {"JWT_LEEWAY", "31"}, {"JWT_BLACKLIST_GRACE_PERIOD", "3601"}, {"BCRYPT_COST", "3"},
-        {"BCRYPT_COST", "32"}, {"CORS_ORIGINS", "localhost:8080"}, {"CORS_ORIGINS", "http://a.com/app"},
+        {"SERVER_PORT", "abc"},
+        {"SERVER_PORT", "3000abc"},
+        {"SERVER_PORT", "70000"},
+        {"SERVER_PORT", ""},
+        {"SERVER_PORT", " "},
+        {"SERVER_PORT", " 3000"},
+        {"SERVER_PORT", "-1"},
+        {"SERVER_PORT", "+80"},
+        {"SERVER_PORT", "99999999999999999999999"},
+        {"SERVER_THREADS", "-1"},
+        {"SERVER_THREADS", "257"},
+        {"HTTP_HEADER_TIMEOUT", "0"},
+        {"HTTP_MAX_BODY_BYTES", "1e6"},
+        {"APP_DEBUG", "maybe"},
+        {"APP_DEBUG", ""},
+        {"APP_ENV", "staging"},
+        {"APP_URL", "localhost:3000"},
+        {"APP_NAME", ""},
+        {"SERVER_HOST", " "},
+        {"DATA_PATH", ""},
+        {"LOG_LEVEL", "verbose"},
+        {"LOG_FORMAT", "xml"},
+        {"DB_DRIVER", "mysql"},
+        {"DB_POOL_MAX", "0"},
+        {"DB_POOL_MAX", "257"},
+        {"DB_POOL_MIN", "9"},
+        {"DB_PORT", "0"},
+        {"DB_HOST", ""},
+        {"DB_NAME", " "},
+        {"DB_USER", ""},
+        {"DB_POOL_TIMEOUT", "0"},
+        {"DB_CONNECT_TIMEOUT", "x"},
+        {"DB_READ_TIMEOUT", "0"},
+        {"DATABASE_URL", "mysql://u:p@h/db"},
+        {"MAX_FILE_SIZE_MB", "0"},
+        {"MAX_FILE_SIZE_MB", "2049"},
+        {"JWT_TTL", "5"},
+        {"JWT_LEEWAY", "31"},
+        {"JWT_BLACKLIST_GRACE_PERIOD", "3601"},
+        {"BCRYPT_COST", "3"},
+        {"BCRYPT_COST", "32"},
+        {"CORS_ORIGINS", "localhost:8080"},
+        {"CORS_ORIGINS", "http://a.com/app"},
     };
     for (const auto& [name, value] : cases) {
         const auto result = load({{name, value}});
@@ -147,9 +177,15 @@ TEST_F(config_load, every_bad_value_is_an_error_naming_its_variable)
 
 TEST_F(config_load, postgres_is_chosen_by_driver_or_by_url)
 {
-    auto result = load({{"DB_DRIVER", "Postgres"}, {"DB_HOST", "db"}, {"DB_PORT", "6543"}, {"DB_DATABASE", "app"},
-                        {"DB_USERNAME", "app_user"}, {"DB_PASSWORD", "pw"}, {"DB_POOL_MIN", "1"},
-                        {"DB_POOL_MAX", "4"}, {"DB_POOL_TIMEOUT", "2"}});
+    auto result = load({{"DB_DRIVER", "Postgres"},
+                        {"DB_HOST", "db"},
+                        {"DB_PORT", "6543"},
+                        {"DB_DATABASE", "app"},
+                        {"DB_USERNAME", "app_user"},
+                        {"DB_PASSWORD", "pw"},
+                        {"DB_POOL_MIN", "1"},
+                        {"DB_POOL_MAX", "4"},
+                        {"DB_POOL_TIMEOUT", "2"}});
     ASSERT_TRUE(result.ok()) << joined(result.errors);
     const auto& db = result.cfg.database;
     EXPECT_EQ(db.driver, "postgres");
@@ -199,8 +235,11 @@ TEST_F(config_load, booleans_accept_the_usual_spellings)
 
 TEST_F(config_load, production_requires_a_strong_secret)
 {
-    const char* bad[] = {"", "0123456789", "changeme-changeme-changeme-changeme",
-                         "your_jwt_secret_key_goes_here_xxxxx", "a-PLACEHOLDER-value-that-is-long-enough",
+    const char* bad[] = {"",
+                         "0123456789",
+                         "changeme-changeme-changeme-changeme",
+                         "your_jwt_secret_key_goes_here_xxxxx",
+                         "a-PLACEHOLDER-value-that-is-long-enough",
                          "example-example-example-example-ex"};
     for (const char* secret : bad) {
         const auto result = load({{"APP_ENV", "production"}, {"JWT_SECRET", secret}});
@@ -228,7 +267,8 @@ TEST_F(config_load, production_refuses_placeholder_credentials_of_other_services
         // Outside production the same template values are fine (development stacks use them).
         EXPECT_TRUE(load({{"APP_ENV", "development"}, {name, value}}).ok()) << name;
     }
-    const auto real = load({{"APP_ENV", "production"}, {"JWT_SECRET", jwt},
+    const auto real = load({{"APP_ENV", "production"},
+                            {"JWT_SECRET", jwt},
                             {"DATABASE_URL", "postgresql://spotik:9f2c4e1a7b@postgres:5432/spotik"},
                             {"REDIS_URL", "redis://:b71e0c9d2a@redis:6379/0"}});
     EXPECT_TRUE(real.ok()) << joined(real.errors);
@@ -331,8 +371,10 @@ TEST_F(config_load, startup_config_reports_dotenv_errors_with_the_file_name)
     const std::string previous = saved != nullptr ? saved : "";
     ASSERT_EQ(::setenv("DATA_PATH", dir_.c_str(), 1), 0);
     const auto without_file = load_startup_config(dir_ + "/missing.env");
-    if (saved != nullptr) ::setenv("DATA_PATH", previous.c_str(), 1);
-    else ::unsetenv("DATA_PATH");
+    if (saved != nullptr)
+        ::setenv("DATA_PATH", previous.c_str(), 1);
+    else
+        ::unsetenv("DATA_PATH");
     EXPECT_FALSE(mentions(without_file.errors, "missing.env")) << joined(without_file.errors);
     EXPECT_EQ(without_file.cfg.app.data_path, dir_);
 }
@@ -356,9 +398,9 @@ TEST(config_dotenv, parses_quotes_escapes_comments_and_export)
     const auto env = parse_dotenv(text, errors);
     EXPECT_TRUE(errors.empty()) << joined(errors);
     const env_map expected = {
-        {"PLAIN", "hello world"}, {"EXPORTED", "yes"}, {"SPACED", "value"}, {"HASH", "abc#def"}, {"EMPTY", ""},
-        {"DQ", "line\none \"q\" back\\slash # not a comment"}, {"SQ", "raw \\n $x # kept"}, {"DUP", "second"},
-        {"UNKNOWN_ESCAPE", "a\\qb"},
+        {"PLAIN", "hello world"},    {"EXPORTED", "yes"}, {"SPACED", "value"},
+        {"HASH", "abc#def"},         {"EMPTY", ""},       {"DQ", "line\none \"q\" back\\slash # not a comment"},
+        {"SQ", "raw \\n $x # kept"}, {"DUP", "second"},   {"UNKNOWN_ESCAPE", "a\\qb"},
     };
     EXPECT_EQ(env, expected);
 }
@@ -404,14 +446,48 @@ TEST(config_variables, help_lists_every_variable_with_its_default)
 {
     const std::string help = help_text();
     EXPECT_TRUE(help.starts_with("Configuration comes from environment variables"));
-    const char* required[] = {
-        "APP_NAME", "APP_ENV", "APP_DEBUG", "APP_URL", "DATA_PATH", "SERVER_HOST", "SERVER_PORT", "SERVER_THREADS",
-        "HTTP_HEADER_TIMEOUT", "HTTP_BODY_TIMEOUT", "HTTP_IDLE_TIMEOUT", "HTTP_MAX_HEADER_BYTES",
-        "HTTP_MAX_BODY_BYTES", "SHUTDOWN_TIMEOUT", "CORS_ORIGINS", "DB_DRIVER", "DB_PATH", "DB_POOL_MAX",
-        "DB_BUSY_TIMEOUT_MS", "DATABASE_URL", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER", "DB_PASSWORD",
-        "DB_POOL_MIN", "DB_POOL_TIMEOUT", "DB_CONNECT_TIMEOUT", "DB_READ_TIMEOUT", "AUDIO_STORAGE_PATH", "PUBLIC_STORAGE_PATH", "TEMP_STORAGE_PATH", "MAX_FILE_SIZE_MB",
-        "JWT_SECRET", "JWT_TTL", "JWT_REFRESH_TTL", "JWT_LEEWAY", "JWT_BLACKLIST_GRACE_PERIOD", "BCRYPT_COST",
-        "LOG_LEVEL", "LOG_FORMAT", "LOG_FILE"};
+    const char* required[] = {"APP_NAME",
+                              "APP_ENV",
+                              "APP_DEBUG",
+                              "APP_URL",
+                              "DATA_PATH",
+                              "SERVER_HOST",
+                              "SERVER_PORT",
+                              "SERVER_THREADS",
+                              "HTTP_HEADER_TIMEOUT",
+                              "HTTP_BODY_TIMEOUT",
+                              "HTTP_IDLE_TIMEOUT",
+                              "HTTP_MAX_HEADER_BYTES",
+                              "HTTP_MAX_BODY_BYTES",
+                              "SHUTDOWN_TIMEOUT",
+                              "CORS_ORIGINS",
+                              "DB_DRIVER",
+                              "DB_PATH",
+                              "DB_POOL_MAX",
+                              "DB_BUSY_TIMEOUT_MS",
+                              "DATABASE_URL",
+                              "DB_HOST",
+                              "DB_PORT",
+                              "DB_NAME",
+                              "DB_USER",
+                              "DB_PASSWORD",
+                              "DB_POOL_MIN",
+                              "DB_POOL_TIMEOUT",
+                              "DB_CONNECT_TIMEOUT",
+                              "DB_READ_TIMEOUT",
+                              "AUDIO_STORAGE_PATH",
+                              "PUBLIC_STORAGE_PATH",
+                              "TEMP_STORAGE_PATH",
+                              "MAX_FILE_SIZE_MB",
+                              "JWT_SECRET",
+                              "JWT_TTL",
+                              "JWT_REFRESH_TTL",
+                              "JWT_LEEWAY",
+                              "JWT_BLACKLIST_GRACE_PERIOD",
+                              "BCRYPT_COST",
+                              "LOG_LEVEL",
+                              "LOG_FORMAT",
+                              "LOG_FILE"};
     for (const char* name : required) EXPECT_NE(find_variable(name), nullptr) << name;
     for (const auto& v : variables()) {
         EXPECT_NE(help.find("  " + std::string(v.name) + " "), std::string::npos) << v.name;

@@ -2,15 +2,18 @@
 // envelopes of CONTRACT §0.5 (family A with success:false, family B, 422 validation errors).
 #include "http/reply.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <string>
 
 namespace spotik::http {
 namespace {
 
-boost::json::object body_of(const reply& r) { return boost::json::parse(r.body).as_object(); }
+boost::json::object body_of(const reply& r)
+{
+    return boost::json::parse(r.body).as_object();
+}
 
 TEST(reply, defaults)
 {

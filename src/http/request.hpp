@@ -11,11 +11,11 @@
 namespace spotik::http {
 
 struct request {
-    std::string method;  // upper-case, e.g. "GET"
-    std::string target;  // as received, e.g. "/api/rooms?x=1"
-    std::string path;    // percent-decoded path without the query
-    std::map<std::string, std::string, std::less<>> query;   // first value of each key
-    std::map<std::string, std::string, std::less<>> params;  // route parameters, e.g. {room}
+    std::string method;                                        // upper-case, e.g. "GET"
+    std::string target;                                        // as received, e.g. "/api/rooms?x=1"
+    std::string path;                                          // percent-decoded path without the query
+    std::map<std::string, std::string, std::less<>> query;     // first value of each key
+    std::map<std::string, std::string, std::less<>> params;    // route parameters, e.g. {room}
     std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
     std::string body;
     std::string body_file;  // streamed bodies: path of the temporary file holding the body

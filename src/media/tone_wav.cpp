@@ -56,7 +56,10 @@ std::string wav_header(std::uint32_t samples, std::uint32_t rate)
     return h;
 }
 
-std::uint32_t mixed_seed(std::uint32_t seed) { return seed * 2654435761u + 0x9e3779b9u; }
+std::uint32_t mixed_seed(std::uint32_t seed)
+{
+    return seed * 2654435761u + 0x9e3779b9u;
+}
 
 }  // namespace
 
@@ -72,7 +75,7 @@ std::string synth_wav(const tone_spec& spec)
     const int rate = std::clamp(spec.sample_rate, 8000, 48000);
     const auto total = static_cast<std::uint32_t>(seconds) * static_cast<std::uint32_t>(rate);
     prng rng{mixed_seed(spec.seed) | 1u};
-    const int root = 57 + rng.below(12) - 12;          // MIDI note: the key, A2..G#3 region
+    const int root = 57 + rng.below(12) - 12;         // MIDI note: the key, A2..G#3 region
     const double beat = 60.0 / (80 + rng.below(60));  // 80-139 beats per minute
 
     std::string out = wav_header(total, static_cast<std::uint32_t>(rate));
@@ -86,7 +89,8 @@ std::string synth_wav(const tone_spec& spec)
         const int degree = rng.below(static_cast<int>(k_minor_pentatonic.size()));
         const int octave = 12 * (1 + rng.below(2));
         const bool rest = rng.below(8) == 0;
-        const double freq = 440.0 * std::pow(2.0, (root + octave + k_minor_pentatonic[static_cast<std::size_t>(degree)] - 69) / 12.0);
+        const double freq =
+            440.0 * std::pow(2.0, (root + octave + k_minor_pentatonic[static_cast<std::size_t>(degree)] - 69) / 12.0);
         const double attack = 0.01 * rate, release = std::min(0.08 * rate, note_samples / 2.0);
         for (std::uint32_t i = 0; i < note_samples; ++i, ++done) {
             double env = std::min({1.0, i / attack, (note_samples - i) / std::max(1.0, release)});

@@ -61,8 +61,8 @@ TEST(synth_wav, is_audible_and_never_clips)
         peak = std::max(peak, std::abs(v));
         nonzero += v != 0;
     }
-    EXPECT_GT(peak, 8000);     // clearly audible
-    EXPECT_LT(peak, 32767);    // below full scale: no clipping
+    EXPECT_GT(peak, 8000);               // clearly audible
+    EXPECT_LT(peak, 32767);              // below full scale: no clipping
     EXPECT_GT(nonzero, wav.size() / 4);  // sound most of the time, not silence
 }
 

@@ -13,16 +13,16 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <boost/asio/co_spawn.hpp>
 
-#include <cstdio>
 #include <strings.h>
+#include <cstdio>
 #include <filesystem>
 
 namespace spotik::net {
@@ -64,8 +64,8 @@ struct body_outcome {
 
 // Reads the body of `hp` into req (memory or temporary file) under the route's limits.
 boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_state& st, beast::flat_buffer& buffer,
-                                               bhttp::request_parser<bhttp::empty_body>& hp,
-                                               const http::route& r, http::request& req)
+                                               bhttp::request_parser<bhttp::empty_body>& hp, const http::route& r,
+                                               http::request& req)
 {
     const auto& s = ctx.cfg.server;
     std::uint64_t limit = r.options.max_body ? r.options.max_body : std::uint64_t(s.max_body_bytes);
@@ -171,7 +171,8 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
     std::optional<storage::user_record> user;
     if (!token.empty()) {
         user = co_await boost::asio::co_spawn(
-            ctx.pool, [&]() -> boost::asio::awaitable<std::optional<storage::user_record>> {
+            ctx.pool,
+            [&]() -> boost::asio::awaitable<std::optional<storage::user_record>> {
                 co_return ws.service.authenticate(token);
             },
             use_awaitable);
@@ -187,8 +188,7 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
     co_return std::nullopt;
 }
 
-boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<session_state> st,
-                                          std::string remote)
+boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<session_state> st, std::string remote)
 {
     const auto& s = ctx.cfg.server;
     beast::flat_buffer buffer;
@@ -207,8 +207,8 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             co_return;
         if (!ec) parsed = to_request(hp.get().base());
         http::request req = parsed ? std::move(*parsed) : http::request{};
-        req.remote_addr = http::client_address(remote, req.header("x-forwarded-for"), req.header("x-real-ip"),
-                                               ctx.trusted_proxies);
+        req.remote_addr =
+            http::client_address(remote, req.header("x-forwarded-for"), req.header("x-real-ip"), ctx.trusted_proxies);
         req.request_id = http::choose_request_id(req.header("x-request-id"), req.received_at_ms / 1000);
         if (ec == bhttp::error::header_limit || (!ec && req.headers.size() > k_max_header_fields)) {
             rep = limit_reply(431, "Request header fields too large");

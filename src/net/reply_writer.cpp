@@ -52,9 +52,8 @@ boost::asio::awaitable<bool> wait_writable(boost::beast::tcp_stream& stream, std
 
 // The headers go through Beast; the body goes from the page cache to the socket with
 // sendfile(2), so no byte of the file is copied through user space.
-boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const http::reply& rep,
-                                        unsigned version, bool keep_alive, bool head,
-                                        std::chrono::seconds timeout)
+boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const http::reply& rep, unsigned version,
+                                        bool keep_alive, bool head, std::chrono::seconds timeout)
 {
     const auto& range = *rep.file;
     fd_guard file{::open(range.path.c_str(), O_RDONLY | O_CLOEXEC)};
@@ -95,9 +94,8 @@ boost::asio::awaitable<bool> write_file(boost::beast::tcp_stream& stream, const 
 
 }  // namespace
 
-boost::asio::awaitable<bool> write_reply(boost::beast::tcp_stream& stream, const http::reply& rep,
-                                         unsigned version, bool keep_alive, bool head,
-                                         std::chrono::seconds timeout)
+boost::asio::awaitable<bool> write_reply(boost::beast::tcp_stream& stream, const http::reply& rep, unsigned version,
+                                         bool keep_alive, bool head, std::chrono::seconds timeout)
 {
     if (rep.file) co_return co_await write_file(stream, rep, version, keep_alive, head, timeout);
     stream.expires_after(timeout);

@@ -45,7 +45,10 @@ frame error_frame(std::string_view code, std::string_view message)
 class ws_session final : public realtime::hub_client, public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(ws_context& ctx, beast::tcp_stream stream, realtime::ws_connection conn)
-        : ctx_(ctx), ws_(std::move(stream)), conn_(std::move(conn)), tokens_(ctx.settings.rate_burst),
+        : ctx_(ctx),
+          ws_(std::move(stream)),
+          conn_(std::move(conn)),
+          tokens_(ctx.settings.rate_burst),
           refilled_us_(now_us())
     {
     }
@@ -343,8 +346,8 @@ asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::em
     beast::get_lowest_layer(ws_).expires_never();
     // Beast closes a socket that sends nothing (pongs included) for the activity timeout, and
     // pings it itself halfway through a silence, on top of the regular pings of run_ws_pinger.
-    ws_.set_option(websocket::stream_base::timeout{std::chrono::seconds(10),
-                                                   std::chrono::seconds(s.activity_timeout_s), true});
+    ws_.set_option(
+        websocket::stream_base::timeout{std::chrono::seconds(10), std::chrono::seconds(s.activity_timeout_s), true});
     ws_.read_message_max(0);  // enforced by on_read, which closes with 1009 itself
     ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
         res.set(beast::http::field::server, "Spotik");
@@ -382,9 +385,8 @@ void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::re
     // The lambda's captures live in the spawned coroutine's frame until the handshake ends.
     asio::co_spawn(
         executor,
-        [session, upgrade = std::move(upgrade), subprotocol = std::move(subprotocol)]() mutable -> asio::awaitable<void> {
-            co_await session->handshake(std::move(upgrade), std::move(subprotocol));
-        },
+        [session, upgrade = std::move(upgrade), subprotocol = std::move(subprotocol)]() mutable
+        -> asio::awaitable<void> { co_await session->handshake(std::move(upgrade), std::move(subprotocol)); },
         asio::detached);
 }
 

@@ -6,7 +6,10 @@
 
 namespace spotik::obs {
 namespace {
-double round1(double v) { return std::round(v * 10.0) / 10.0; }
+double round1(double v)
+{
+    return std::round(v * 10.0) / 10.0;
+}
 }  // namespace
 
 boost::json::object ws_counters::json() const
@@ -55,8 +58,8 @@ boost::json::object metrics::request_summary() const
     for (const auto& [code, n] : statuses_) statuses[std::to_string(code)] = n;
     boost::json::object routes;
     for (const auto& [key, s] : routes_)
-        routes[key] = {{"count", s.count}, {"avg_time", round1(s.total_ms / double(s.count))},
-                       {"max_time", round1(s.max_ms)}};
+        routes[key] = {
+            {"count", s.count}, {"avg_time", round1(s.total_ms / double(s.count))}, {"max_time", round1(s.max_ms)}};
     return {{"requests",
              {{"total", total_},
               {"avg_response_time", total_ == 0 ? 0.0 : round1(total_ms_ / double(total_))},

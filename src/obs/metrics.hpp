@@ -23,7 +23,7 @@ struct ws_counters {
     std::atomic<std::int64_t> handshake_failures{0};
     std::atomic<std::int64_t> rate_limited{0};
     std::atomic<std::int64_t> oversize_closes{0};  // closed with 1009 (WS_MAX_MESSAGE_BYTES)
-    std::atomic<std::int64_t> queued_bytes{0};  // frames waiting in every socket's queue
+    std::atomic<std::int64_t> queued_bytes{0};     // frames waiting in every socket's queue
     boost::json::object json() const;
 };
 

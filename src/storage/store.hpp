@@ -44,7 +44,7 @@ struct store_status {
 enum class create_user_outcome { created, username_taken, email_taken };
 
 struct join_outcome {
-    bool inserted = false;          // false: the user already was a participant
+    bool inserted = false;           // false: the user already was a participant
     participant_record participant;  // the new or existing row
 };
 
@@ -102,8 +102,8 @@ public:
 
     // Votes: one per (track, user); vote_score is kept equal to the vote count in the same
     // transaction.
-    virtual vote_outcome add_vote(std::string_view track_id, std::string_view user_id,
-                                  std::string_view vote_id, std::int64_t now) = 0;
+    virtual vote_outcome add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,
+                                  std::int64_t now) = 0;
     virtual vote_outcome remove_vote(std::string_view track_id, std::string_view user_id) = 0;
 
     // Playback: writes `next` only if the room's columns still equal `expected`
