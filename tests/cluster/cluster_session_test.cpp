@@ -41,6 +41,10 @@ TEST(cluster, two_user_session_reaches_sockets_on_every_replica)
     admin_post("resume");
     admin_post("skip");
     admin_post("stop");
+    // Events reach replica 1 over Redis; b1 leaves only once the last of them (the
+    // room_state_updated after playback_stopped) has arrived, or it would rightly miss it.
+    read_until(b1, lb1, "playback_stopped");
+    read_until(b1, lb1, "room_state_updated");
     b1.send_json({{"type", "leave_room"}});
     read_until(b1, lb1, "room_left");
     ASSERT_EQ(http.post_json(base + "/leave", json::object{}, b_user.token).status, 200);
