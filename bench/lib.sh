@@ -257,7 +257,7 @@ start_spotik() {
   # shellcheck disable=SC2163 # "$@" are NAME=VALUE words
   (
     cd "$tmp" &&
-      export APP_ENV=development JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/spotik-data" \
+      export APP_ENV=development RATE_LIMITING_ENABLED=false JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/spotik-data" \
         SERVER_HOST="$HOST" SERVER_PORT="$spotik_port" SERVER_THREADS="$server_n" \
         LOG_LEVEL=warn BCRYPT_COST=4 "$@" &&
       exec taskset -c "$server_cpus" "$SPOTIK" serve

@@ -290,7 +290,7 @@ start_spotik() {
     server_log="$tmp/spotik-$name.log"
     (
       cd "$tmp" &&
-        APP_ENV=development JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/spotik-$name" \
+        APP_ENV=development RATE_LIMITING_ENABLED=false JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/spotik-$name" \
           SERVER_HOST="$HOST" SERVER_PORT="$server_port" SERVER_THREADS=1 \
           LOG_LEVEL=warn BCRYPT_COST=4 WS_MAX_CONNECTIONS=30000 AUTO_ADVANCE=false \
           exec taskset -c "$server_cpu" "$SPOTIK" serve

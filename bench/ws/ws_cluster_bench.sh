@@ -87,7 +87,7 @@ start_replica() { # name, shared dir, redis url ("" = none); sets port and pid
   local name="$1" dir="$2" url="$3"
   port="$(free_port)"
   mkdir -p "$tmp/$name"
-  (cd "$tmp" && APP_ENV=development JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/$name" DB_PATH="$dir/spotik.db" \
+  (cd "$tmp" && APP_ENV=development RATE_LIMITING_ENABLED=false JWT_SECRET="$jwt_secret" DATA_PATH="$tmp/$name" DB_PATH="$dir/spotik.db" \
     AUDIO_STORAGE_PATH="$dir/audio" PUBLIC_STORAGE_PATH="$dir/public" TEMP_STORAGE_PATH="$dir/temp" \
     SERVER_HOST=$HOST SERVER_PORT="$port" SERVER_THREADS=1 LOG_LEVEL=warn BCRYPT_COST=4 \
     WS_MAX_CONNECTIONS=30000 AUTO_ADVANCE=false REDIS_URL="$url" \

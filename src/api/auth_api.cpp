@@ -51,7 +51,8 @@ http::reply do_register(context& ctx, http::request& req)
     auto username = read_string(body, "username", {.max_chars = 50}, errors);
     auto email = read_string(body, "email", {.max_chars = 255}, errors);
     auto password = read_string(body, "password", {.min_chars = 8, .max_chars = 1024, .trim = false}, errors);
-    auto confirmation = read_string(body, "password_confirmation", {.required = false, .max_chars = 1024, .trim = false}, errors);
+    auto confirmation =
+        read_string(body, "password_confirmation", {.required = false, .max_chars = 1024, .trim = false}, errors);
     if (username && has_control_chars(*username)) errors.add("username", "The username field format is invalid.");
     if (email) {
         *email = lower(*email);
@@ -64,7 +65,8 @@ http::reply do_register(context& ctx, http::request& req)
     if (!errors.empty()) return http::validation_error(errors.json(), true);
     auto outcome = ctx.auth.register_user(*username, *email, *password);
     using storage::create_user_outcome;
-    if (outcome.outcome == create_user_outcome::username_taken) errors.add("username", "The username has already been taken.");
+    if (outcome.outcome == create_user_outcome::username_taken)
+        errors.add("username", "The username has already been taken.");
     if (outcome.outcome == create_user_outcome::email_taken) errors.add("email", "The email has already been taken.");
     if (!errors.empty()) return http::validation_error(errors.json(), true);
     return session_reply(ctx, 201, "User registered successfully", *outcome.session);
@@ -83,8 +85,16 @@ http::reply do_login(context& ctx, http::request& req)
         if (!plausible_email(*email)) errors.add("email", "The email field must be a valid email address.");
     }
     if (!errors.empty()) return http::validation_error(errors.json(), true);
+    // Failed logins per email and address lock that pair out for a growing time.
+    if (auto ms = ctx.guard ? ctx.guard->login_locked_ms(*email, req.remote_addr) : 0; ms > 0)
+        return http::too_many_requests(ms, "Too many login attempts",
+                                       "Too many failed logins for this account; try again later");
     auto session = password->find('\0') == std::string::npos ? ctx.auth.login(*email, *password) : std::nullopt;
-    if (!session) return http::error_a(401, "Invalid credentials", "The provided credentials are incorrect.");
+    if (!session) {
+        if (ctx.guard) ctx.guard->login_failed(*email, req.remote_addr);
+        return http::error_a(401, "Invalid credentials", "The provided credentials are incorrect.");
+    }
+    if (ctx.guard) ctx.guard->login_succeeded(*email, req.remote_addr);
     return session_reply(ctx, 200, "Login successful", *session);
 }
 
@@ -97,9 +107,10 @@ http::reply do_refresh(context& ctx, http::request& req)
         return auth_failure_reply(token.error() == service::auth_failure::user_missing ? service::auth_failure::invalid
                                                                                        : token.error());
     }
-    return http::json(200, {{"success", true},
-                            {"message", "Token refreshed successfully"},
-                            {"data", {{"token", *token}, {"token_type", "bearer"}, {"expires_in", ctx.auth.expires_in_s()}}}});
+    return http::json(
+        200, {{"success", true},
+              {"message", "Token refreshed successfully"},
+              {"data", {{"token", *token}, {"token_type", "bearer"}, {"expires_in", ctx.auth.expires_in_s()}}}});
 }
 
 }  // namespace

@@ -11,13 +11,6 @@
 
 namespace spotik::api {
 
-std::string bearer_token(const http::request& req)
-{
-    std::string_view h = req.header("authorization");
-    if (h.size() > 7 && strncasecmp(h.data(), "bearer ", 7) == 0) return trim(h.substr(7));
-    return std::string(req.query_value("token"));
-}
-
 http::reply auth_failure_reply(service::auth_failure f)
 {
     using service::auth_failure;

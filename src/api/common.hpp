@@ -16,8 +16,7 @@
 
 namespace spotik::api {
 
-// "Authorization: Bearer <jwt>" first, then the `token` query parameter.
-std::string bearer_token(const http::request& req);
+using http::bearer_token;
 
 http::reply auth_failure_reply(service::auth_failure f);
 

@@ -2,6 +2,7 @@
 // once by the application and outliving the server.
 #pragma once
 #include "config/config.hpp"
+#include "limits/guard.hpp"
 #include "obs/metrics.hpp"
 #include "service/auth_service.hpp"
 #include "service/playback_service.hpp"
@@ -28,6 +29,7 @@ struct context {
     realtime::hub& hub;
     std::int64_t started_at_ms = 0;
     const realtime::bus_monitor* bus = nullptr;  // the Redis bus; nullptr with one process
+    limits::guard* guard = nullptr;              // abuse controls (login throttling here)
 };
 
 }  // namespace spotik::api

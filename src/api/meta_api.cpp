@@ -15,9 +15,12 @@ using boost::json::object;
 const char* auth_name(http::auth_mode m)
 {
     switch (m) {
-    case http::auth_mode::none: return "none";
-    case http::auth_mode::optional: return "optional";
-    case http::auth_mode::required: return "jwt";
+        case http::auth_mode::none:
+            return "none";
+        case http::auth_mode::optional:
+            return "optional";
+        case http::auth_mode::required:
+            return "jwt";
     }
     return "jwt";
 }
@@ -26,7 +29,9 @@ http::reply api_index(const http::router& r, context& ctx)
 {
     boost::json::array endpoints;
     for (const auto& route : r.routes())
-        endpoints.push_back({{"method", route.method}, {"path", route.pattern}, {"auth", auth_name(route.options.auth)},
+        endpoints.push_back({{"method", route.method},
+                             {"path", route.pattern},
+                             {"auth", auth_name(route.options.auth)},
                              {"summary", route.options.summary}});
     return http::json(200, {{"name", ctx.cfg.app.name},
                             {"version", ctx.cfg.app.version},
@@ -62,9 +67,10 @@ http::reply api_health(context& ctx)
     std::int64_t up = (ctx.clock.now_ms() - ctx.started_at_ms) / 1000;
     object system{{"memory_usage", {{"current", obs::resident_memory_mb()}, {"peak", obs::peak_memory_mb()}}},
                   {"uptime", {{"seconds", up}, {"formatted", obs::format_uptime(up)}}}};
-    return http::json(healthy ? 200 : 503, {{"status", healthy ? "healthy" : "unhealthy"},
-                                            {"timestamp", util::iso8601_ms(ctx.clock.now_ms())},
-                                            {"checks", {{"database", std::move(database)}, {"system", std::move(system)}}}});
+    return http::json(healthy ? 200 : 503,
+                      {{"status", healthy ? "healthy" : "unhealthy"},
+                       {"timestamp", util::iso8601_ms(ctx.clock.now_ms())},
+                       {"checks", {{"database", std::move(database)}, {"system", std::move(system)}}}});
 }
 
 http::reply monitoring_performance(context& ctx)
@@ -79,7 +85,8 @@ http::reply monitoring_performance(context& ctx)
                             {"heap_in_use_bytes", obs::heap_in_use_bytes()},
                             {"current_connections", ctx.metrics.open_connections()},
                             {"requests", ctx.metrics.request_summary().at("requests")},
-                            {"websocket", ctx.metrics.websocket.json()}});
+                            {"websocket", ctx.metrics.websocket.json()},
+                            {"limits", ctx.guard ? ctx.guard->json() : boost::json::object{{"enabled", false}}}});
 }
 
 std::string openapi_path(const std::string& pattern)
@@ -101,13 +108,16 @@ object openapi_document(const http::router& r, const context& ctx)
         for (const auto& seg : route.segments)
             if (seg.size() > 2 && seg.front() == '{')
                 params.push_back({{"name", openapi_path(seg).substr(1, openapi_path(seg).size() - 2)},
-                                  {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}});
+                                  {"in", "path"},
+                                  {"required", true},
+                                  {"schema", {{"type", "string"}}}});
         if (!params.empty()) op["parameters"] = std::move(params);
         if (route.options.auth == http::auth_mode::required) op["security"] = {{{"bearerAuth", boost::json::array{}}}};
         if (route.options.auth == http::auth_mode::optional)
             op["security"] = {object{}, {{"bearerAuth", boost::json::array{}}}};
         object responses{{"200", {{"description", "Success"}}}};
-        if (route.options.auth == http::auth_mode::required) responses["401"] = {{"description", "Missing or invalid token"}};
+        if (route.options.auth == http::auth_mode::required)
+            responses["401"] = {{"description", "Missing or invalid token"}};
         op["responses"] = std::move(responses);
         std::string method = route.method;
         for (auto& c : method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -115,22 +125,29 @@ object openapi_document(const http::router& r, const context& ctx)
         if (!item.is_object()) item = object{};
         item.as_object()[method] = std::move(op);
     }
-    return {{"openapi", "3.0.3"},
-            {"info", {{"title", ctx.cfg.app.name + " API"}, {"version", ctx.cfg.app.version}}},
-            {"paths", std::move(paths)},
-            {"components", {{"securitySchemes", {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}}}}};
+    return {
+        {"openapi", "3.0.3"},
+        {"info", {{"title", ctx.cfg.app.name + " API"}, {"version", ctx.cfg.app.version}}},
+        {"paths", std::move(paths)},
+        {"components",
+         {{"securitySchemes", {{"bearerAuth", {{"type", "http"}, {"scheme", "bearer"}, {"bearerFormat", "JWT"}}}}}}}};
 }
 
 void add_meta_routes(http::router& r, context& ctx)
 {
     using http::auth_mode;
     using http::run_on;
-    r.add("GET", "/api", [&r, &ctx](http::request&) { return api_index(r, ctx); },
-          {.auth = auth_mode::none, .where = run_on::io, .summary = "Service information and route list", .tag = "meta"});
+    r.add(
+        "GET", "/api", [&r, &ctx](http::request&) { return api_index(r, ctx); },
+        {.auth = auth_mode::none, .where = run_on::io, .summary = "Service information and route list", .tag = "meta"});
     r.add("GET", "/api/openapi.json", [&r, &ctx](http::request&) { return http::json(200, openapi_document(r, ctx)); },
           {.auth = auth_mode::none, .where = run_on::io, .summary = "OpenAPI 3 document", .tag = "meta"});
     r.add("GET", "/api/time", [&ctx](http::request&) { return api_time(ctx); },
-          {.auth = auth_mode::none, .where = run_on::io, .rate_limited = false, .summary = "Server clock for sync", .tag = "meta"});
+          {.auth = auth_mode::none,
+           .where = run_on::io,
+           .rate_limited = false,
+           .summary = "Server clock for sync",
+           .tag = "meta"});
     r.add("GET", "/api/ping",
           [&ctx](http::request&) {
               return http::json(200, {{"status", "ok"}, {"timestamp", util::iso8601_ms(ctx.clock.now_ms())}});

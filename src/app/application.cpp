@@ -3,20 +3,21 @@
 
 #include "api/context.hpp"
 #include "api/routes.hpp"
-#include "auth/jwt.hpp"
-#include "net/http_server.hpp"
-#include "obs/log.hpp"
-#include "service/auth_service.hpp"
-#include "service/room_service.hpp"
-#include "service/playback_service.hpp"
-#include "service/room_events.hpp"
-#include "service/track_service.hpp"
-#include "app/track_end_timers.hpp"
+#include "api/ws_commands.hpp"
 #include "app/cluster.hpp"
+#include "app/track_end_timers.hpp"
+#include "auth/jwt.hpp"
+#include "limits/guard.hpp"
+#include "net/http_server.hpp"
+#include "net/ws_session.hpp"
+#include "obs/log.hpp"
 #include "realtime/event.hpp"
 #include "realtime/hub.hpp"
-#include "api/ws_commands.hpp"
-#include "net/ws_session.hpp"
+#include "service/auth_service.hpp"
+#include "service/playback_service.hpp"
+#include "service/room_events.hpp"
+#include "service/room_service.hpp"
+#include "service/track_service.hpp"
 #include "storage/open_store.hpp"
 #include "util/ids.hpp"
 
@@ -152,7 +153,8 @@ int application::run()
     auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
     service::auth_service auth{store, codec, cfg_.auth, clock};
     service::room_service rooms{store, cfg_, clock};
-    int threads = cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    int threads =
+        cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
     realtime::hub hub{std::size_t(cfg_.websocket.history_size)};
@@ -165,6 +167,11 @@ int application::run()
     obs::metrics metrics;
     api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, hub, clock.now_ms()};
     ctx.bus = replicas.monitor();
+    auto guard = limits::make_guard(cfg_, clock, [&codec](std::string_view token) {
+        auto claims = codec.verify(token);
+        return claims ? claims->sub : std::string();
+    });
+    ctx.guard = guard.get();
     http::router router;
     api::build_router(router, ctx);
     api::ws_commands commands{ctx, router, hub};
@@ -174,6 +181,7 @@ int application::run()
     std::string proxies;
     for (const auto& proxy : cfg_.server.trusted_proxies) proxies += proxy + ",";
     util::ip_range_list::parse(proxies, sctx.trusted_proxies);  // validated with the configuration
+    sctx.guard = guard.get();
     net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions};
     sctx.ws = &wctx;
     net::http_server server{ioc, sctx};
@@ -182,7 +190,8 @@ int application::run()
         port = server.open(cfg_.server.host, cfg_.server.port);
     } catch (const std::exception& e) {
         obs::error("cannot listen", {{"detail", e.what()}, {"port", cfg_.server.port}});
-        std::cerr << "spotik: cannot listen on " << cfg_.server.host << ":" << cfg_.server.port << ": " << e.what() << "\n";
+        std::cerr << "spotik: cannot listen on " << cfg_.server.host << ":" << cfg_.server.port << ": " << e.what()
+                  << "\n";
         obs::shutdown_logging();
         return 1;
     }
@@ -196,17 +205,20 @@ int application::run()
         asio::co_spawn(ioc, drain(ioc, sctx, server, cfg_.server.shutdown_timeout_s), asio::detached);
     });
     std::string shown_host = cfg_.server.host == "0.0.0.0" ? "localhost" : cfg_.server.host;
-    obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)}, {"threads", threads},
-                            {"database", store.driver()}, {"database_target", store.status().target},
+    obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)},
+                            {"threads", threads},
+                            {"database", store.driver()},
+                            {"database_target", store.status().target},
                             {"event_bus", replicas.enabled() ? "redis" : "in-process"}});
     std::cerr << "Spotik " << cfg_.app.version << " is listening on http://" << shown_host << ":" << port << std::endl;
 
     std::vector<std::thread> workers;
     // Store calls block: on an io thread they would stall every connection it serves.
-    for (int i = 1; i < threads; ++i) workers.emplace_back([&ioc] {
-        storage::mark_io_thread();
-        ioc.run();
-    });
+    for (int i = 1; i < threads; ++i)
+        workers.emplace_back([&ioc] {
+            storage::mark_io_thread();
+            ioc.run();
+        });
     storage::mark_io_thread();
     ioc.run();
     for (auto& t : workers) t.join();

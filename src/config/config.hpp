@@ -95,6 +95,21 @@ struct redis_settings {
     bool enabled() const { return !url.empty() || !host.empty(); }
 };
 
+// Abuse controls (src/limits): one switch for all of them, on by default except with
+// APP_ENV=test (where test suites make thousands of requests from one address).
+struct limit_settings {
+    bool enabled = true;
+    int requests_per_window = 1000;  // per client: the user for a valid token, else the address
+    int window_s = 3600;
+    int burst = 100;                 // requests allowed at once on top of the steady rate
+    int login_max_attempts = 5;      // failed logins per email and address before a lockout
+    int login_lockout_s = 30;        // first lockout; doubles with every further failure
+    int login_lockout_max_s = 900;
+    int uploads_per_user = 2;        // uploads one user may have in progress at once
+    int ws_handshakes_per_minute = 60;  // per address
+    int ws_handshake_burst = 30;
+};
+
 struct log_settings {
     std::string level = "info";  // trace | debug | info | warn | error | critical | off
     std::string format = "json";  // json | text
@@ -110,6 +125,7 @@ struct config {
     playback_settings playback;
     websocket_settings websocket;
     redis_settings redis;
+    limit_settings limits;
     log_settings log;
 
     bool production() const { return app.env == "production"; }

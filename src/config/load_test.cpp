@@ -112,6 +112,20 @@ TEST_F(config_load, environment_wins_over_dotenv_and_unknown_names_are_ignored)
     EXPECT_EQ(result.cfg.log.level, "debug");
 }
 
+TEST_F(config_load, rate_limits_are_on_except_in_test_environments_unless_asked_for)
+{
+    EXPECT_TRUE(load({}).cfg.limits.enabled);
+    EXPECT_TRUE(load({{"APP_ENV", "production"}, {"JWT_SECRET", std::string(40, 'k')}}).cfg.limits.enabled);
+    EXPECT_FALSE(load({{"APP_ENV", "test"}}).cfg.limits.enabled);
+    EXPECT_TRUE(load({{"APP_ENV", "test"}}, {{"RATE_LIMITING_ENABLED", "true"}}).cfg.limits.enabled);
+    EXPECT_FALSE(load({{"RATE_LIMITING_ENABLED", "off"}}).cfg.limits.enabled);
+    const auto set = load({{"MAX_REQUESTS_PER_HOUR", "50"}, {"RATE_LIMIT_BURST", "7"}, {"LOGIN_MAX_ATTEMPTS", "3"}});
+    ASSERT_TRUE(set.ok()) << joined(set.errors);
+    EXPECT_EQ(set.cfg.limits.requests_per_window, 50);
+    EXPECT_EQ(set.cfg.limits.burst, 7);
+    EXPECT_EQ(set.cfg.limits.login_max_attempts, 3);
+}
+
 TEST_F(config_load, port_zero_and_limits_are_accepted)
 {
     for (const char* port : {"0", "1", "65535", "08080"}) {

@@ -47,8 +47,7 @@ std::string shown(std::string_view text)
 std::optional<long long> parse_whole(std::string_view text)
 {
     if (text.empty()) return std::nullopt;
-    if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::nullopt;
+    if (!std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) return std::nullopt;
     long long value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
@@ -79,7 +78,7 @@ std::optional<std::string> set_choice(std::string& field, std::string_view text,
 
 bool is_http_url(std::string_view text)
 {
-    const auto rest = text.starts_with("https://") ? text.substr(8)
+    const auto rest = text.starts_with("https://")  ? text.substr(8)
                       : text.starts_with("http://") ? text.substr(7)
                                                     : std::string_view{};
     return !rest.empty() && rest.find_first_of(" \t\r\n") == std::string_view::npos;
@@ -90,8 +89,8 @@ std::optional<std::string> set_int(config& cfg, std::string_view text)
 {
     const auto value = parse_whole(text);
     if (!value || *value < Lo || *value > Hi)
-        return "expected a whole number from " + std::to_string(Lo) + " to " + std::to_string(Hi) +
-               ", got " + shown(text);
+        return "expected a whole number from " + std::to_string(Lo) + " to " + std::to_string(Hi) + ", got " +
+               shown(text);
     (cfg.*Section).*Field = static_cast<int>(*value);
     return std::nullopt;
 }
@@ -183,8 +182,7 @@ std::optional<std::string> set_cors(config& cfg, std::string_view text)
         if (item.empty()) continue;
         if (item.size() > 1 && item.ends_with('/')) item.remove_suffix(1);
         const bool origin = is_http_url(item) && item.find('/', item.find("//") + 2) == std::string_view::npos;
-        if (item != "*" && !origin)
-            return shown(item) + " is not an origin like https://example.com:8080 or *";
+        if (item != "*" && !origin) return shown(item) + " is not an origin like https://example.com:8080 or *";
         origins.emplace_back(item);
     }
     cfg.server.cors_origins = std::move(origins);
@@ -272,13 +270,22 @@ using lg = log_settings;
 using pb = playback_settings;
 using ws = websocket_settings;
 using rd = redis_settings;
+using lim = limit_settings;
 
 constexpr variable k_variables[] = {
     text_var<&C::app, &app::name, false>("APP_NAME", "Name reported by GET /api and in logs"),
-    {"APP_ENV", {}, "development | production | test; production requires a strong JWT_SECRET", kind::plain,
-     &set_app_env, &get_text<&C::app, &app::env>},
+    {"APP_ENV",
+     {},
+     "development | production | test; production requires a strong JWT_SECRET",
+     kind::plain,
+     &set_app_env,
+     &get_text<&C::app, &app::env>},
     bool_var<&C::app, &app::debug>("APP_DEBUG", "Verbose errors and logging (true/false/1/0/yes/no/on/off)"),
-    {"APP_URL", {}, "Public base URL of the server (http:// or https://)", kind::plain, &set_app_url,
+    {"APP_URL",
+     {},
+     "Public base URL of the server (http:// or https://)",
+     kind::plain,
+     &set_app_url,
      &get_text<&C::app, &app::url>},
     text_var<&C::app, &app::data_path, false>("DATA_PATH", "Directory for the database, generated secrets and storage",
                                               kind::path),
@@ -297,9 +304,17 @@ constexpr variable k_variables[] = {
         "HTTP_MAX_BODY_BYTES", "Largest JSON or form body, in bytes (uploads use MAX_FILE_SIZE_MB)"),
     int_var<&C::server, &srv::shutdown_timeout_s, 0, 3600>("SHUTDOWN_TIMEOUT",
                                                            "Seconds to drain connections after SIGTERM"),
-    {"CORS_ORIGINS", {}, "Allowed browser origins, comma separated; * allows any, empty allows none", kind::plain,
-     &set_cors, &get_cors},
-    {"DB_DRIVER", {}, "sqlite | postgres; a DATABASE_URL alone selects postgres", kind::plain, &set_db_driver,
+    {"CORS_ORIGINS",
+     {},
+     "Allowed browser origins, comma separated; * allows any, empty allows none",
+     kind::plain,
+     &set_cors,
+     &get_cors},
+    {"DB_DRIVER",
+     {},
+     "sqlite | postgres; a DATABASE_URL alone selects postgres",
+     kind::plain,
+     &set_db_driver,
      &get_text<&C::database, &db::driver>},
     text_var<&C::database, &db::sqlite_path, true>("DB_PATH", "SQLite database file", kind::path,
                                                    "<DATA_PATH>/spotik.db"),
@@ -320,11 +335,11 @@ constexpr variable k_variables[] = {
     int_var<&C::database, &db::connect_timeout_s, 1, 3600>(
         "DB_CONNECT_TIMEOUT", "Seconds for one PostgreSQL connection attempt; also the start-up wait for the database"),
     int_var<&C::database, &db::read_timeout_s, 1, 86400>("DB_READ_TIMEOUT",
-                                                          "Seconds a PostgreSQL statement may take to answer"),
+                                                         "Seconds a PostgreSQL statement may take to answer"),
     int_var<&C::database, &db::busy_timeout_ms, 0, 600000>("DB_BUSY_TIMEOUT_MS",
                                                            "Milliseconds SQLite waits for a locked database"),
-    text_var<&C::storage, &sto::audio_path, true>("AUDIO_STORAGE_PATH", "Directory of uploaded audio files",
-                                                  kind::path, "<DATA_PATH>/storage/audio"),
+    text_var<&C::storage, &sto::audio_path, true>("AUDIO_STORAGE_PATH", "Directory of uploaded audio files", kind::path,
+                                                  "<DATA_PATH>/storage/audio"),
     text_var<&C::storage, &sto::public_path, true>("PUBLIC_STORAGE_PATH", "Directory of public files (room covers)",
                                                    kind::path, "<DATA_PATH>/storage/public"),
     text_var<&C::storage, &sto::temp_path, true>("TEMP_STORAGE_PATH",
@@ -337,8 +352,8 @@ constexpr variable k_variables[] = {
     int_var<&C::auth, &au::jwt_refresh_ttl_min, 6, 5256000>(
         "JWT_REFRESH_TTL", "Minutes after login during which a token may be refreshed, >= JWT_TTL"),
     int_var<&C::auth, &au::jwt_leeway_s, 0, 30>("JWT_LEEWAY", "Clock skew allowed when checking tokens, 0-30 s"),
-    int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>(
-        "JWT_BLACKLIST_GRACE_PERIOD", "Seconds a refreshed or revoked token still works, 0-3600"),
+    int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>("JWT_BLACKLIST_GRACE_PERIOD",
+                                                           "Seconds a refreshed or revoked token still works, 0-3600"),
     int_var<&C::auth, &au::bcrypt_cost, 4, 31>("BCRYPT_COST", "bcrypt work factor for new password hashes, 4-31"),
     bool_var<&C::playback, &pb::auto_advance>("AUTO_ADVANCE",
                                               "Advance to the next track by itself when one ends (true/false)"),
@@ -348,17 +363,38 @@ constexpr variable k_variables[] = {
     int_var<&C::websocket, &ws::activity_timeout_s, 2, 86400>(
         "WS_ACTIVITY_TIMEOUT", "Seconds without any frame (pongs included) before a socket is closed"),
     int_var<&C::websocket, &ws::max_connections, 1, 1000000>("WS_MAX_CONNECTIONS",
-                                                              "Open WebSockets allowed; more get 503"),
+                                                             "Open WebSockets allowed; more get 503"),
     int_var<&C::websocket, &ws::max_queue_bytes, 1024, 1073741824>(
         "WS_MAX_QUEUE_BYTES", "Unsent bytes allowed per socket before it is closed as too slow"),
     int_var<&C::websocket, &ws::max_message_bytes, 256, 16777216>("WS_MAX_MESSAGE_BYTES",
-                                                                   "Largest message a client may send"),
+                                                                  "Largest message a client may send"),
     int_var<&C::websocket, &ws::rate_per_s, 1, 100000>("WS_RATE_LIMIT", "Client messages per second per socket"),
     int_var<&C::websocket, &ws::rate_burst, 1, 100000>("WS_RATE_BURST", "Burst of client messages per socket"),
     int_var<&C::websocket, &ws::history_size, 1, 100000>("WS_HISTORY_SIZE",
-                                                          "Events kept per room for replay after a reconnect"),
-    {"TRUSTED_PROXIES", {}, "Proxy addresses or CIDR ranges whose X-Forwarded-For / X-Real-IP are believed",
-     kind::plain, &set_trusted_proxies, &get_trusted_proxies},
+                                                         "Events kept per room for replay after a reconnect"),
+    bool_var<&C::limits, &lim::enabled>("RATE_LIMITING_ENABLED",
+                                        "Request, login, upload and handshake limits (default off with APP_ENV=test)"),
+    int_var<&C::limits, &lim::requests_per_window, 1, 100000000>(
+        "MAX_REQUESTS_PER_HOUR", "Requests per client per RATE_LIMIT_TIME_WINDOW (time, streams, sockets exempt)"),
+    int_var<&C::limits, &lim::window_s, 1, 86400>("RATE_LIMIT_TIME_WINDOW", "Seconds MAX_REQUESTS_PER_HOUR applies to"),
+    int_var<&C::limits, &lim::burst, 1, 1000000>("RATE_LIMIT_BURST", "Requests a client may make at once"),
+    int_var<&C::limits, &lim::login_max_attempts, 1, 1000>("LOGIN_MAX_ATTEMPTS",
+                                                           "Failed logins per email and address before a lockout"),
+    int_var<&C::limits, &lim::login_lockout_s, 1, 86400>("LOGIN_LOCKOUT_SECONDS",
+                                                         "First login lockout; doubles with each further failure"),
+    int_var<&C::limits, &lim::login_lockout_max_s, 1, 604800>("LOGIN_LOCKOUT_MAX_SECONDS", "Longest login lockout"),
+    int_var<&C::limits, &lim::uploads_per_user, 1, 1000>("MAX_CONCURRENT_UPLOADS",
+                                                         "Uploads one user may have in progress at once"),
+    int_var<&C::limits, &lim::ws_handshakes_per_minute, 1, 1000000>("WS_HANDSHAKES_PER_MINUTE",
+                                                                    "WebSocket handshakes per client address"),
+    int_var<&C::limits, &lim::ws_handshake_burst, 1, 1000000>("WS_HANDSHAKE_BURST",
+                                                              "WebSocket handshakes an address may make at once"),
+    {"TRUSTED_PROXIES",
+     {},
+     "Proxy addresses or CIDR ranges whose X-Forwarded-For / X-Real-IP are believed",
+     kind::plain,
+     &set_trusted_proxies,
+     &get_trusted_proxies},
     {"REDIS_URL", "(none: in-process bus)", "redis://[:password@]host[:port][/db]: the event bus between replicas",
      kind::secret, &set_redis_url, &get_text<&C::redis, &rd::url>},
     text_var<&C::redis, &rd::host, true>("REDIS_HOST", "Redis host, when REDIS_URL is not set (enables the bus)",
@@ -369,7 +405,11 @@ constexpr variable k_variables[] = {
     {"REDIS_DB", "0 (or the REDIS_URL's)", "Redis database number", kind::plain, &set_redis_db, &get_redis_db},
     text_var<&C::redis, &rd::key_prefix, false>("REDIS_PREFIX", "Prefix of the bus's Redis keys and channel"),
     int_var<&C::redis, &rd::timeout_ms, 50, 60000>("REDIS_TIMEOUT_MS", "Redis connect and command timeout in ms"),
-    {"LOG_LEVEL", {}, "trace | debug | info | warn | error | critical | off", kind::plain, &set_log_level,
+    {"LOG_LEVEL",
+     {},
+     "trace | debug | info | warn | error | critical | off",
+     kind::plain,
+     &set_log_level,
      &get_text<&C::log, &lg::level>},
     {"LOG_FORMAT", {}, "json | text", kind::plain, &set_log_format, &get_text<&C::log, &lg::format>},
     text_var<&C::log, &lg::file, true>("LOG_FILE", "Log file; empty writes to stdout", kind::path, "(stdout)"),

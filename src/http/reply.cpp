@@ -3,6 +3,8 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 #include <strings.h>
 
 namespace spotik::http {
@@ -44,6 +46,15 @@ reply error_a(int status, std::string_view message, std::string_view error)
 reply error_b(int status, std::string_view error, std::string_view message)
 {
     return json(status, boost::json::object{{"error", error}, {"message", message.empty() ? error : message}});
+}
+
+reply too_many_requests(std::int64_t retry_after_ms, std::string_view error, std::string_view message)
+{
+    const std::int64_t seconds = std::max<std::int64_t>(1, (retry_after_ms + 999) / 1000);
+    auto r = json(
+        429, boost::json::object{{"success", false}, {"error", error}, {"message", message}, {"retry_after", seconds}});
+    r.set("Retry-After", std::to_string(seconds));
+    return r;
 }
 
 reply validation_error(const boost::json::object& errors, bool family_a)

@@ -40,5 +40,8 @@ reply error_b(int status, std::string_view error, std::string_view message = {})
 // 422 with per-field messages; family A ({"success":false,"message":"Validation failed",...})
 // or family B ({"error":"Validation failed",...}).
 reply validation_error(const boost::json::object& errors, bool family_a);
+// 429 (CONTRACT §0.8): {"success":false,"error","message","retry_after"} and Retry-After,
+// both in whole seconds rounded up from retry_after_ms.
+reply too_many_requests(std::int64_t retry_after_ms, std::string_view error, std::string_view message);
 
 }  // namespace spotik::http

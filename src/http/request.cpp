@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <strings.h>
+
 namespace spotik::http {
 
 std::string_view request::header(std::string_view lower_name) const
@@ -22,6 +24,13 @@ std::string_view trimmed(std::string_view v)
 }
 
 }  // namespace
+
+std::string bearer_token(const request& req)
+{
+    std::string_view h = req.header("authorization");
+    if (h.size() > 7 && strncasecmp(h.data(), "bearer ", 7) == 0) return std::string(trimmed(h.substr(7)));
+    return std::string(req.query_value("token"));
+}
 
 bool ambiguous_body_framing(const request& req)
 {

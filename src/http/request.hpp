@@ -30,6 +30,9 @@ struct request {
     std::string_view query_value(std::string_view name) const;
 };
 
+// The request's token: "Authorization: Bearer <jwt>" first, then the `token` query parameter.
+std::string bearer_token(const request& req);
+
 // True when the headers leave the body's length open to two readings, the ground of request
 // smuggling between a proxy and the server: more than one Content-Length (even equal ones, or
 // a list in one field), a length that is not plain digits, Content-Length beside

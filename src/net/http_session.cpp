@@ -24,6 +24,8 @@
 #include <strings.h>
 #include <cstdio>
 #include <filesystem>
+#include <memory>
+#include <type_traits>
 
 namespace spotik::net {
 namespace beast = boost::beast;
@@ -107,6 +109,52 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     co_return body_outcome{limit_reply(400, "Malformed request body")};
 }
 
+// Runs a guard check where it may block: inline when the counters are in this process, on the
+// blocking pool when they are in Redis.
+template <typename Check>
+boost::asio::awaitable<std::invoke_result_t<Check>> guarded(server_context& ctx, Check check)
+{
+    using result = std::invoke_result_t<Check>;
+    if (!ctx.guard->remote()) co_return check();
+    co_return co_await boost::asio::co_spawn(
+        ctx.pool, [&]() -> boost::asio::awaitable<result> { co_return check(); }, use_awaitable);
+}
+
+// The request rate and, for uploads, the user's uploads in progress, checked before the body
+// is read. A refusal is the reply to send; an admitted upload holds `slot` until it is done.
+boost::asio::awaitable<std::optional<http::reply>> admit(server_context& ctx, const http::route& r,
+                                                         const http::request& req,
+                                                         std::unique_ptr<limits::guard::upload_slot>& slot)
+{
+    const bool counted = r.options.rate_limited, upload = r.options.body == http::body_mode::file;
+    if (ctx.guard == nullptr || !ctx.guard->enabled() || (!counted && !upload)) co_return std::nullopt;
+    const std::int64_t slot_ttl_ms = (std::int64_t(ctx.cfg.server.body_timeout_s) + 300) * 1000;
+    co_return co_await guarded(ctx, [&]() -> std::optional<http::reply> {
+        auto& g = *ctx.guard;
+        const std::string token = http::bearer_token(req);
+        if (counted) {
+            auto v = g.check_request(g.client_of(token, req.remote_addr));
+            if (!v.allowed)
+                return http::too_many_requests(v.retry_after_ms, "Rate limit exceeded",
+                                               "Too many requests; try again later");
+        }
+        if (upload && !g.try_upload(g.user_of(token), slot_ttl_ms, slot))
+            return http::too_many_requests(5000, "Too many uploads in progress",
+                                           "Wait for one of your uploads to finish before starting another");
+        return std::nullopt;
+    });
+}
+
+// Gives an upload slot back (a Redis call when the counters are shared).
+boost::asio::awaitable<void> release(server_context& ctx, std::unique_ptr<limits::guard::upload_slot>& slot)
+{
+    if (!slot) co_return;
+    co_await guarded(ctx, [&] {
+        slot.reset();
+        return true;
+    });
+}
+
 void discard_body_file(http::request& req)
 {
     if (req.body_file.empty()) return;
@@ -165,6 +213,14 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
         auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");
         rep.set("Retry-After", "5");
         co_return rep;
+    }
+    if (ctx.guard != nullptr && ctx.guard->enabled()) {
+        auto v = co_await guarded(ctx, [&] { return ctx.guard->check_handshake(req.remote_addr); });
+        if (!v.allowed) {
+            ws.counters.handshake_failures++;
+            co_return http::too_many_requests(v.retry_after_ms, "Too many WebSocket connections",
+                                              "Too many connection attempts from this address; try again later");
+        }
     }
     std::string subprotocol;
     std::string token = ws_token(req, subprotocol);
@@ -234,13 +290,20 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             } else {
                 matched = m.found;
                 req.params = std::move(m.params);
-                auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req);
-                if (body.failure) {
-                    rep = std::move(*body.failure);
+                std::unique_ptr<limits::guard::upload_slot> slot;
+                if (auto refusal = co_await admit(ctx, *m.found, req, slot)) {
+                    rep = std::move(*refusal);
+                    rep.close = has_body;  // the body was not read
                 } else {
-                    rep = co_await run_route(ctx, *m.found, req);
+                    auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req);
+                    if (body.failure) {
+                        rep = std::move(*body.failure);
+                    } else {
+                        rep = co_await run_route(ctx, *m.found, req);
+                    }
+                    discard_body_file(req);
+                    co_await release(ctx, slot);
                 }
-                discard_body_file(req);
             }
         }
         finish_reply(ctx, req, matched, rep, started);

@@ -5,6 +5,7 @@
 #include "config/config.hpp"
 #include "http/middleware.hpp"
 #include "http/router.hpp"
+#include "limits/guard.hpp"
 #include "obs/metrics.hpp"
 #include "util/ip_range.hpp"
 
@@ -52,6 +53,7 @@ struct server_context {
     session_registry sessions;
     ws_context* ws = nullptr;  // WebSocket upgrades on /ws when set
     util::ip_range_list trusted_proxies{};  // TRUSTED_PROXIES: whose forwarding headers count
+    limits::guard* guard = nullptr;         // abuse controls; none when unset
 };
 
 }  // namespace spotik::net
