@@ -205,7 +205,8 @@ TEST(playback_timer, a_restart_mid_track_keeps_the_timeline_and_the_timer)
     auto admin = register_user(client, "admin");
     auto room = create_room(client, admin.token, "restart");
     multipart_builder mp;
-    mp.add_file("audio_file", "t.wav", "audio/wav", read_file_bytes(fixture_path("tone-5s.wav")));
+    // The longest fixture (7 s), so a restart under a loaded machine still lands mid-track.
+    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-7s-vbr.mp3")));
     ASSERT_EQ(client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token).status, 201);
     auto started = client.get_auth("/api/rooms/" + room, admin.token).json().at("data").at("playback_started_at");
     server.restart();
