@@ -17,6 +17,7 @@
 #include "service/playback_service.hpp"
 #include "service/room_events.hpp"
 #include "service/room_service.hpp"
+#include "service/storage_sweep.hpp"
 #include "service/track_service.hpp"
 #include "storage/open_store.hpp"
 #include "util/ids.hpp"
@@ -96,6 +97,21 @@ asio::awaitable<void> purge_revocations_periodically(asio::thread_pool& pool, se
     }
 }
 
+// Removes what a killed process left in the storage folders (service/storage_sweep). A failure
+// is reported and start-up goes on: the leftovers then wait for the next start.
+void sweep_leftovers(storage::store& store, const config::storage_settings& paths)
+{
+    try {
+        const auto swept = service::sweep_storage(store, paths);
+        obs::info("storage swept", {{"partial_files_removed", swept.partial_files},
+                                    {"orphan_audio_files_removed", swept.orphan_audio},
+                                    {"orphan_covers_removed", swept.orphan_covers},
+                                    {"files_in_use", swept.in_use}});
+    } catch (const std::exception& e) {
+        obs::warn("storage sweep failed", {{"detail", e.what()}});
+    }
+}
+
 // Applies the migrations, waiting up to DB_CONNECT_TIMEOUT for a database that does not answer
 // yet (replicas and the database often start together). Throws what migrate() throws.
 void migrate_when_reachable(storage::store& store, int wait_s)
@@ -149,6 +165,7 @@ int application::run()
         obs::shutdown_logging();
         return 1;
     }
+    sweep_leftovers(store, cfg_.storage);
     util::system_clock clock;
     auth::jwt_codec codec{secret, "spotik", clock, cfg_.auth.jwt_leeway_s};
     service::auth_service auth{store, codec, cfg_.auth, clock};

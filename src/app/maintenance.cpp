@@ -1,11 +1,12 @@
 // migrate, db reset and db seed: the store through open_store(), files under the configured
-// storage paths (written to a temporary name, then renamed, as uploads are).
+// storage paths (written to a claimed temporary name, then renamed, as uploads are).
 #include "app/maintenance.hpp"
 
 #include "auth/password.hpp"
 #include "media/audio_probe.hpp"
 #include "media/tone_wav.hpp"
 #include "storage/open_store.hpp"
+#include "util/file_claim.hpp"
 #include "util/ids.hpp"
 
 #include <filesystem>
@@ -68,9 +69,14 @@ std::pair<storage::room_record, bool> find_or_create_room(storage::store& store,
     return {room, true};
 }
 
-// Writes one generated track into <audio>/tracks and returns its row (not yet inserted).
-storage::track_record make_track(const config::config& cfg, const storage::room_record& room,
-                                 const storage::user_record& uploader, int number, std::mt19937& rng, std::int64_t now)
+struct generated_track {
+    storage::track_record row;  // not yet inserted
+    util::file_claim file;      // removes the file unless kept once the row is in
+};
+
+// Writes one generated track into <audio>/tracks.
+generated_track make_track(const config::config& cfg, const storage::room_record& room,
+                           const storage::user_record& uploader, int number, std::mt19937& rng, std::int64_t now)
 {
     const auto seed = static_cast<std::uint32_t>(rng());
     const int seconds = 15 + static_cast<int>(rng() % 31);
@@ -85,25 +91,24 @@ storage::track_record make_track(const config::config& cfg, const storage::room_
     t.original_name = name;
     const fs::path dir = fs::path(cfg.storage.audio_path) / "tracks";
     fs::create_directories(dir);
-    const fs::path staged = dir / ("." + t.id + ".part");
+    auto staged = util::file_claim::create(dir / ("." + t.id + ".part"));
     {
-        std::ofstream file(staged, std::ios::binary | std::ios::trunc);
+        std::ofstream file(staged.path(), std::ios::binary | std::ios::trunc);
         const auto bytes = media::synth_wav({.duration_seconds = seconds, .seed = seed});
         file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
         if (!file.flush()) throw std::runtime_error("cannot write a generated track into AUDIO_STORAGE_PATH");
     }
     // The same probe as an upload: the stored duration is what the file really holds.
-    const auto probed = media::probe_audio(staged.string());
-    if (const auto* problem = std::get_if<std::string>(&probed)) {
-        fs::remove(staged);
+    const auto probed = media::probe_audio(staged.path().string());
+    if (const auto* problem = std::get_if<std::string>(&probed))
         throw std::runtime_error("a generated track was rejected by the audio probe: " + *problem);
-    }
     t.duration_seconds = std::get<media::audio_info>(probed).duration_seconds;
-    t.file_size_bytes = static_cast<std::int64_t>(fs::file_size(staged));
+    t.file_size_bytes = static_cast<std::int64_t>(fs::file_size(staged.path()));
     t.mime_type = "audio/wav";
     t.created_at = t.updated_at = now + number;  // keeps the generated order in the queue
-    fs::rename(staged, dir / t.filename);
-    return t;
+    staged.sync();
+    staged.rename_to(dir / t.filename);
+    return {std::move(t), std::move(staged)};
 }
 
 }  // namespace
@@ -151,15 +156,9 @@ int run_db_seed(const config::config& cfg, const util::clock& clock, const std::
     std::int64_t total_seconds = 0;
     for (int i = 1; i <= count; ++i) {
         auto track = make_track(cfg, room, user, i, rng, now);
-        const fs::path file = fs::path(cfg.storage.audio_path) / track.file_path;
-        try {
-            store->insert_track(track);
-        } catch (...) {
-            std::error_code ec;
-            fs::remove(file, ec);
-            throw;
-        }
-        total_seconds += track.duration_seconds;
+        store->insert_track(track.row);  // throws: the claim removes the file
+        track.file.keep();
+        total_seconds += track.row.duration_seconds;
     }
     out << "db seed: " << (created ? "created" : "found") << " room \"" << room.name << "\" (" << room.id << "); added "
         << count << " generated WAV track(s), " << total_seconds << " s of audio; the room now has "

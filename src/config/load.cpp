@@ -4,6 +4,8 @@
 #include "config/load.hpp"
 
 #include "config/variables.hpp"
+#include "util/file_claim.hpp"
+#include "util/ids.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -320,14 +322,21 @@ std::optional<std::string> check_writable_dir(const std::string& path)
     fs::create_directories(path, ec);
     if (ec) return "cannot create directory " + quoted + ": " + ec.message();
     if (!fs::is_directory(path, ec)) return quoted + " is not a directory";
+    // Replicas in containers often share a pid (1) and the folder: the random part keeps their
+    // probes apart.
     const std::string probe = (fs::path(path) / (".spotik-write-test-" + std::to_string(::getpid()) + "-" +
-                                                 std::to_string(counter.fetch_add(1))))
+                                                 std::to_string(counter.fetch_add(1)) + "-" + util::random_hex(4)))
                                   .string();
-    const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) return "cannot write in " + quoted + ": " + errno_text(errno);
-    int failure = ::write(fd, "x", 1) == 1 ? 0 : (errno != 0 ? errno : EIO);
-    if (::close(fd) != 0 && failure == 0) failure = errno;
-    if (::unlink(probe.c_str()) != 0 && failure == 0) failure = errno;
+    // Claimed while it exists, so that a start-up sweep (service/storage_sweep) elsewhere leaves
+    // it alone, and removed when the claim ends.
+    int failure = 0;
+    try {
+        auto claim = util::file_claim::create(probe);
+        if (::write(claim.descriptor(), "x", 1) != 1) failure = errno != 0 ? errno : EIO;
+        if (failure == 0) claim.remove();
+    } catch (const std::system_error& e) {
+        failure = e.code().value();
+    }
     if (failure != 0) return "cannot write in " + quoted + ": " + errno_text(failure);
     return std::nullopt;
 }

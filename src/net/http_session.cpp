@@ -9,6 +9,7 @@
 #include "net/exchange.hpp"
 #include "net/reply_writer.hpp"
 #include "net/ws_session.hpp"
+#include "util/file_claim.hpp"
 #include "util/ids.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -64,10 +65,12 @@ struct body_outcome {
     std::optional<http::reply> failure;  // set when the body could not be received
 };
 
-// Reads the body of `hp` into req (memory or temporary file) under the route's limits.
+// Reads the body of `hp` into req (memory or temporary file) under the route's limits. A body
+// file is claimed (util/file_claim) while the request lives: the claim removes it afterwards,
+// and a start-up sweep elsewhere leaves it alone meanwhile.
 boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_state& st, beast::flat_buffer& buffer,
                                                bhttp::request_parser<bhttp::empty_body>& hp, const http::route& r,
-                                               http::request& req)
+                                               http::request& req, std::optional<util::file_claim>& body_claim)
 {
     const auto& s = ctx.cfg.server;
     std::uint64_t limit = r.options.max_body ? r.options.max_body : std::uint64_t(s.max_body_bytes);
@@ -78,12 +81,18 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     if (r.options.body == http::body_mode::file) {
         bhttp::request_parser<bhttp::file_body> fp{std::move(hp)};
         fp.body_limit(limit);
-        req.body_file = temp_body_path(ctx);
-        fp.get().body().open(req.body_file.c_str(), beast::file_mode::write, ec);
-        if (ec) {
-            req.body_file.clear();
+        bool opened = false;
+        try {
+            body_claim = util::file_claim::create(temp_body_path(ctx));
+            fp.get().body().open(body_claim->path().c_str(), beast::file_mode::write, ec);
+            opened = !ec;
+        } catch (const std::system_error&) {
+        }
+        if (!opened) {
+            body_claim.reset();
             co_return body_outcome{limit_reply(500, "Could not store the request body")};
         }
+        req.body_file = body_claim->path().string();
         std::tie(ec, std::ignore) = co_await bhttp::async_read(st.stream, buffer, fp, as_tuple(use_awaitable));
         fp.get().body().close();
         if (!ec) req.body_size = fp.content_length().value_or(std::filesystem::file_size(req.body_file));
@@ -155,11 +164,9 @@ boost::asio::awaitable<void> release(server_context& ctx, std::unique_ptr<limits
     });
 }
 
-void discard_body_file(http::request& req)
+void discard_body_file(http::request& req, std::optional<util::file_claim>& body_claim)
 {
-    if (req.body_file.empty()) return;
-    std::error_code ec;
-    std::filesystem::remove(req.body_file, ec);
+    body_claim.reset();  // removes the file
     req.body_file.clear();
 }
 
@@ -295,13 +302,14 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
                     rep = std::move(*refusal);
                     rep.close = has_body;  // the body was not read
                 } else {
-                    auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req);
+                    std::optional<util::file_claim> body_claim;  // removes the body file on every way out
+                    auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req, body_claim);
                     if (body.failure) {
                         rep = std::move(*body.failure);
                     } else {
                         rep = co_await run_route(ctx, *m.found, req);
                     }
-                    discard_body_file(req);
+                    discard_body_file(req, body_claim);
                     co_await release(ctx, slot);
                 }
             }

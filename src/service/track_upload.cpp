@@ -1,12 +1,16 @@
 // Uploads of audio tracks and room covers. The multipart body is already on disk; each file
 // part is copied next to its final place, inspected (magic bytes + TagLib / image headers),
 // then renamed into place, and only then is the row inserted. Every failure removes what was
-// written, so a refused or failed upload leaves no file and no row.
+// written, so a refused or failed upload leaves no file and no row. The files are claimed
+// (util/file_claim) from their creation until the row is committed, so a start-up sweep of
+// another replica never takes them for leftovers; the file and its directory are fsynced
+// before the row commits, so a committed track never lacks its file, even after a power loss.
 #include "media/audio_probe.hpp"
 #include "media/image_probe.hpp"
 #include "media/multipart.hpp"
 #include "obs/log.hpp"
 #include "service/track_service.hpp"
+#include "util/file_claim.hpp"
 #include "util/ids.hpp"
 
 #include <cerrno>
@@ -26,24 +30,6 @@ upload_error invalid(std::string field, std::string message)
 {
     return {upload_problem::invalid, std::move(field), std::move(message)};
 }
-
-// Removes a file on scope exit unless released.
-class file_guard {
-public:
-    explicit file_guard(fs::path p) : path_(std::move(p)) {}
-    ~file_guard()
-    {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove(path_, ec);
-    }
-    file_guard(const file_guard&) = delete;
-    file_guard& operator=(const file_guard&) = delete;
-    void release() { path_.clear(); }
-    const fs::path& path() const { return path_; }
-
-private:
-    fs::path path_;
-};
 
 bool disk_full(const std::system_error& e)
 {
@@ -103,8 +89,8 @@ std::variant<std::vector<media::multipart_part>, upload_error> read_parts(const 
     return std::get<std::vector<media::multipart_part>>(std::move(parsed));
 }
 
-// Copies and validates an image part into `dest_dir/.<name>.part`; returns the guard.
-std::variant<std::unique_ptr<file_guard>, upload_error> stage_cover(const std::string& body_path,
+// Copies and validates an image part into `dest_dir/.<name>-<random>.part`; returns its claim.
+std::variant<std::unique_ptr<util::file_claim>, upload_error> stage_cover(const std::string& body_path,
                                                                      const media::multipart_part& part,
                                                                      const fs::path& dest_dir, const std::string& name,
                                                                      media::image_info& info)
@@ -114,17 +100,19 @@ std::variant<std::unique_ptr<file_guard>, upload_error> stage_cover(const std::s
         return invalid("cover_image", "The cover image field must not be greater than 5120 kilobytes.");
     fs::create_directories(dest_dir);
     // Unique per upload: two covers sent to one room at once never share a staging file.
-    auto guard = std::make_unique<file_guard>(dest_dir / ("." + name + "-" + util::random_hex(6) + ".part"));
+    std::unique_ptr<util::file_claim> claim;
     try {
-        media::copy_part(body_path, part, guard->path().string());
+        claim = std::make_unique<util::file_claim>(
+            util::file_claim::create(dest_dir / ("." + name + "-" + util::random_hex(6) + ".part")));
+        media::copy_part(body_path, part, claim->path().string());
     } catch (const std::system_error& e) {
         if (disk_full(e)) return upload_error{upload_problem::storage_full, "cover_image", "Insufficient storage"};
         throw;
     }
-    auto probed = media::probe_image(guard->path().string());
+    auto probed = media::probe_image(claim->path().string());
     if (std::holds_alternative<std::string>(probed)) return invalid("cover_image", k_cover_type_message);
     info = std::get<media::image_info>(probed);
-    return guard;
+    return claim;
 }
 
 }  // namespace
@@ -162,26 +150,27 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     std::string id = util::new_uuid();
     fs::path dir = fs::path(cfg_.storage.audio_path) / "tracks";
     fs::create_directories(dir);
-    file_guard staged{dir / ("." + id + ".part")};
+    std::optional<util::file_claim> staged;
     try {
-        media::copy_part(body_path, *audio, staged.path().string());
+        staged = util::file_claim::create(dir / ("." + id + ".part"));
+        media::copy_part(body_path, *audio, staged->path().string());  // fsyncs the data
     } catch (const std::system_error& e) {
         if (disk_full(e)) return upload_error{upload_problem::storage_full, "audio_file", "Insufficient storage"};
         throw;
     }
-    auto probed = media::probe_audio(staged.path().string());
+    auto probed = media::probe_audio(staged->path().string());
     if (auto* err = std::get_if<std::string>(&probed)) return invalid("audio_file", *err);
     const auto& info = std::get<media::audio_info>(probed);
     if (info.format != *by_ext || (by_mime && *by_mime != info.format))
         return invalid("audio_file", "The file's content does not match its extension or declared type");
 
-    std::unique_ptr<file_guard> cover;
+    std::unique_ptr<util::file_claim> cover;
     media::image_info cover_info{};
     fs::path covers_dir = fs::path(cfg_.storage.public_path) / "track_covers";
     if (const auto* c = find_part(parts, "cover_image"); c && c->length > 0) {
         auto staged_cover = stage_cover(body_path, *c, covers_dir, id, cover_info);
         if (auto* err = std::get_if<upload_error>(&staged_cover)) return *err;
-        cover = std::move(std::get<std::unique_ptr<file_guard>>(staged_cover));
+        cover = std::move(std::get<std::unique_ptr<util::file_claim>>(staged_cover));
     }
 
     storage::track_record t;
@@ -196,17 +185,17 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     t.mime_type = std::string(media::canonical_mime(info.format));
     t.created_at = t.updated_at = clock_.now_ms();
     t.uploader_username = caller.username;
-    fs::path final_path = dir / t.filename;
-    fs::rename(staged.path(), final_path);
-    staged.release();
-    file_guard placed{final_path};
-    store_.insert_track(t);  // throws: `placed` removes the file
-    placed.release();
+    staged->rename_to(dir / t.filename);  // durable name; the claim follows the file
+    store_.insert_track(t);                // throws: the claim removes the file
+    staged->keep();
+    staged.reset();  // the row is committed: the file is no longer in the making
     if (cover) {
-        std::error_code ec;
-        fs::rename(cover->path(), covers_dir / (id + "." + std::string(cover_info.extension())), ec);
-        if (ec) obs::warn("track cover not stored", {{"track_id", id}, {"detail", ec.message()}});
-        else cover->release();
+        try {
+            cover->rename_to(covers_dir / (id + "." + std::string(cover_info.extension())));
+            cover->keep();
+        } catch (const std::system_error& e) {
+            obs::warn("track cover not stored", {{"track_id", id}, {"detail", e.code().message()}});
+        }
     }
     obs::info("track uploaded", {{"track_id", id}, {"room_id", room->id}, {"bytes", t.file_size_bytes},
                                  {"duration_seconds", t.duration_seconds}, {"mime_type", t.mime_type}});
@@ -232,14 +221,14 @@ std::variant<std::string, upload_error> track_service::set_room_cover(std::strin
     media::image_info info{};
     auto staged = stage_cover(body_path, *part, dir, room->id, info);
     if (auto* err = std::get_if<upload_error>(&staged)) return *err;
-    auto& guard = std::get<std::unique_ptr<file_guard>>(staged);
+    auto& claim = std::get<std::unique_ptr<util::file_claim>>(staged);
     std::string ext(info.extension());
     if (ext == "jpg" && extension_of(*part->filename) == "jpeg") ext = "jpeg";
     std::error_code ec;
     for (const char* old : {"jpg", "jpeg", "png", "webp"})
         if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
-    fs::rename(guard->path(), dir / (room->id + "." + ext));
-    guard->release();
+    claim->rename_to(dir / (room->id + "." + ext));
+    claim->keep();
     store_.touch_room(room->id, clock_.now_ms());
     events_.room_state_updated(room->id);
     return "/api/storage/room_covers/" + room->id + "." + ext;

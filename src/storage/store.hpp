@@ -53,6 +53,19 @@ struct vote_outcome {
     std::int64_t vote_score = 0;
 };
 
+// A track's id and its audio file, relative to AUDIO_STORAGE_PATH (the storage sweep's view).
+struct track_file {
+    std::string track_id;
+    std::string file_path;
+};
+
+// Whether a track row names a stored audio file (the storage sweep asks before removing one).
+enum class file_reference {
+    named,
+    unnamed,
+    unsettled,  // an insert of the track is in progress and may still commit
+};
+
 struct track_delete_outcome {
     bool deleted = false;
     bool was_current = false;  // the room's playback was reset to idle in the same transaction
@@ -94,11 +107,18 @@ public:
 
     // Tracks. list_tracks is the queue: vote_score desc, created_at asc, id asc.
     // viewer_id (may be empty) decides user_has_voted.
+    // insert_track holds a lock on the track's id until it commits, which track_file_reference
+    // checks: on PostgreSQL a statement sent just before its process died may still run.
     virtual void insert_track(const track_record& track) = 0;
     virtual std::optional<track_record> find_track(std::string_view id, std::string_view viewer_id) = 0;
     virtual std::vector<track_record> list_tracks(std::string_view room_id, std::string_view viewer_id) = 0;
     virtual std::int64_t count_tracks(std::string_view room_id) = 0;
     virtual track_delete_outcome delete_track(std::string_view track_id, std::int64_t now) = 0;
+    // Every track of every room, in no particular order.
+    virtual std::vector<track_file> list_track_files() = 0;
+    // Whether a row names file_path (relative to AUDIO_STORAGE_PATH, e.g. "tracks/<id>.mp3");
+    // unsettled while an insert of track track_id holds its lock.
+    virtual file_reference track_file_reference(std::string_view track_id, std::string_view file_path) = 0;
 
     // Votes: one per (track, user); vote_score is kept equal to the vote count in the same
     // transaction.

@@ -35,6 +35,46 @@ TEST_P(store_contract, inserts_and_finds_tracks)
     EXPECT_EQ(store_->count_tracks(util::new_uuid()), 0);
 }
 
+TEST_P(store_contract, lists_every_track_file_across_rooms)
+{
+    EXPECT_TRUE(store_->list_track_files().empty());
+    const auto alice = add_user("alice");
+    const auto first_room = add_room(alice);
+    const auto second_room = add_room(alice);
+    const auto a = add_track(first_room, alice, k_t0);
+    const auto b = add_track(second_room, alice, k_t0 + 1);
+    const auto gone = add_track(second_room, alice, k_t0 + 2);
+    ASSERT_TRUE(store_->delete_track(gone.id, k_t0 + 3).deleted);
+
+    auto files = store_->list_track_files();
+    std::sort(files.begin(), files.end(), [](const auto& l, const auto& r) { return l.track_id < r.track_id; });
+    std::vector<std::pair<std::string, std::string>> expected{{a.id, a.file_path}, {b.id, b.file_path}};
+    std::sort(expected.begin(), expected.end());
+    ASSERT_EQ(files.size(), 2U);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        EXPECT_EQ(files[i].track_id, expected[i].first);
+        EXPECT_EQ(files[i].file_path, expected[i].second);
+    }
+    // A deleted room takes its tracks along.
+    ASSERT_TRUE(store_->delete_room(second_room.id));
+    files = store_->list_track_files();
+    ASSERT_EQ(files.size(), 1U);
+    EXPECT_EQ(files[0].track_id, a.id);
+}
+
+TEST_P(store_contract, tells_whether_a_row_names_a_stored_file)
+{
+    const auto alice = add_user("alice");
+    const auto room = add_room(alice);
+    const auto track = add_track(room, alice);
+    EXPECT_EQ(store_->track_file_reference(track.id, track.file_path), file_reference::named);
+    const std::string other = util::new_uuid();
+    EXPECT_EQ(store_->track_file_reference(other, "tracks/" + other + ".mp3"), file_reference::unnamed);
+    EXPECT_EQ(store_->track_file_reference("legacy-name", "tracks/legacy-name.wav"), file_reference::unnamed);
+    ASSERT_TRUE(store_->delete_track(track.id, k_t0 + 1).deleted);
+    EXPECT_EQ(store_->track_file_reference(track.id, track.file_path), file_reference::unnamed);
+}
+
 TEST_P(store_contract, lists_the_queue_by_votes_then_age_then_id)
 {
     const auto alice = add_user("alice");

@@ -14,6 +14,10 @@
 
 namespace spotik::storage {
 
+// insert_track's transaction holds pg_advisory_xact_lock(k_track_insert_lock_class,
+// hashtext(<track id>)) until it ends; track_file_reference tries the same lock.
+inline constexpr int k_track_insert_lock_class = 0x53707472;  // "Sptr"
+
 class postgres_store final : public store {
 public:
     // Connects lazily (the pool's upkeep starts opening DB_POOL_MIN connections at once).
@@ -51,6 +55,8 @@ public:
     std::optional<track_record> find_track(std::string_view id, std::string_view viewer_id) override;
     std::vector<track_record> list_tracks(std::string_view room_id, std::string_view viewer_id) override;
     std::int64_t count_tracks(std::string_view room_id) override;
+    std::vector<track_file> list_track_files() override;
+    file_reference track_file_reference(std::string_view track_id, std::string_view file_path) override;
     track_delete_outcome delete_track(std::string_view track_id, std::int64_t now) override;
 
     vote_outcome add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,

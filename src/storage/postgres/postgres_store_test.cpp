@@ -1,14 +1,18 @@
 // Runs the storage contract suite on postgres_store (a fresh database per test on the shared
 // test cluster) and adds the PostgreSQL-only checks: migrations recorded once under the
 // advisory lock even when many stores migrate at once, a failing migration rolled back
-// entirely, the schema's native types, NUL characters refused, and the io-thread guard.
+// entirely, the schema's native types, NUL characters refused, the io-thread guard, and the
+// track insert lock a restarted server's storage sweep relies on.
 #include "storage/postgres/postgres_store.hpp"
 #include "storage/postgres/conninfo.hpp"
 #include "storage/store_contract_test.hpp"
 #include "support/postgres_server.hpp"
 #include "util/ids.hpp"
 
+#include <libpq-fe.h>
+
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 namespace spotik::storage {
@@ -49,6 +53,42 @@ public:
 private:
     test::postgres_database db_{test::shared_postgres()};
 };
+
+// A plain libpq session beside the store: plays a Spotik process that died mid-transaction.
+class raw_session {
+public:
+    explicit raw_session(const test::postgres_database& db) : conn_(PQconnectdb(db.endpoint().conninfo(db.name()).c_str()))
+    {
+        if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
+    }
+    ~raw_session() { PQfinish(conn_); }
+    raw_session(const raw_session&) = delete;
+    raw_session& operator=(const raw_session&) = delete;
+    void exec(const std::string& sql)
+    {
+        PGresult* res = PQexec(conn_, sql.c_str());
+        const auto status = PQresultStatus(res);
+        const std::string message = PQresultErrorMessage(res);
+        PQclear(res);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) throw std::runtime_error(message);
+    }
+
+private:
+    PGconn* conn_;
+};
+
+// Advisory locks of this database (the cluster is shared by tests running at once).
+std::string advisory_locks(const std::string& condition)
+{
+    return "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND " + condition +
+           " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+}
+
+std::string insert_lock(const std::string& track_id)
+{
+    return "SELECT pg_advisory_xact_lock(" + std::to_string(k_track_insert_lock_class) + ", hashtext('" + track_id +
+           "'))";
+}
 
 }  // namespace
 
@@ -168,6 +208,73 @@ TEST(postgres_store, reports_its_pool_without_secrets)
     EXPECT_EQ(status.idle, status.size);
     EXPECT_EQ(status.target, "127.0.0.1:" + std::to_string(db.endpoint().port) + "/" + db.name());
     EXPECT_EQ(status.target.find(db.endpoint().password), std::string::npos);
+}
+
+}  // namespace spotik::storage
+
+namespace spotik::storage {
+
+TEST(postgres_store, a_track_insert_still_running_leaves_its_file_unsettled)
+{
+    test::postgres_database db(test::shared_postgres());
+    auto store = open_on(db);
+    store->migrate();
+    const user_record user{util::new_uuid(), "alice", "alice@example.com", "h", 1, 1};
+    ASSERT_EQ(store->create_user(user), create_user_outcome::created);
+    const room_record room{util::new_uuid(), "Room", std::nullopt, user.id, {}, 1, 1};
+    store->create_room(room, {util::new_uuid(), room.id, user.id, 1, {}});
+
+    // A killed server's transaction: it took the track's lock and sent its INSERT, no COMMIT yet.
+    const std::string id = util::new_uuid();
+    const std::string path = "tracks/" + id + ".mp3";
+    raw_session zombie(db);
+    zombie.exec("BEGIN");
+    zombie.exec(insert_lock(id));
+    zombie.exec("INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, duration_seconds, "
+                "file_size_bytes, mime_type, vote_score, created_at, updated_at) VALUES ('" +
+                id + "', '" + room.id + "', '" + user.id + "', '" + id + ".mp3', 'a.mp3', '" + path +
+                "', 1, 1, 'audio/mpeg', 0, now(), now())");
+    EXPECT_EQ(store->track_file_reference(id, path), file_reference::unsettled);
+    zombie.exec("COMMIT");
+    EXPECT_EQ(store->track_file_reference(id, path), file_reference::named);
+    EXPECT_EQ(db.query(advisory_locks("true")).at(0).at(0), "0")
+        << "the sweep's check lets go of the lock";
+}
+
+TEST(postgres_store, insert_track_waits_for_the_lock_of_its_track)
+{
+    test::postgres_database db(test::shared_postgres());
+    auto store = open_on(db);
+    store->migrate();
+    const user_record user{util::new_uuid(), "alice", "alice@example.com", "h", 1, 1};
+    ASSERT_EQ(store->create_user(user), create_user_outcome::created);
+    const room_record room{util::new_uuid(), "Room", std::nullopt, user.id, {}, 1, 1};
+    store->create_room(room, {util::new_uuid(), room.id, user.id, 1, {}});
+    track_record track;
+    track.id = util::new_uuid();
+    track.room_id = room.id;
+    track.uploader_id = user.id;
+    track.filename = track.id + ".mp3";
+    track.original_name = "a.mp3";
+    track.file_path = "tracks/" + track.filename;
+    track.mime_type = "audio/mpeg";
+
+    // The sweep's side holds the lock: the insert waits for it, then commits.
+    raw_session sweep(db);
+    sweep.exec("BEGIN");
+    sweep.exec(insert_lock(track.id));
+    std::thread upload([&] { store->insert_track(track); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool waiting = false;
+    while (!waiting && std::chrono::steady_clock::now() < deadline) {
+        waiting = db.query(advisory_locks("NOT granted")).at(0).at(0) == "1";
+        if (!waiting) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(waiting) << "insert_track did not ask for the track's lock";
+    EXPECT_FALSE(store->find_track(track.id, "")) << "no row while the lock is held elsewhere";
+    sweep.exec("COMMIT");
+    upload.join();
+    EXPECT_TRUE(store->find_track(track.id, ""));
 }
 
 }  // namespace spotik::storage

@@ -21,6 +21,12 @@ const std::string& select_tracks()
     return sql;
 }
 
+// SELECT <function>(class, hashtext($1)): the insert lock of the track whose id is $1.
+std::string lock_sql(const char* function)
+{
+    return std::string("SELECT ") + function + "(" + std::to_string(k_track_insert_lock_class) + ", hashtext($1))";
+}
+
 vote_outcome read_vote(const pg::result& res)
 {
     if (res.rows() == 0) return {};  // the track does not exist (any more)
@@ -38,9 +44,16 @@ void postgres_store::insert_track(const track_record& t)
         pg::at(11) + ", " + pg::at(12) + ")";
     pg::require_uuids({t.id, t.room_id, t.uploader_id});
     auto conn = pool_->acquire();
+    // The row goes in inside a transaction that first takes the track's lock. If this process
+    // dies with the INSERT already sent, PostgreSQL may still run it, but the transaction then
+    // never commits; if COMMIT was already sent, the lock is held until it is done. Either way
+    // a restarted server's storage sweep cannot take the track's file for an orphan too early.
+    pg::transaction txn(*conn);
+    conn->query(lock_sql("pg_advisory_xact_lock"), pg::params(t.id));
     conn->query(sql,
                 pg::params(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
                            t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at));
+    txn.commit();
 }
 
 std::optional<track_record> postgres_store::find_track(std::string_view id, std::string_view viewer_id)
@@ -71,6 +84,30 @@ std::int64_t postgres_store::count_tracks(std::string_view room_id)
     if (!pg::all_uuids({room_id})) return 0;
     auto conn = pool_->acquire();
     return conn->query("SELECT COUNT(*) FROM tracks WHERE room_id = $1", pg::params(room_id)).integer(0, 0);
+}
+
+std::vector<track_file> postgres_store::list_track_files()
+{
+    auto conn = pool_->acquire();
+    const auto res = conn->query("SELECT id, file_path FROM tracks");
+    std::vector<track_file> files;
+    files.reserve(static_cast<std::size_t>(res.rows()));
+    for (int i = 0; i < res.rows(); ++i) files.push_back({res.text(i, 0), res.text(i, 1)});
+    return files;
+}
+
+file_reference postgres_store::track_file_reference(std::string_view track_id, std::string_view file_path)
+{
+    auto conn = pool_->acquire();
+    pg::transaction txn(*conn);
+    // Once the lock is ours, no insert of this track is running and none can start from a process
+    // that has died; the row read after it is final.
+    if (!conn->query(lock_sql("pg_try_advisory_xact_lock"), pg::params(track_id)).boolean(0, 0))
+        return file_reference::unsettled;
+    const bool named =
+        conn->query("SELECT EXISTS (SELECT 1 FROM tracks WHERE file_path = $1)", pg::params(file_path)).boolean(0, 0);
+    txn.commit();
+    return named ? file_reference::named : file_reference::unnamed;
 }
 
 track_delete_outcome postgres_store::delete_track(std::string_view track_id, std::int64_t now)

@@ -36,6 +36,8 @@ void connection::configure(int busy_timeout_ms)
     sqlite3_busy_timeout(db_.get(), busy_timeout_ms);
     exec("PRAGMA foreign_keys=ON", "enable foreign keys");
     exec("PRAGMA journal_mode=WAL", "enable WAL");
+    // In WAL mode NORMAL keeps every committed transaction when the process is killed (SIGKILL,
+    // crash); only a power loss or OS crash may take the last ones back.
     exec("PRAGMA synchronous=NORMAL", "set synchronous");
     // A library built without foreign key support would silently ignore the pragma.
     statement check = prepare("PRAGMA foreign_keys");

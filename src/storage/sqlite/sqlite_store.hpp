@@ -54,6 +54,8 @@ public:
     std::optional<track_record> find_track(std::string_view id, std::string_view viewer_id) override;
     std::vector<track_record> list_tracks(std::string_view room_id, std::string_view viewer_id) override;
     std::int64_t count_tracks(std::string_view room_id) override;
+    std::vector<track_file> list_track_files() override;
+    file_reference track_file_reference(std::string_view track_id, std::string_view file_path) override;
     track_delete_outcome delete_track(std::string_view track_id, std::int64_t now) override;
 
     vote_outcome add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,

@@ -85,6 +85,24 @@ std::int64_t sqlite_store::count_tracks(std::string_view room_id)
     return stmt.step() ? stmt.integer(0) : 0;
 }
 
+std::vector<track_file> sqlite_store::list_track_files()
+{
+    auto conn = pool_->acquire();
+    auto stmt = conn->prepare("SELECT id, file_path FROM tracks");
+    std::vector<track_file> files;
+    while (stmt.step()) files.push_back({stmt.text(0), stmt.text(1)});
+    return files;
+}
+
+// A process that dies takes its SQLite transaction along: nothing is ever unsettled here.
+file_reference sqlite_store::track_file_reference(std::string_view, std::string_view file_path)
+{
+    auto conn = pool_->acquire();
+    auto stmt = conn->prepare("SELECT EXISTS (SELECT 1 FROM tracks WHERE file_path = ?)");
+    stmt.bind(1, file_path);
+    return stmt.step() && stmt.integer(0) != 0 ? file_reference::named : file_reference::unnamed;
+}
+
 track_delete_outcome sqlite_store::delete_track(std::string_view track_id, std::int64_t now)
 {
     auto conn = pool_->acquire();
