@@ -15,7 +15,11 @@ build_pkgs=(
 )
 # postgresql-15: the server binaries (/usr/lib/postgresql/15/bin) the PostgreSQL tests start.
 # redis-server and nginx-light: the cluster tests start their own on loopback (no service is used).
-test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15 redis-server nginx-light)
+# clang-14, libclang-rt-14-dev and llvm-14: `make test-fuzz` (clang 14 is Debian 12's clang; it only
+# recommends libclang-rt-14-dev, which holds libFuzzer and the sanitizer runtimes; llvm-14 brings
+# llvm-symbolizer, which turns the addresses of a sanitizer report into file:line).
+test_pkgs=(libgtest-dev libgmock-dev librapidcheck-dev gcovr curl git postgresql-15 redis-server nginx-light
+  clang-14 libclang-rt-14-dev llvm-14)
 bench_pkgs=(nginx-light wrk curl)
 containers_pkgs=(docker.io docker-compose debootstrap shellcheck yamllint nginx openssl python3 curl)
 

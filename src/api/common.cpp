@@ -2,6 +2,7 @@
 #include "api/common.hpp"
 
 #include "util/ids.hpp"
+#include "util/utf8.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/url/parse_query.hpp>
@@ -58,7 +59,13 @@ std::variant<boost::json::object, http::reply> parse_body(const http::request& r
         if (!parsed) return fail(400, "Malformed form body", "Invalid form body");
         boost::json::object out;
         boost::urls::encoding_opts plus_is_space{true};
-        for (auto p : *parsed) out[p.key.decode(plus_is_space)] = p.value.decode(plus_is_space);
+        for (auto p : *parsed) {
+            std::string key = p.key.decode(plus_is_space), value = p.value.decode(plus_is_space);
+            // Percent escapes can spell any bytes; the JSON parser refuses invalid UTF-8, so do the same.
+            if (!util::is_valid_utf8(key) || !util::is_valid_utf8(value))
+                return fail(400, "Malformed form body", "Invalid form body");
+            out[key] = std::move(value);
+        }
         return out;
     }
     if (lower != "application/json" && !lower.ends_with("+json"))

@@ -244,6 +244,18 @@ TEST(parse_body, form_urlencoded_values_are_decoded)
     EXPECT_EQ(o.at("caf\xc3\xa9").as_string(), "\xc3\xa9t\xc3\xa9");
 }
 
+// Percent escapes can spell bytes that are not UTF-8; stored as a room name they made every
+// response that showed the room invalid JSON (and PostgreSQL refuses them). Caught by the
+// api_request fuzz target; reproducer: tests/fuzz/crashes/api_request/form-invalid-utf8.
+TEST(parse_body, form_urlencoded_invalid_utf8_is_400)
+{
+    for (const char* body : {"name=%FF%FEabc", "name=ok&description=%C3", "%ED%A0%80=x", "name=%C0%AF"}) {
+        auto r = error_reply(parse_body(with_body("application/x-www-form-urlencoded", body), true));
+        EXPECT_EQ(r.status, 400) << body;
+        EXPECT_EQ(json_of(r).at("message").as_string(), "Malformed form body") << body;
+    }
+}
+
 // ---- read_string -----------------------------------------------------------------------------
 
 TEST(read_string, returns_trimmed_value)

@@ -1,6 +1,7 @@
 // WebSocket command handling.
 #include "api/ws_commands.hpp"
 
+#include "api/json_number.hpp"
 #include "api/views.hpp"
 #include "util/ids.hpp"
 #include "util/time_format.hpp"
@@ -92,8 +93,7 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     if (!ctx_.store.is_participant(*room_id, conn.user.id))
         return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
-    if (const auto* v = data.if_contains("last_seq"); v && v->is_number())
-        last_seq = v->is_uint64() ? v->as_uint64() : std::uint64_t(std::max<std::int64_t>(0, v->to_number<std::int64_t>()));
+    if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
     if (conn.room_id && *conn.room_id != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);

@@ -5,6 +5,7 @@
 #include "auth/jwt.hpp"
 
 #include "util/ids.hpp"
+#include "util/utf8.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -77,43 +78,6 @@ std::optional<std::string> b64url_decode(std::string_view in)
     }
     if (acc != 0) return std::nullopt;
     return out;
-}
-
-// Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF), as Boost.JSON's parser
-// demands; checked at signing time so that a signed token always verifies.
-bool is_valid_utf8(std::string_view s)
-{
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        if (c < 0x80) {
-            ++i;
-            continue;
-        }
-        // Sequence length and the allowed range of the second byte (RFC 3629 table).
-        std::size_t n = 0;
-        unsigned lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-            lo = c == 0xe0 ? 0xa0 : 0x80;
-            hi = c == 0xed ? 0x9f : 0xbf;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-            lo = c == 0xf0 ? 0x90 : 0x80;
-            hi = c == 0xf4 ? 0x8f : 0xbf;
-        } else {
-            return false;
-        }
-        if (s.size() - i - 1 < n) return false;
-        for (std::size_t k = 1; k <= n; ++k) {
-            const unsigned d = static_cast<unsigned char>(s[i + k]);
-            if (d < (k == 1 ? lo : 0x80) || d > (k == 1 ? hi : 0xbf)) return false;
-        }
-        i += n + 1;
-    }
-    return true;
 }
 
 std::optional<json::object> parse_object(std::string_view text)
@@ -217,8 +181,10 @@ std::string jwt_codec::mac(std::string_view signing_input) const
 std::string jwt_codec::sign(const jwt_claims& c) const
 {
     if (c.sub.empty() || c.jti.empty()) throw std::invalid_argument("jwt sub and jti must not be empty");
+    // Checked at signing time so that a signed token always verifies (Boost.JSON's parser
+    // demands strict UTF-8).
     for (const auto* s : {&c.sub, &c.jti, &c.username, &c.email})
-        if (!is_valid_utf8(*s)) throw std::invalid_argument("jwt claim is not valid UTF-8");
+        if (!util::is_valid_utf8(*s)) throw std::invalid_argument("jwt claim is not valid UTF-8");
     json::object p;
     p["sub"] = c.sub;
     p["jti"] = c.jti;

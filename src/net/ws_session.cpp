@@ -4,6 +4,7 @@
 #include "net/ws_session.hpp"
 
 #include "obs/log.hpp"
+#include "realtime/client_message.hpp"
 #include "realtime/hub.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -15,7 +16,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-#include <boost/json/parse.hpp>
 
 #include <chrono>
 #include <deque>
@@ -270,16 +270,12 @@ void ws_session::on_read(beast::error_code ec)
 // commands run one at a time and in order.
 void ws_session::handle(const std::string& text, std::int64_t received_us)
 {
-    boost::system::error_code ec;
-    auto parsed = boost::json::parse(text, ec);
-    if (ec || !parsed.is_object() || !parsed.as_object().contains("type") || !parsed.at("type").is_string()) {
+    auto msg = realtime::decode_client_message(text);
+    if (!msg) {
         deliver(error_frame("invalid_message", "Messages are JSON objects with a string type"));
         return read_next();
     }
-    auto& msg = parsed.as_object();
-    std::string type(msg.at("type").as_string());
-    boost::json::object data;
-    if (auto* d = msg.if_contains("data"); d && d->is_object()) data = std::move(d->as_object());
+    auto& [type, data] = *msg;
     if (type != "ping") return run_command(std::move(type), std::move(data));
     boost::json::object pong{{"client_time", data.contains("client_time") ? data.at("client_time") : nullptr},
                              {"server_receive_ms", received_us / 1000},

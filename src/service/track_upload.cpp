@@ -12,6 +12,7 @@
 #include "service/track_service.hpp"
 #include "util/file_claim.hpp"
 #include "util/ids.hpp"
+#include "util/utf8.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -48,13 +49,14 @@ std::string extension_of(const std::string& filename)
     return dot == std::string::npos ? std::string() : lower(filename.substr(dot + 1));
 }
 
-// The client's file name without any path and without control characters, at most 255 bytes
-// (cut on a UTF-8 boundary).
+// The client's file name without any path and without control characters, as valid UTF-8
+// (multipart headers are raw bytes: other bytes become U+FFFD), at most 255 bytes (cut on a
+// UTF-8 boundary).
 std::string display_name(const std::string& filename)
 {
     std::string base = filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
     std::string out;
-    for (unsigned char c : base)
+    for (unsigned char c : util::valid_utf8(base))
         if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
     if (out.size() > 255) {
         std::size_t cut = 255;

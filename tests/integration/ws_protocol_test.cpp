@@ -257,6 +257,20 @@ TEST_F(ws_commands, join_room_errors_then_success)
     EXPECT_EQ(m.drain(k_quiet).size(), 0u) << "no replay without last_seq";
 }
 
+// Any JSON number is a last_seq (1.5 and 1e300 once made the command fail with internal_error).
+TEST_F(ws_commands, join_room_accepts_any_number_as_last_seq)
+{
+    for (const char* last_seq : {"1.5", "-2.5", "1e300", "-1e300", "18446744073709551615"}) {
+        auto c = open_ws(server_, member_.token);
+        ASSERT_TRUE(c.send_text(std::string(R"({"type":"join_room","data":{"room_id":")") + room_id_ +
+                                R"(","last_seq":)" + last_seq + "}}"));
+        auto m = next_msg(c);
+        EXPECT_EQ(type_of(m), "room_joined") << "last_seq " << last_seq << ": " << json::serialize(m);
+        c.drain(k_quiet);  // the replayed events, if any
+        expect_alive(c);
+    }
+}
+
 TEST_F(ws_commands, ping_answers_pong_with_the_clock_fields)
 {
     auto c = open_ws(server_, member_.token);
