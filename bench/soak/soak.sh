@@ -47,7 +47,8 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$spotik_pid/stat"; }
 cpu_before="$(cpu_ticks)"
 load_before="$(load_average)"
 
-say "Spotik soak, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+say "Spotik soak, $(date -u '+%Y-%m-%d %H:%M UTC'), checkout $(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ -n "${BENCH_BINARY:-}" ]]; then say "(BENCH_BINARY: the server binary was not built from this checkout)"; fi
 say_binary_and_cpus
 say "Server: SERVER_THREADS=$server_n, SQLite, LOG_LEVEL=warn, RATE_LIMITING_ENABLED=false, BCRYPT_COST=4, pid $spotik_pid"
 say "Load average (1 min) before the load: $load_before; other work on these CPUs slows the load"
