@@ -7,7 +7,7 @@
 #
 # Environment (all optional):
 #   SOAK_SECONDS        length of the load (default 1800)
-#   SOAK_WARMUP         seconds before the "start" RSS sample (default 60)
+#   SOAK_WARMUP         seconds before the "start" RSS sample (default 180: a room lifetime and more)
 #   SOAK_HTTP_WORKERS   HTTP worker threads, each an administrator with 2 rooms and 4 guests (default 4)
 #   SOAK_WS_CLIENTS     WebSocket clients, each a thread with a user of its own (default 8)
 #   SOAK_THINK_MS       mean pause of a worker between two actions (default 10)
@@ -19,7 +19,7 @@ set -euo pipefail
 source "$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
 
 readonly SECONDS_TOTAL="${SOAK_SECONDS:-1800}"
-readonly SOAK_WARMUP_S="${SOAK_WARMUP:-60}"
+readonly SOAK_WARMUP_S="${SOAK_WARMUP:-180}"
 readonly HTTP_WORKERS="${SOAK_HTTP_WORKERS:-4}"
 readonly WS_CLIENTS="${SOAK_WS_CLIENTS:-8}"
 readonly THINK_MS="${SOAK_THINK_MS:-10}"
