@@ -18,7 +18,7 @@ COMPOSE = $(if $(filter dev,$(STACK)),$(COMPOSE_DEV),$(COMPOSE_PROD))
 
 .PHONY: help deps deps-test build-release build-dev run test test-unit test-property test-integration \
         test-integration-pg test-postgres test-cluster test-fuzz test-smoke test-coverage test-containers ci coverage \
-        bench bench-ws-cluster clean format \
+        bench bench-ws-cluster bench-soak clean format \
         setup-env dev dev-logs dev-tools dev-shell dev-db-shell dev-stop prod prod-build prod-scale prod-logs \
         prod-stop db-reset-dev db-generate-test-data db-backup db-restore health monitor monitor-logs logs \
         status build shell update prune security-scan compose-check
@@ -89,6 +89,9 @@ bench: ## Benchmarks: against nginx, and PostgreSQL vs SQLite, on loopback (benc
 
 bench-ws-cluster: deps-test ## Fan-out over two replicas with Redis vs one replica (bench/ws/README.md)
 	bench/ws/ws_cluster_bench.sh
+
+bench-soak: deps ## Soak: mixed HTTP + WebSocket load on one server, RSS growth (bench/soak/README.md) (30 min)
+	bench/soak/soak.sh
 
 coverage: deps-test ## Line coverage report with gcovr (build/coverage/coverage.txt)
 	cmake --preset coverage >/dev/null

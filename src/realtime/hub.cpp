@@ -12,6 +12,21 @@ namespace {
 
 double epoch_seconds() { return double(util::system_clock{}.now_ms()) / 1000.0; }
 
+// After room_deleted: a deleted room keeps no sockets, on every replica (after they got
+// room_deleted), and no entry either: its seq and history would otherwise stay for the life of
+// the process, up to history_size frames for every room ever deleted. Called with r's mutex
+// held; nothing takes a room's mutex while holding the map's, so the order is safe.
+template <class Map, class Room>
+void forget(std::mutex& map_mutex, Map& rooms, const std::string& room_id, Room& r)
+{
+    r.clients.clear();
+    r.raw.clear();
+    r.history.clear();
+    std::lock_guard lock(map_mutex);
+    auto it = rooms.find(room_id);
+    if (it != rooms.end() && it->second.get() == &r) rooms.erase(it);
+}
+
 bool excluded(const room_event& e, const std::string& user_id)
 {
     return std::find(e.exclude_user_ids.begin(), e.exclude_user_ids.end(), user_id) != e.exclude_user_ids.end();
@@ -69,11 +84,7 @@ void hub::publish(room_event event)
         ++i;
     }
     delivered_ += n;
-    // A deleted room keeps no sockets, on every replica (after they got room_deleted).
-    if (event.type == "room_deleted") {
-        r->clients.clear();
-        r->raw.clear();
-    }
+    if (event.type == "room_deleted") forget(rooms_mutex_, rooms_, event.room_id, *r);
 }
 
 std::size_t hub::fan_out(room& r, const frame& f, const std::vector<std::string>& exclude_user_ids)
@@ -114,10 +125,7 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
     while (r->history.size() > history_size_) r->history.pop_front();
     ++published_;
     if (to_clients) delivered_ += fan_out(*r, e.f, e.exclude_user_ids);
-    if (e.type == "room_deleted") {
-        r->clients.clear();
-        r->raw.clear();
-    }
+    if (e.type == "room_deleted") forget(rooms_mutex_, rooms_, e.room_id, *r);
     return true;
 }
 
