@@ -1,7 +1,8 @@
-// Service endpoints under /api: the route index and OpenAPI document, clock sync
-// (/api/time, §7.9), /api/ping, /api/health (§10.1), /api/metrics and the public
-// monitoring summary (§10.5).
+// Service endpoints under /api: the route index (with the WebSocket message types) and the
+// OpenAPI document, clock sync (/api/time, §7.9), /api/ping, /api/health (§10.1),
+// /api/metrics and the public monitoring summary (§10.5).
 #include "api/routes.hpp"
+#include "api/ws_commands.hpp"
 #include "obs/system_info.hpp"
 #include "util/time_format.hpp"
 
@@ -33,11 +34,14 @@ http::reply api_index(const http::router& r, context& ctx)
                              {"path", route.pattern},
                              {"auth", auth_name(route.options.auth)},
                              {"summary", route.options.summary}});
+    boost::json::array messages;
+    for (const auto& type : ws_commands::message_types()) messages.emplace_back(type);
     return http::json(200, {{"name", ctx.cfg.app.name},
                             {"version", ctx.cfg.app.version},
                             {"environment", ctx.cfg.app.env},
                             {"server", "Spotik C++ (Boost.Beast)"},
                             {"websocket_support", true},
+                            {"websocket_messages", std::move(messages)},
                             {"timestamp", util::iso8601_ms(ctx.clock.now_ms())},
                             {"openapi", "/api/openapi.json"},
                             {"endpoints", std::move(endpoints)}});

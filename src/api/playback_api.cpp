@@ -1,5 +1,6 @@
 // Playback control (CONTRACT §7): start (and the /playback/start alias), pause, resume,
-// skip, stop, seek and status, answering in family A with the §7.1 timestamps.
+// skip, stop, seek and status, answering in family A with the §7.1 timestamps. Routes with a
+// body check the administrator before reading it (403 before 422).
 #include "api/common.hpp"
 #include "api/json_number.hpp"
 #include "api/routes.hpp"
@@ -57,6 +58,7 @@ http::reply start_alias(context& ctx, http::request& req, const authenticated& w
 {
     auto room = uuid_param(req, "room");
     if (!room) return room_missing();
+    if (auto admin = ctx.rooms.administered(*room, who.user); !admin) return common_failure(admin.error());
     auto parsed = parse_body(req, true);
     if (auto* r = std::get_if<http::reply>(&parsed)) return std::move(*r);
     field_errors errors;
@@ -124,6 +126,7 @@ http::reply seek(context& ctx, http::request& req, const authenticated& who)
 {
     auto room = uuid_param(req, "room");
     if (!room) return room_missing();
+    if (auto admin = ctx.rooms.administered(*room, who.user); !admin) return common_failure(admin.error());
     auto parsed = parse_body(req, true);
     if (auto* r = std::get_if<http::reply>(&parsed)) return std::move(*r);
     const auto* pos = std::get<object>(parsed).if_contains("position");

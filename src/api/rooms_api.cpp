@@ -10,6 +10,12 @@ using service::authenticated;
 
 http::reply room_not_found() { return http::error_a(404, "Room not found", "Room not found"); }
 
+http::reply not_administrator_update()
+{
+    return http::error_a(403, "Unauthorized. Only room administrator can update room settings.",
+                         "Insufficient permissions");
+}
+
 http::reply room_data(context& ctx, int status, const char* message, const service::room_view& v,
                       const storage::user_record& viewer)
 {
@@ -66,6 +72,9 @@ http::reply update_room(context& ctx, http::request& req, const authenticated& w
 {
     auto id = uuid_param(req, "room");
     if (!id) return room_not_found();
+    auto room = ctx.rooms.administered(*id, who.user);
+    if (!room && room.error() == domain::failure::forbidden) return not_administrator_update();
+    if (!room) return room_not_found();
     auto parsed = parse_body(req, true);
     if (auto* r = std::get_if<http::reply>(&parsed)) return std::move(*r);
     field_errors errors;
@@ -74,9 +83,7 @@ http::reply update_room(context& ctx, http::request& req, const authenticated& w
     if (!read_room_fields(std::get<boost::json::object>(parsed), false, name, description, errors))
         return http::validation_error(errors.json(), true);
     auto view = ctx.rooms.update(*id, who.user, name, description);
-    if (!view && view.error() == domain::failure::forbidden)
-        return http::error_a(403, "Unauthorized. Only room administrator can update room settings.",
-                             "Insufficient permissions");
+    if (!view && view.error() == domain::failure::forbidden) return not_administrator_update();
     if (!view) return room_not_found();
     ctx.events.room_state_updated(view->room.id);
     return room_data(ctx, 200, "Room updated successfully", *view, who.user);

@@ -60,18 +60,41 @@ frame ws_commands::error(std::string_view code, std::string_view message)
     return hub::make_frame("error", {{"error_code", code}, {"message", message}});
 }
 
+const std::vector<ws_commands::command>& ws_commands::commands()
+{
+    using client = std::shared_ptr<realtime::hub_client>;
+    static const std::vector<command> table{
+        {"join_room", [](ws_commands& c, ws_connection& conn, const object& data,
+                         const client& self) { return c.join(conn, data, self); }},
+        {"leave_room",
+         [](ws_commands& c, ws_connection& conn, const object&, const client& self) {
+             c.disconnect(conn, self.get());
+             return std::vector<frame>{hub::make_frame("room_left", {{"message", "Left room successfully"}})};
+         }},
+        {"get_room_state",
+         [](ws_commands& c, ws_connection& conn, const object&, const client&) { return c.room_state(conn); }},
+        {"get_track_queue",
+         [](ws_commands& c, ws_connection& conn, const object&, const client&) { return c.queue(conn); }},
+        {"vote_track",
+         [](ws_commands& c, ws_connection& conn, const object& data, const client&) { return c.vote(conn, data); }},
+        {"playback_control",
+         [](ws_commands& c, ws_connection& conn, const object& data, const client&) { return c.playback(conn, data); }},
+    };
+    return table;
+}
+
+std::vector<std::string> ws_commands::message_types()
+{
+    std::vector<std::string> types{"ping"};
+    for (const auto& c : commands()) types.emplace_back(c.type);
+    return types;
+}
+
 std::vector<frame> ws_commands::handle(ws_connection& conn, const std::string& type, const object& data,
                                        const std::shared_ptr<realtime::hub_client>& self)
 {
-    if (type == "join_room") return join(conn, data, self);
-    if (type == "leave_room") {
-        disconnect(conn, self.get());
-        return {hub::make_frame("room_left", {{"message", "Left room successfully"}})};
-    }
-    if (type == "get_room_state") return room_state(conn);
-    if (type == "get_track_queue") return queue(conn);
-    if (type == "vote_track") return vote(conn, data);
-    if (type == "playback_control") return playback(conn, data);
+    for (const auto& c : commands())
+        if (c.type == type) return c.run(*this, conn, data, self);
     return {error("unknown_message_type", "Unknown message type: " + type)};
 }
 

@@ -34,7 +34,21 @@ public:
 
     static realtime::frame error(std::string_view code, std::string_view message);
 
+    // Every client message type the server answers: "ping" (answered by the WebSocket session
+    // itself, on its io thread) and the commands handle() dispatches. GET /api publishes the
+    // list; the authorization matrix test fails on a type it has no row for.
+    static std::vector<std::string> message_types();
+
 private:
+    using runner = std::vector<realtime::frame> (*)(ws_commands&, ws_connection&, const boost::json::object&,
+                                                    const std::shared_ptr<realtime::hub_client>&);
+    struct command {
+        std::string_view type;
+        runner run;
+    };
+    // The dispatch table: a command exists only by having an entry here.
+    static const std::vector<command>& commands();
+
     std::vector<realtime::frame> join(ws_connection& conn, const boost::json::object& data,
                                       const std::shared_ptr<realtime::hub_client>& self);
     std::vector<realtime::frame> room_state(ws_connection& conn);

@@ -86,13 +86,21 @@ domain::result<room_view> room_service::show(std::string_view room_id, const std
     return load_view(std::move(*room), viewer_id, with_queue);
 }
 
-domain::result<room_view> room_service::update(std::string_view room_id, const storage::user_record& caller,
-                                               std::optional<std::string> name,
-                                               std::optional<std::optional<std::string>> description)
+domain::result<storage::room_record> room_service::administered(std::string_view room_id,
+                                                                const storage::user_record& caller)
 {
     auto room = store_.find_room(room_id);
     if (!room) return failure::not_found;
     if (room->administrator_id != caller.id) return failure::forbidden;
+    return std::move(*room);
+}
+
+domain::result<room_view> room_service::update(std::string_view room_id, const storage::user_record& caller,
+                                               std::optional<std::string> name,
+                                               std::optional<std::optional<std::string>> description)
+{
+    auto room = administered(room_id, caller);
+    if (!room) return room.error();
     std::string new_name = name ? std::move(*name) : room->name;
     std::optional<std::string> new_description = description ? std::move(*description) : room->description;
     if (!store_.update_room(room->id, new_name, new_description, clock_.now_ms())) return failure::not_found;
@@ -113,9 +121,8 @@ void room_service::delete_room_files(const storage::room_record& room, const std
 
 domain::result<storage::room_record> room_service::remove(std::string_view room_id, const storage::user_record& caller)
 {
-    auto room = store_.find_room(room_id);
-    if (!room) return failure::not_found;
-    if (room->administrator_id != caller.id) return failure::forbidden;
+    auto room = administered(room_id, caller);
+    if (!room) return room.error();
     auto tracks = store_.list_tracks(room->id, "");
     if (!store_.delete_room(room->id)) return failure::not_found;
     // Files go only after the rows are gone, so a failed delete never leaves rows without files.

@@ -37,6 +37,9 @@ public:
     std::vector<room_view> list(const std::string& viewer_id);
     room_view create(const storage::user_record& creator, std::string name, std::optional<std::string> description);
     domain::result<room_view> show(std::string_view room_id, const std::string& viewer_id, bool with_queue);
+    // The room when `caller` administers it; not_found or forbidden otherwise. Handlers call it
+    // before reading a body, so a caller who may not act never sees validation errors.
+    domain::result<storage::room_record> administered(std::string_view room_id, const storage::user_record& caller);
     domain::result<room_view> update(std::string_view room_id, const storage::user_record& caller,
                                      std::optional<std::string> name, std::optional<std::optional<std::string>> description);
     domain::result<storage::room_record> remove(std::string_view room_id, const storage::user_record& caller);
