@@ -111,10 +111,11 @@ reply unrouted(const request& req, const match_result& m)
     if (m.method_not_allowed) {
         std::string allow;
         for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-        auto rep = json(405, {{"success", false},
-                              {"message", "The " + util::valid_utf8(req.method) + " method is not supported for route " +
-                                              path + ". Supported methods: " + allow + "."},
-                              {"error", "Method not allowed"}});
+        auto rep =
+            json(405, {{"success", false},
+                       {"message", "The " + util::valid_utf8(req.method) + " method is not supported for route " +
+                                       path + ". Supported methods: " + allow + "."},
+                       {"error", "Method not allowed"}});
         rep.set("Allow", allow);
         return rep;
     }

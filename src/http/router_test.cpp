@@ -3,8 +3,8 @@
 // HEAD falling back to GET, trailing slashes and empty segments, and pattern validation.
 #include "http/router.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <stdexcept>
