@@ -2,6 +2,8 @@
 // never taken for a room id, whatever the registration order.
 #include "http/router.hpp"
 
+#include "util/utf8.hpp"
+
 #include <algorithm>
 #include <stdexcept>
 
@@ -101,6 +103,26 @@ match_result router::match(std::string_view method, std::string_view path) const
     best.allowed = std::move(allowed);
     best.method_not_allowed = best.found == nullptr && best_any_score >= 0;
     return best;
+}
+
+reply unrouted(const request& req, const match_result& m)
+{
+    const std::string path = util::valid_utf8(req.path);
+    if (m.method_not_allowed) {
+        std::string allow;
+        for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+        auto rep =
+            json(405, {{"success", false},
+                       {"message", "The " + util::valid_utf8(req.method) + " method is not supported for route " +
+                                       path + ". Supported methods: " + allow + "."},
+                       {"error", "Method not allowed"}});
+        rep.set("Allow", allow);
+        return rep;
+    }
+    std::string route_name = path.size() > 1 ? path.substr(1) : path;
+    return json(404, {{"message", "The route " + route_name + " could not be found."},
+                      {"error", "Endpoint not found"},
+                      {"path", path}});
 }
 
 }  // namespace spotik::http

@@ -59,4 +59,9 @@ private:
     std::vector<route> routes_;
 };
 
+// The answer to a request that no route takes (OPTIONS aside): 405 with Allow when the path
+// matches other methods, else 404 (CONTRACT §0.5). The path is percent-decoded client bytes, so
+// it is quoted as valid UTF-8.
+reply unrouted(const request& req, const match_result& m);
+
 }  // namespace spotik::http

@@ -4,6 +4,7 @@
 #include "http/router.hpp"
 
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -358,6 +359,35 @@ TEST(router, match_on_empty_router_is_404)
     EXPECT_EQ(m.found, nullptr);
     EXPECT_FALSE(m.method_not_allowed);
     EXPECT_TRUE(m.allowed.empty());
+}
+
+// The path is percent-decoded client bytes: "GET /%FF" once answered a 404 whose body was not
+// valid JSON. Reproducer for the api_request fuzz target: tests/fuzz/crashes/api_request/path-invalid-utf8.
+TEST(router, unrouted_replies_are_json_whatever_the_path)
+{
+    router r;
+    r.add("GET", "/api/rooms/{room}", named("show"));
+    request req;
+    req.method = "GET";
+    req.path = "/api/\xFF\xFE";
+    auto rep = unrouted(req, r.match(req.method, req.path));
+    EXPECT_EQ(rep.status, 404);
+    boost::system::error_code ec;
+    auto body = boost::json::parse(rep.body, ec);
+    ASSERT_FALSE(ec) << rep.body;
+    EXPECT_EQ(body.at("path"), "/api/\xEF\xBF\xBD\xEF\xBF\xBD");
+    EXPECT_EQ(body.at("error"), "Endpoint not found");
+
+    req.method = "DELETE";
+    req.path = "/api/rooms/\xC3";
+    rep = unrouted(req, r.match(req.method, req.path));
+    EXPECT_EQ(rep.status, 405);
+    EXPECT_FALSE(rep.get("Allow").empty());
+    body = boost::json::parse(rep.body, ec);
+    ASSERT_FALSE(ec) << rep.body;
+    EXPECT_EQ(std::string(body.at("message").as_string()),
+              "The DELETE method is not supported for route /api/rooms/\xEF\xBF\xBD. Supported methods: " +
+                  std::string(rep.get("Allow")) + ".");
 }
 
 }  // namespace

@@ -75,20 +75,7 @@ boost::asio::awaitable<http::reply> run_route(server_context& ctx, const http::r
 http::reply unrouted_reply(server_context& ctx, const http::request& req, const http::match_result& m)
 {
     if (req.method == "OPTIONS") return ctx.cors.preflight(req, m.allowed);
-    if (m.method_not_allowed) {
-        std::string allow;
-        for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
-        auto rep = http::json(405, {{"success", false},
-                                    {"message", "The " + req.method + " method is not supported for route " +
-                                                    req.path + ". Supported methods: " + allow + "."},
-                                    {"error", "Method not allowed"}});
-        rep.set("Allow", allow);
-        return rep;
-    }
-    std::string route_name = req.path.size() > 1 ? req.path.substr(1) : req.path;
-    return http::json(404, {{"message", "The route " + route_name + " could not be found."},
-                            {"error", "Endpoint not found"},
-                            {"path", req.path}});
+    return http::unrouted(req, m);
 }
 
 void finish_reply(server_context& ctx, const http::request& req, const http::route* r, http::reply& rep,

@@ -27,9 +27,11 @@ namespace {
 constexpr std::uint64_t k_max_cover_bytes = 5120 * 1024;
 const char* const k_cover_type_message = "The cover image field must be a file of type: jpg, jpeg, png, webp.";
 
-upload_error invalid(std::string field, std::string message)
+// Messages may quote what the client sent (a file extension, a part's Content-Type), which is
+// raw bytes: they are made valid UTF-8 so that the 422 body stays JSON.
+upload_error invalid(std::string field, std::string_view message)
 {
-    return {upload_problem::invalid, std::move(field), std::move(message)};
+    return {upload_problem::invalid, std::move(field), util::valid_utf8(message)};
 }
 
 bool disk_full(const std::system_error& e)

@@ -172,9 +172,7 @@ std::string app_fixture::substitute(std::string text) const
 http::reply app_fixture::handle(http::request& req)
 {
     auto m = world_->router.match(req.method, req.path);
-    if (!m.found)
-        return http::error_b(m.method_not_allowed ? 405 : 404,
-                             m.method_not_allowed ? "Method not allowed" : "Not found");
+    if (!m.found) return http::unrouted(req, m);
     req.params = std::move(m.params);
     if (m.found->options.body == http::body_mode::file) {
         files_written_ = true;

@@ -30,8 +30,8 @@ public:
     void reset();
     std::string substitute(std::string text) const;
 
-    // Runs a request through the router as the server would after reading it (404/405 for
-    // unmatched paths answered here); file-body routes get the body written to a file.
+    // Runs a request through the router as the server would after reading it (http::unrouted
+    // for unmatched paths); file-body routes get the body written to a file.
     http::reply handle(http::request& req);
 
     const std::string& room_id() const { return room_; }

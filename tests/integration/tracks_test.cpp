@@ -106,9 +106,13 @@ TEST_F(tracks_api, extension_and_type_must_agree_with_the_content)
 // (and every queue holding it) invalid, and PostgreSQL refuses such text.
 TEST_F(tracks_api, a_file_name_that_is_not_utf8_is_repaired)
 {
-    auto r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg", "\xFF\xFE" "b.mp3");
+    auto r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg",
+                    "\xFF\xFE"
+                    "b.mp3");
     ASSERT_EQ(r.status, 201) << r.body;
-    EXPECT_EQ(r.json().at("track").at("original_name"), "\xEF\xBF\xBD\xEF\xBF\xBD" "b.mp3");
+    EXPECT_EQ(r.json().at("track").at("original_name"),
+              "\xEF\xBF\xBD\xEF\xBF\xBD"
+              "b.mp3");
     auto queue = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", member_.token);
     ASSERT_EQ(queue.status, 200);
     EXPECT_EQ(queue.json().at("tracks").as_array().size(), 1u);
