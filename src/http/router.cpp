@@ -119,7 +119,7 @@ reply unrouted(const request& req, const match_result& m)
         rep.set("Allow", allow);
         return rep;
     }
-    std::string route_name = path.size() > 1 ? path.substr(1) : path;
+    std::string route_name = path.size() > 1 && path.front() == '/' ? path.substr(1) : path;
     return json(404, {{"message", "The route " + route_name + " could not be found."},
                       {"error", "Endpoint not found"},
                       {"path", path}});
