@@ -201,8 +201,8 @@ protected:
         for (const auto& room : {playback_room_, upload_room_}) {
             auto r = c.get_auth("/api/rooms/" + room + "/tracks", admin_.token);
             ASSERT_EQ(r.status, 200) << r.body;
-            for (const auto& t : r.json().at("tracks").as_array())
-                rows[std::string(t.at("id").as_string())] = t.as_object();
+            const auto body = r.json();
+            for (const auto& t : body.at("tracks").as_array()) rows[std::string(t.at("id").as_string())] = t.as_object();
         }
         std::set<std::string> known;
         for (const auto& t : tracks_) {
@@ -226,7 +226,8 @@ protected:
             for (const auto& room : {playback_room_, upload_room_}) {
                 auto r = c.get_auth("/api/rooms/" + room + "/tracks", voters_[v].token);
                 ASSERT_EQ(r.status, 200) << r.body;
-                for (const auto& t : r.json().at("tracks").as_array()) {
+                const auto body = r.json();
+                for (const auto& t : body.at("tracks").as_array()) {
                     const std::string id(t.at("id").as_string());
                     const bool has = t.at("user_has_voted").as_bool();
                     const bool expected = voted_[v].contains(id) && voted_[v][id];
