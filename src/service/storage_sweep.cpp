@@ -30,7 +30,8 @@ std::string lower(std::string s)
 bool has_extension(const fs::path& file, std::initializer_list<const char*> extensions)
 {
     const std::string ext = lower(file.extension().string());
-    return std::any_of(extensions.begin(), extensions.end(), [&](const char* e) { return ext == std::string(".") + e; });
+    return std::any_of(extensions.begin(), extensions.end(),
+                       [&](const char* e) { return ext == std::string(".") + e; });
 }
 
 // The regular files directly in dir; none when it does not exist or cannot be read.
@@ -43,11 +44,26 @@ std::vector<fs::path> files_in(const fs::path& dir)
     return files;
 }
 
-bool is_write_probe(const std::string& name) { return name.starts_with(".spotik-write-test-"); }
-bool is_staged(const std::string& name) { return name.starts_with(".") && name.ends_with(".part"); }
-bool is_upload_body(const std::string& name) { return name.starts_with("body-") && name.ends_with(".part"); }
-bool is_cover(const fs::path& file) { return has_extension(file, {"jpg", "jpeg", "png", "webp"}); }
-bool is_audio(const fs::path& file) { return has_extension(file, {"mp3", "wav", "m4a"}); }
+bool is_write_probe(const std::string& name)
+{
+    return name.starts_with(".spotik-write-test-");
+}
+bool is_staged(const std::string& name)
+{
+    return name.starts_with(".") && name.ends_with(".part");
+}
+bool is_upload_body(const std::string& name)
+{
+    return name.starts_with("body-") && name.ends_with(".part");
+}
+bool is_cover(const fs::path& file)
+{
+    return has_extension(file, {"jpg", "jpeg", "png", "webp"});
+}
+bool is_audio(const fs::path& file)
+{
+    return has_extension(file, {"mp3", "wav", "m4a"});
+}
 
 class sweeper {
 public:
@@ -97,12 +113,15 @@ public:
             }
             const std::string relative = "tracks/" + file.filename().string();
             switch (store_.track_file_reference(file.stem().string(), relative)) {
-            case storage::file_reference::named: break;
-            case storage::file_reference::unsettled: ++report_.in_use; break;
-            case storage::file_reference::unnamed:
-                claim->remove();
-                ++report_.orphan_audio;
-                break;
+                case storage::file_reference::named:
+                    break;
+                case storage::file_reference::unsettled:
+                    ++report_.in_use;
+                    break;
+                case storage::file_reference::unnamed:
+                    claim->remove();
+                    ++report_.orphan_audio;
+                    break;
             }
         }
     }

@@ -10,8 +10,9 @@
 // claimed (util/file_claim) by the process working on them, and the sweep removes only files it
 // can claim itself. An audio file is claimed before the store is asked again whether a row names
 // it, so an upload that commits its row meanwhile keeps its file, and so does one whose insert a
-// killed process left running in PostgreSQL (storage::file_reference::unsettled). Symbolic links, folders and files with other names
-// are never touched. Throws storage_error when the store cannot be read.
+// killed process left running in PostgreSQL (storage::file_reference::unsettled). Symbolic
+// links, folders and files with other names are never touched. Throws storage_error when the
+// store cannot be read.
 #pragma once
 #include "config/config.hpp"
 #include "storage/store.hpp"

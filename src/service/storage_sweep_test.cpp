@@ -85,11 +85,15 @@ public:
     {
         return real_.delete_track(id, now);
     }
-    storage::vote_outcome add_vote(std::string_view t, std::string_view u, std::string_view v, std::int64_t now) override
+    storage::vote_outcome add_vote(std::string_view t, std::string_view u, std::string_view v,
+                                   std::int64_t now) override
     {
         return real_.add_vote(t, u, v, now);
     }
-    storage::vote_outcome remove_vote(std::string_view t, std::string_view u) override { return real_.remove_vote(t, u); }
+    storage::vote_outcome remove_vote(std::string_view t, std::string_view u) override
+    {
+        return real_.remove_vote(t, u);
+    }
     bool update_playback(std::string_view r, const storage::playback_columns& e, const storage::playback_columns& n,
                          std::int64_t now) override
     {

@@ -95,9 +95,10 @@ std::variant<std::vector<media::multipart_part>, upload_error> read_parts(const 
 
 // Copies and validates an image part into `dest_dir/.<name>-<random>.part`; returns its claim.
 std::variant<std::unique_ptr<util::file_claim>, upload_error> stage_cover(const std::string& body_path,
-                                                                     const media::multipart_part& part,
-                                                                     const fs::path& dest_dir, const std::string& name,
-                                                                     media::image_info& info)
+                                                                          const media::multipart_part& part,
+                                                                          const fs::path& dest_dir,
+                                                                          const std::string& name,
+                                                                          media::image_info& info)
 {
     if (part.length == 0) return invalid("cover_image", k_cover_type_message);
     if (part.length > k_max_cover_bytes)
@@ -190,7 +191,7 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     t.created_at = t.updated_at = clock_.now_ms();
     t.uploader_username = caller.username;
     staged->rename_to(dir / t.filename);  // durable name; the claim follows the file
-    store_.insert_track(t);                // throws: the claim removes the file
+    store_.insert_track(t);               // throws: the claim removes the file
     staged->keep();
     staged.reset();  // the row is committed: the file is no longer in the making
     if (cover) {

@@ -184,7 +184,8 @@ protected:
     {
         std::atomic<bool> stop{false};
         std::vector<std::thread> workers;
-        for (int i = 0; i < k_uploaders; ++i) workers.emplace_back([&, i, s = unsigned(rng())] { upload_loop(i, stop, s); });
+        for (int i = 0; i < k_uploaders; ++i)
+            workers.emplace_back([&, i, s = unsigned(rng())] { upload_loop(i, stop, s); });
         for (int i = 0; i < k_voters; ++i) workers.emplace_back([&, i, s = unsigned(rng())] { vote_loop(i, stop, s); });
         workers.emplace_back([&, s = unsigned(rng())] { playback_loop(stop, s); });
         const int delay_ms = 400 + int(rng() % 1200);
@@ -201,7 +202,8 @@ protected:
         for (const auto& room : {playback_room_, upload_room_}) {
             auto r = c.get_auth("/api/rooms/" + room + "/tracks", admin_.token);
             ASSERT_EQ(r.status, 200) << r.body;
-            for (const auto& t : r.json().at("tracks").as_array())
+            const auto body = r.json();
+            for (const auto& t : body.at("tracks").as_array())
                 rows[std::string(t.at("id").as_string())] = t.as_object();
         }
         std::set<std::string> known;
@@ -226,7 +228,8 @@ protected:
             for (const auto& room : {playback_room_, upload_room_}) {
                 auto r = c.get_auth("/api/rooms/" + room + "/tracks", voters_[v].token);
                 ASSERT_EQ(r.status, 200) << r.body;
-                for (const auto& t : r.json().at("tracks").as_array()) {
+                const auto body = r.json();
+                for (const auto& t : body.at("tracks").as_array()) {
                     const std::string id(t.at("id").as_string());
                     const bool has = t.at("user_has_voted").as_bool();
                     const bool expected = voted_[v].contains(id) && voted_[v][id];
@@ -235,7 +238,8 @@ protected:
                         EXPECT_TRUE(has == expected || has == pending->second) << "voter " << v << ", track " << id;
                         if (has != expected) ++tally_.votes_in_flight_applied;
                     } else {
-                        EXPECT_EQ(has, expected) << "acknowledged vote lost or invented: voter " << v << ", track " << id;
+                        EXPECT_EQ(has, expected)
+                            << "acknowledged vote lost or invented: voter " << v << ", track " << id;
                     }
                     voted_[v][id] = has;
                     voters_per_track[id] += has ? 1 : 0;
@@ -257,7 +261,8 @@ protected:
         const auto actual = expectation_from(room);
         if (!matches(actual, playback_)) {
             EXPECT_TRUE(playback_in_flight_ && matches_command(actual, *playback_in_flight_, playback_))
-                << "playback is neither the last acknowledged state nor the command in flight: " << json::serialize(room);
+                << "playback is neither the last acknowledged state nor the command in flight: "
+                << json::serialize(room);
             ++tally_.playback_in_flight_applied;
         }
         playback_ = actual;
@@ -300,8 +305,8 @@ TEST_F(crash_consistency, sigkill_mid_traffic_keeps_every_acknowledged_write_and
               << " playback commands; verified " << t.tracks_verified << " track presences and " << t.votes_verified
               << " vote states; in flight at the kills: " << t.uploads_in_flight << " uploads ("
               << t.uploads_unacknowledged_committed << " committed), " << t.votes_in_flight << " votes ("
-              << t.votes_in_flight_applied << " applied), playback commands applied "
-              << t.playback_in_flight_applied << std::endl;
+              << t.votes_in_flight_applied << " applied), playback commands applied " << t.playback_in_flight_applied
+              << std::endl;
     EXPECT_GT(t.uploads_acknowledged, 0);
     EXPECT_GT(t.votes_acknowledged, 0);
     EXPECT_GT(t.playback_acknowledged, 0);

@@ -27,6 +27,20 @@ fs::path wait_for_placed_file(const fs::path& dir)
     return {};
 }
 
+// Whether a statement of the database waits for a lock (the upload's INSERT), within 10 s.
+bool wait_for_blocked_insert(const postgres_database& db)
+{
+    const std::string waiting =
+        "SELECT COUNT(*) FROM pg_locks WHERE NOT granted AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())";
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (db.query(waiting).at(0).at(0) != "0") return true;
+        std::this_thread::sleep_for(5ms);
+    }
+    return false;
+}
+
 std::size_t tracks_in(http_client& client, const std::string& room, const std::string& token)
 {
     auto r = client.get_auth("/api/rooms/" + room + "/tracks", token);
@@ -52,26 +66,29 @@ TEST(crash_upload, killed_between_placing_its_file_and_committing_its_row_it_lea
         }
     });
     const fs::path placed = wait_for_placed_file(tracks);
+    // On PostgreSQL, kill only once the INSERT itself waits in the server's session.
+    if (const auto* db = server.database(); db && !placed.empty()) EXPECT_TRUE(wait_for_blocked_insert(*db));
     server.kill9();
     upload.join();
     ASSERT_FALSE(placed.empty()) << "the upload never placed its file";
     ASSERT_TRUE(fs::exists(placed)) << "SIGKILL leaves the placed file behind";
 
     if (const auto* db = server.database()) {
-        // The killed server's session still waits to insert the row: the file must stay.
+        // The killed server's session still waits to insert the row, holding the track's lock:
+        // PostgreSQL may yet run and commit a statement whose client has died, so the file must stay.
+        const std::string held =
+            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+            "(SELECT oid FROM pg_database WHERE datname = current_database())";
+        EXPECT_EQ(db->query(held).at(0).at(0), "1") << "the killed server's transaction holds the track's lock";
         const auto seen = sweep_lines(server);
         server.restart();
         const auto line = next_sweep_line(server, seen);
         EXPECT_NE(line.find("\"files_in_use\":1"), std::string::npos) << line;
         EXPECT_TRUE(fs::exists(placed)) << "removed while its row could still be committed";
+        // The INSERT runs now; its transaction never gets a COMMIT and ends with its session.
         lock.release();
-        // The insert runs now, then its session finds the server gone and rolls back.
         const auto deadline = std::chrono::steady_clock::now() + 20s;
-        const std::string held =
-            "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
-            "(SELECT oid FROM pg_database WHERE datname = current_database())";
-        while (db->query(held).at(0).at(0) != "0" &&
-               std::chrono::steady_clock::now() < deadline)
+        while (db->query(held).at(0).at(0) != "0" && std::chrono::steady_clock::now() < deadline)
             std::this_thread::sleep_for(20ms);
         auto again = server.client();
         EXPECT_EQ(tracks_in(again, room, admin.token), 0U) << "the killed upload's row was committed";

@@ -30,7 +30,10 @@ std::int64_t ms_of(const json::value& v)
     return *util::parse_iso8601_ms(std::string(v.as_string()));
 }
 
-bool near(double a, double b) { return std::fabs(a - b) < 0.002; }
+bool near(double a, double b)
+{
+    return std::fabs(a - b) < 0.002;
+}
 
 }  // namespace
 
@@ -63,8 +66,10 @@ playback_expectation expectation_from(const json::value& room)
     if (room.at("current_track").is_null()) return e;
     e.track = std::string(room.at("current_track").at("id").as_string());
     e.playing = room.at("is_playing").as_bool();
-    if (e.playing) e.started_at = ms_of(room.at("playback_started_at"));
-    else e.position = room.at("current_playback_position").to_number<double>();
+    if (e.playing)
+        e.started_at = ms_of(room.at("playback_started_at"));
+    else
+        e.position = room.at("current_playback_position").to_number<double>();
     return e;
 }
 
@@ -87,7 +92,8 @@ http_response send_command(http_client& client, const std::string& room, const s
                            const playback_command& command)
 {
     const std::string base = "/api/rooms/" + room;
-    if (command.what == "play") return client.post_json(base + "/tracks/" + command.track + "/play", json::object{}, token);
+    if (command.what == "play")
+        return client.post_json(base + "/tracks/" + command.track + "/play", json::object{}, token);
     if (command.what == "seek")
         return client.post_json(base + "/playback/seek", json::object{{"position", command.position}}, token);
     return client.post_json(base + "/playback/" + command.what, json::object{}, token);
@@ -191,7 +197,8 @@ tracks_write_lock::tracks_write_lock(const server_process& server)
 {
     if (const auto* db = server.database()) {
         pg_ = PQconnectdb(db->endpoint().conninfo(db->name()).c_str());
-        PGresult* res = PQstatus(pg_) == CONNECTION_OK ? PQexec(pg_, "BEGIN; LOCK TABLE tracks IN SHARE MODE") : nullptr;
+        PGresult* res =
+            PQstatus(pg_) == CONNECTION_OK ? PQexec(pg_, "BEGIN; LOCK TABLE tracks IN SHARE MODE") : nullptr;
         const bool ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
         const std::string why = PQerrorMessage(pg_);
         PQclear(res);
@@ -202,8 +209,7 @@ tracks_write_lock::tracks_write_lock(const server_process& server)
         return;
     }
     const std::string path = (fs::path(server.data_dir()) / "spotik.db").string();
-    if (sqlite3_open(path.c_str(), &sqlite_) != SQLITE_OK ||
-        sqlite3_busy_timeout(sqlite_, 10'000) != SQLITE_OK ||
+    if (sqlite3_open(path.c_str(), &sqlite_) != SQLITE_OK || sqlite3_busy_timeout(sqlite_, 10'000) != SQLITE_OK ||
         sqlite3_exec(sqlite_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
         const std::string why = sqlite3_errmsg(sqlite_);
         sqlite3_close(sqlite_);

@@ -43,7 +43,7 @@ http_response upload_fixture(http_client& client, const std::string& room, const
 
 // A room's playback as far as the test can pin it down.
 struct playback_expectation {
-    std::string track;          // empty: idle
+    std::string track;  // empty: idle
     bool playing = false;
     std::int64_t started_at = 0;  // playing: the effective start, epoch ms
     double position = 0;          // paused: seconds into the track

@@ -57,7 +57,8 @@ private:
 // A plain libpq session beside the store: plays a Spotik process that died mid-transaction.
 class raw_session {
 public:
-    explicit raw_session(const test::postgres_database& db) : conn_(PQconnectdb(db.endpoint().conninfo(db.name()).c_str()))
+    explicit raw_session(const test::postgres_database& db)
+        : conn_(PQconnectdb(db.endpoint().conninfo(db.name()).c_str()))
     {
         if (PQstatus(conn_) != CONNECTION_OK) throw std::runtime_error(PQerrorMessage(conn_));
     }
@@ -230,15 +231,15 @@ TEST(postgres_store, a_track_insert_still_running_leaves_its_file_unsettled)
     raw_session zombie(db);
     zombie.exec("BEGIN");
     zombie.exec(insert_lock(id));
-    zombie.exec("INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, duration_seconds, "
-                "file_size_bytes, mime_type, vote_score, created_at, updated_at) VALUES ('" +
-                id + "', '" + room.id + "', '" + user.id + "', '" + id + ".mp3', 'a.mp3', '" + path +
-                "', 1, 1, 'audio/mpeg', 0, now(), now())");
+    zombie.exec(
+        "INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, duration_seconds, "
+        "file_size_bytes, mime_type, vote_score, created_at, updated_at) VALUES ('" +
+        id + "', '" + room.id + "', '" + user.id + "', '" + id + ".mp3', 'a.mp3', '" + path +
+        "', 1, 1, 'audio/mpeg', 0, now(), now())");
     EXPECT_EQ(store->track_file_reference(id, path), file_reference::unsettled);
     zombie.exec("COMMIT");
     EXPECT_EQ(store->track_file_reference(id, path), file_reference::named);
-    EXPECT_EQ(db.query(advisory_locks("true")).at(0).at(0), "0")
-        << "the sweep's check lets go of the lock";
+    EXPECT_EQ(db.query(advisory_locks("true")).at(0).at(0), "0") << "the sweep's check lets go of the lock";
 }
 
 TEST(postgres_store, insert_track_waits_for_the_lock_of_its_track)
