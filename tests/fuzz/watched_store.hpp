@@ -70,6 +70,11 @@ public:
         return inner_->list_tracks(room, viewer);
     }
     std::int64_t count_tracks(std::string_view room) override { return inner_->count_tracks(room); }
+    std::vector<storage::track_file> list_track_files() override { return inner_->list_track_files(); }
+    storage::file_reference track_file_reference(std::string_view track_id, std::string_view file_path) override
+    {
+        return inner_->track_file_reference(track_id, file_path);
+    }
     storage::track_delete_outcome delete_track(std::string_view id, std::int64_t now) override
     {
         return write().delete_track(id, now);
