@@ -17,7 +17,7 @@ COMPOSE_PROD = $(COMPOSE_BIN) -f docker-compose.yml -f docker-compose.prod.yml $
 COMPOSE = $(if $(filter dev,$(STACK)),$(COMPOSE_DEV),$(COMPOSE_PROD))
 
 .PHONY: help deps deps-test build-release build-dev run test test-unit test-property test-integration \
-        test-integration-pg test-postgres test-cluster test-smoke test-coverage test-containers ci coverage \
+        test-integration-pg test-postgres test-cluster test-tsan test-smoke test-coverage test-containers ci coverage \
         bench bench-ws-cluster clean format \
         setup-env dev dev-logs dev-tools dev-shell dev-db-shell dev-stop prod prod-build prod-scale prod-logs \
         prod-stop db-reset-dev db-generate-test-data db-backup db-restore health monitor monitor-logs logs \
@@ -68,6 +68,13 @@ test-postgres: build-dev ## Everything on PostgreSQL: store contract, driver, fa
 test-cluster: build-dev ## Three replicas behind nginx on a private Redis: delivery, votes, auto-advance, faults
 	ctest --preset dev -L cluster
 
+# Only the server and the test executables that hold the concurrency tests are built here.
+TSAN_TARGETS = spotik spotik_integration_tests spotik_unit_tests spotik_pg_cluster
+test-tsan: deps-test ## Concurrency tests (votes, uploads, hub fan-out, WebSocket, Redis bus) under ThreadSanitizer (build/tsan)
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	scripts/test-tsan.sh
+
 test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
 	scripts/smoke-make-run.sh
 
@@ -77,7 +84,7 @@ test-containers: ## Build the images, run the production stack in a private Dock
 	@scripts/install-deps.sh containers
 	tests/containers/run.sh
 
-ci: test test-smoke ## Everything CI runs, slowest last
+ci: test test-tsan test-smoke ## Everything CI runs, slowest last
 
 bench: ## Benchmarks: against nginx, and PostgreSQL vs SQLite, on loopback (bench/README.md)
 	bench/http_bench.sh
