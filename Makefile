@@ -69,7 +69,7 @@ test-cluster: build-dev ## Three replicas behind nginx on a private Redis: deliv
 	ctest --preset dev -L cluster
 
 # Only the server and the test executables that hold the concurrency tests are built here.
-TSAN_TARGETS = spotik spotik_integration_tests spotik_unit_tests spotik_pg_cluster
+TSAN_TARGETS = spotik spotik_tsan_tests spotik_pg_cluster
 test-tsan: deps-test ## Concurrency tests (votes, uploads, hub fan-out, WebSocket, Redis bus) under ThreadSanitizer (build/tsan)
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
