@@ -68,9 +68,10 @@ test-postgres: build-dev ## Everything on PostgreSQL: store contract, driver, fa
 test-cluster: build-dev ## Three replicas behind nginx on a private Redis: delivery, votes, auto-advance, faults
 	ctest --preset dev -L cluster
 
-# Only the server and the test executables that hold the concurrency tests are built here.
+# Only the server, the executable holding the concurrency tests (spotik_tsan_tests, listed in
+# tests/CMakeLists.txt) and the PostgreSQL launcher are built here.
 TSAN_TARGETS = spotik spotik_tsan_tests spotik_pg_cluster
-test-tsan: deps-test ## Concurrency tests (votes, uploads, hub fan-out, WebSocket, Redis bus) under ThreadSanitizer (build/tsan)
+test-tsan: deps-test ## Concurrency tests (votes, uploads, hub fan-out, WebSocket, Redis bus, cluster) under ThreadSanitizer
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
 	scripts/test-tsan.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `make test-tsan`: runs the concurrency-heavy tests of the ThreadSanitizer build (build/tsan,
 # built by the make target) — the hub's fan-out, votes, uploads, WebSocket sessions and their
-# resilience, and the Redis bus between replicas. The servers those tests start are the TSan
-# binary of the same build tree, so races in the server are caught as well as in the tests.
+# resilience, the Redis bus between replicas and the cluster session tests; votes, concurrent
+# uploads and the session flow once more on PostgreSQL. The servers those tests start are the
+# TSan binary of the same build tree, so races in the server are caught as well as in the tests.
 #
 # Every instrumented process writes its reports to build/tsan/tsan-reports/ rather than to
 # stderr: a server's stderr goes to a log the harness deletes when the test passes, so a race
