@@ -30,8 +30,10 @@ no_aslr=()
 if setarch "$(uname -m)" -R true 2>/dev/null; then
   no_aslr=(setarch "$(uname -m)" -R)
 else
+  # (Docker's default seccomp profile refuses this personality flag, for instance.)
   echo "test-tsan: setarch -R is not permitted here; running with address randomisation" \
-    "(vm.mmap_rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo '?'))" >&2
+    "(vm.mmap_rnd_bits=$(cat /proc/sys/vm/mmap_rnd_bits 2>/dev/null || echo '?')). If TSan aborts with" \
+    "'unexpected memory mapping', lower it on the host: sysctl vm.mmap_rnd_bits=28" >&2
 fi
 
 status=0
