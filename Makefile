@@ -17,7 +17,7 @@ COMPOSE_PROD = $(COMPOSE_BIN) -f docker-compose.yml -f docker-compose.prod.yml $
 COMPOSE = $(if $(filter dev,$(STACK)),$(COMPOSE_DEV),$(COMPOSE_PROD))
 
 .PHONY: help deps deps-test build-release build-dev run test test-unit test-property test-integration \
-        test-integration-pg test-postgres test-cluster test-fuzz test-smoke test-coverage test-containers ci coverage \
+        test-integration-pg test-postgres test-cluster test-fuzz test-tsan test-smoke test-coverage test-containers ci coverage \
         bench bench-ws-cluster bench-soak clean format \
         setup-env dev dev-logs dev-tools dev-shell dev-db-shell dev-stop prod prod-build prod-scale prod-logs \
         prod-stop db-reset-dev db-generate-test-data db-backup db-restore health monitor monitor-logs logs \
@@ -71,6 +71,14 @@ test-cluster: build-dev ## Three replicas behind nginx on a private Redis: deliv
 test-fuzz: deps-test ## libFuzzer targets (clang, ASan+UBSan): replay tests/fuzz/crashes, fuzz each 20 s (FUZZ_SECONDS)
 	tests/fuzz/run.sh
 
+# Only the server, the executable holding the concurrency tests (spotik_tsan_tests, listed in
+# tests/CMakeLists.txt) and the PostgreSQL launcher are built here.
+TSAN_TARGETS = spotik spotik_tsan_tests spotik_pg_cluster
+test-tsan: deps-test ## Concurrency tests (votes, uploads, hub fan-out, WebSocket, Redis bus, cluster) under ThreadSanitizer
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
+	scripts/test-tsan.sh
+
 test-smoke: ## Fresh clone + `make run` answers GET /health with 200 (slow: a release build)
 	scripts/smoke-make-run.sh
 
@@ -80,7 +88,7 @@ test-containers: ## Build the images, run the production stack in a private Dock
 	@scripts/install-deps.sh containers
 	tests/containers/run.sh
 
-ci: test test-fuzz test-smoke ## Everything CI runs, slowest last
+ci: test test-fuzz test-tsan test-smoke ## Everything CI runs, slowest last
 
 bench: ## Benchmarks: against nginx, and PostgreSQL vs SQLite, on loopback (bench/README.md)
 	bench/http_bench.sh
