@@ -101,7 +101,26 @@ struct sample {
     double t = 0;  // seconds since the start of the load
     long rss_kb = 0, fds = 0, threads = 0;
     std::uintmax_t data_bytes = 0;
+    // From /api/monitoring/performance "memory" (-1 when it did not answer): what the RSS is made of.
+    double heap_in_use_mb = -1, heap_free_mb = -1, store_mb = -1;
 };
+
+// The server's own account of its memory: the live heap, what the allocator keeps free, and
+// what the store's library holds (SQLite's page caches).
+void read_memory_figures(const settings& cfg, sample& s)
+{
+    try {
+        spotik::test::http_client http(cfg.host, cfg.port);
+        auto r = http.get("/api/monitoring/performance");
+        if (r.status != 200) return;
+        const auto& m = r.json().at("memory").as_object();
+        auto mib = [&](const char* key) { return double(m.at(key).to_number<std::int64_t>()) / 1048576.0; };
+        s.heap_in_use_mb = mib("heap_in_use_bytes");
+        s.heap_free_mb = mib("heap_free_bytes");
+        s.store_mb = mib("store_bytes");
+    } catch (const std::exception&) {
+    }
+}
 
 long status_field(int pid, const std::string& name)
 {
@@ -214,6 +233,7 @@ int main(int argc, char** argv)
             std::cerr << "soak: the server (pid " << pid << ") is gone after " << int(t) << " s\n";
             break;
         }
+        read_memory_figures(cfg, s);
         samples.push_back(s);
         if (tick % 6 == 0) {
             auto snap = counts.take();
@@ -221,9 +241,11 @@ int main(int argc, char** argv)
             for (auto& [k, n] : snap.served) served += n;
             for (auto& [k, n] : snap.errors) errors += n;
             std::fprintf(stderr,
-                         "soak: %5.0f s  RSS %.1f MB  fds %ld  threads %ld  data %.1f MB  requests %llu  errors %llu\n",
-                         t, mb(s.rss_kb), s.fds, s.threads, double(s.data_bytes) / 1048576.0,
-                         static_cast<unsigned long long>(served), static_cast<unsigned long long>(errors));
+                         "soak: %5.0f s  RSS %.1f MB (heap %.1f + free %.1f, store %.1f)  fds %ld  threads %ld  "
+                         "data %.1f MB  requests %llu  errors %llu\n",
+                         t, mb(s.rss_kb), s.heap_in_use_mb, s.heap_free_mb, s.store_mb, s.fds, s.threads,
+                         double(s.data_bytes) / 1048576.0, static_cast<unsigned long long>(served),
+                         static_cast<unsigned long long>(errors));
         }
         if (t >= seconds) break;
         std::this_thread::sleep_until(start + std::chrono::seconds(10 * (tick + 1)));
@@ -292,6 +314,12 @@ int main(int argc, char** argv)
                 double(after.data_bytes) / 1048576.0);
     std::printf("RSS series (MB, one a minute):");
     for (std::size_t i = 0; i < samples.size(); i += 6) std::printf(" %.1f", mb(samples[i].rss_kb));
+    std::printf("\nLive heap series (MB, one a minute):");
+    for (std::size_t i = 0; i < samples.size(); i += 6) std::printf(" %.1f", samples[i].heap_in_use_mb);
+    std::printf("\nAllocator free series (MB, one a minute):");
+    for (std::size_t i = 0; i < samples.size(); i += 6) std::printf(" %.1f", samples[i].heap_free_mb);
+    std::printf("\nStore (SQLite) series (MB, one a minute):");
+    for (std::size_t i = 0; i < samples.size(); i += 6) std::printf(" %.1f", samples[i].store_mb);
     std::printf("\n");
     return server_gone ? 1 : 0;
 }

@@ -27,7 +27,8 @@ std::string message_of(const boost::json::value& body)
 {
     if (body.is_object()) {
         for (const char* key : {"message", "error"})
-            if (const auto* v = body.as_object().if_contains(key); v && v->is_string()) return std::string(v->as_string());
+            if (const auto* v = body.as_object().if_contains(key); v && v->is_string())
+                return std::string(v->as_string());
     }
     return "Request failed";
 }
@@ -35,24 +36,43 @@ std::string message_of(const boost::json::value& body)
 }  // namespace
 
 ws_commands::ws_commands(context& ctx, const http::router& router, realtime::hub& h)
-    : ctx_(ctx), router_(router), hub_(h)
+    : ctx_(ctx), router_(router), hub_(h), swept_until_ms_(ctx.clock.now_ms())
 {
 }
 
-std::optional<storage::user_record> ws_commands::authenticate(const std::string& token)
+std::optional<realtime::ws_identity> ws_commands::authenticate(const std::string& token)
 {
     auto who = ctx_.auth.authenticate(token);
     if (!who) return std::nullopt;
-    return std::move(who->user);
+    return realtime::ws_identity{std::move(who->user), who->claims.jti, who->claims.exp};
+}
+
+bool ws_commands::token_valid(const ws_connection& conn)
+{
+    std::int64_t now = ctx_.clock.now_ms();
+    return conn.token_expires_at > now / 1000 && !ctx_.store.is_token_revoked(conn.token_id, now);
+}
+
+realtime::token_sweep ws_commands::sweep_tokens()
+{
+    // Each round looks a little further back than the previous one ended: a revocation written
+    // by another replica whose clock lags, or committed just after its own timestamp, is still
+    // seen. Telling a socket twice is harmless (it is closed the first time).
+    constexpr std::int64_t overlap_ms = 5000;
+    std::int64_t now = ctx_.clock.now_ms();
+    realtime::token_sweep sweep{now / 1000, {}};
+    for (auto& jti : ctx_.store.tokens_revoked_between(swept_until_ms_ - overlap_ms, now))
+        sweep.revoked.insert(std::move(jti));
+    swept_until_ms_ = now;
+    return sweep;
 }
 
 frame ws_commands::welcome(const ws_connection& conn)
 {
-    return hub::make_frame("connection_established",
-                           {{"connection_id", conn.connection_id},
-                            {"user", user_json(conn.user)},
-                            {"server_time", util::iso8601_ms(ctx_.clock.now_ms())},
-                            {"message", "WebSocket connection authenticated successfully"}});
+    return hub::make_frame("connection_established", {{"connection_id", conn.connection_id},
+                                                      {"user", user_json(conn.user)},
+                                                      {"server_time", util::iso8601_ms(ctx_.clock.now_ms())},
+                                                      {"message", "WebSocket connection authenticated successfully"}});
 }
 
 frame ws_commands::error(std::string_view code, std::string_view message)
@@ -186,8 +206,8 @@ std::vector<frame> ws_commands::vote(ws_connection& conn, const object& data)
     if (!track) return {error("missing_track_id", "track_id is required")};
     auto kind = string_field(data, "vote_type").value_or("up");
     if (kind != "up" && kind != "remove") return {error("invalid_vote_type", "vote_type must be up or remove")};
-    auto [status, body] = route(conn, kind == "up" ? "POST" : "DELETE",
-                                "/api/rooms/" + *conn.room_id + "/tracks/" + *track + "/vote");
+    auto [status, body] =
+        route(conn, kind == "up" ? "POST" : "DELETE", "/api/rooms/" + *conn.room_id + "/tracks/" + *track + "/vote");
     if (status != 200) return {error("vote_failed", message_of(body))};
     auto& o = body.as_object();
     return {hub::make_frame("vote_success", {{"track_id", *track},

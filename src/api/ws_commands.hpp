@@ -23,7 +23,9 @@ class ws_commands final : public realtime::ws_service {
 public:
     ws_commands(context& ctx, const http::router& router, realtime::hub& hub);
 
-    std::optional<storage::user_record> authenticate(const std::string& token) override;
+    std::optional<realtime::ws_identity> authenticate(const std::string& token) override;
+    bool token_valid(const ws_connection& conn) override;
+    realtime::token_sweep sweep_tokens() override;
     realtime::frame welcome(const ws_connection& conn) override;
 
     // Handles one command; returns the frames to send back directly (replies, errors). A
@@ -62,6 +64,7 @@ private:
     context& ctx_;
     const http::router& router_;
     realtime::hub& hub_;
+    std::int64_t swept_until_ms_;  // sweep_tokens: revocations up to here are known
 };
 
 }  // namespace spotik::api

@@ -231,11 +231,11 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
     }
     std::string subprotocol;
     std::string token = ws_token(req, subprotocol);
-    std::optional<storage::user_record> user;
+    std::optional<realtime::ws_identity> user;
     if (!token.empty()) {
         user = co_await boost::asio::co_spawn(
             ctx.pool,
-            [&]() -> boost::asio::awaitable<std::optional<storage::user_record>> {
+            [&]() -> boost::asio::awaitable<std::optional<realtime::ws_identity>> {
                 co_return ws.service.authenticate(token);
             },
             use_awaitable);
@@ -245,7 +245,8 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
         co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
                                 : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
     }
-    realtime::ws_connection conn{util::random_hex(16), std::move(*user), std::move(token), std::nullopt};
+    realtime::ws_connection conn{util::random_hex(16), std::move(user->user),     std::move(token),
+                                 std::nullopt,         std::move(user->token_id), user->expires_at};
     st.upgraded = true;
     start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(subprotocol));
     co_return std::nullopt;

@@ -29,16 +29,16 @@ void session_registry::close_idle_all()
     for (auto& h : copy) h->close_if_idle();  // outside the lock: it posts to strands
 }
 
-void session_registry::keep_alive_all()
+void session_registry::ping_round_all(const realtime::token_sweep& sweep)
 {
     std::vector<std::shared_ptr<session_handle>> copy;
     {
         std::lock_guard lock(mutex_);
         copy.reserve(sessions_.size());
         for (auto& [id, h] : sessions_)
-            if (h->keep_alive) copy.push_back(h);
+            if (h->ping_round) copy.push_back(h);
     }
-    for (auto& h : copy) h->keep_alive();
+    for (auto& h : copy) h->ping_round(sweep);
 }
 
 std::size_t session_registry::size() const

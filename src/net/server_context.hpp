@@ -17,14 +17,19 @@
 #include <mutex>
 #include <unordered_map>
 
+namespace spotik::realtime {
+struct token_sweep;
+}  // namespace spotik::realtime
+
 namespace spotik::net {
 
 // A live connection as seen by the shutdown logic: close_if_idle() is posted to the session's
 // own strand and closes the socket only if no request is in progress. WebSocket sessions also
-// take keep_alive(), the shared timer's request for a protocol Ping.
+// take ping_round(), the shared timer's round: a protocol Ping, or a close when the round
+// found the socket's token revoked or expired.
 struct session_handle {
     std::function<void()> close_if_idle;
-    std::function<void()> keep_alive;
+    std::function<void(const realtime::token_sweep&)> ping_round;
 };
 
 class session_registry {
@@ -32,7 +37,7 @@ public:
     std::uint64_t add(std::shared_ptr<session_handle> h);
     void remove(std::uint64_t id);
     void close_idle_all();
-    void keep_alive_all();
+    void ping_round_all(const realtime::token_sweep& sweep);
     std::size_t size() const;
 
 private:
@@ -51,7 +56,7 @@ struct server_context {
     boost::asio::thread_pool& pool;
     std::atomic<bool> stopping{false};
     session_registry sessions;
-    ws_context* ws = nullptr;  // WebSocket upgrades on /ws when set
+    ws_context* ws = nullptr;               // WebSocket upgrades on /ws when set
     util::ip_range_list trusted_proxies{};  // TRUSTED_PROXIES: whose forwarding headers count
     limits::guard* guard = nullptr;         // abuse controls; none when unset
 };

@@ -42,6 +42,14 @@ frame error_frame(std::string_view code, std::string_view message)
     return realtime::hub::make_frame("error", {{"error_code", code}, {"message", message}});
 }
 
+// CONTRACT §9.1's refusal, sent before a close with 1008 when the socket's token was revoked
+// (logout, refresh) or expired while it was open.
+frame token_ended_frame()
+{
+    return realtime::hub::make_frame("authentication_error",
+                                     {{"error", "Authentication failed"}, {"message", "Token expired or revoked"}});
+}
+
 class ws_session final : public realtime::hub_client, public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(ws_context& ctx, beast::tcp_stream stream, realtime::ws_connection conn)
@@ -77,6 +85,13 @@ public:
         if (close_ || closed_) return;
         close_ = code;
         start_writer_locked();
+    }
+
+    // The token that opened the socket is no longer good: say so, then close with 1008.
+    void end_for_token()
+    {
+        deliver(token_ended_frame());
+        request_close(websocket::close_code::policy_error);
     }
 
     void request_ping()
@@ -287,12 +302,17 @@ void ws_session::handle(const std::string& text, std::int64_t received_us)
     read_next();
 }
 
-// Commands reach the database, so they run on the blocking pool, never on an io thread.
+// Commands reach the database, so they run on the blocking pool, never on an io thread. Like
+// an HTTP request, each one first checks that the socket's token is still good.
 void ws_session::run_command(std::string type, boost::json::object data)
 {
     asio::post(ctx_.pool, [self = shared_from_this(), type = std::move(type), data = std::move(data)] {
         std::vector<frame> replies;
         try {
+            if (!self->ctx_.service.token_valid(self->conn_)) {
+                asio::post(self->ws_.get_executor(), [self] { self->end_for_token(); });
+                return;
+            }
             replies = self->ctx_.service.handle(self->conn_, type, data, self);
         } catch (const std::exception& e) {
             obs::error("websocket command failed", {{"type", type}, {"detail", e.what()}});
@@ -362,8 +382,13 @@ asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::em
     handle->close_if_idle = [weak] {
         if (auto s2 = weak.lock()) s2->request_close(websocket::close_code::going_away);
     };
-    handle->keep_alive = [weak] {
-        if (auto s2 = weak.lock()) s2->request_ping();
+    handle->ping_round = [weak](const realtime::token_sweep& sweep) {
+        auto s2 = weak.lock();
+        if (!s2) return;
+        if (sweep.ends(s2->conn_))
+            s2->end_for_token();
+        else
+            s2->request_ping();
     };
     registration_ = ctx_.sessions.add(std::move(handle));
     ctx_.counters.opened_total++;
@@ -393,7 +418,24 @@ asio::awaitable<void> run_ws_pinger(ws_context& ctx)
         timer.expires_after(std::chrono::seconds(ctx.settings.ping_interval_s));
         auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
         if (ec) co_return;
-        ctx.sessions.keep_alive_all();
+        // The revocations come from the database (any replica's logouts and refreshes), so
+        // they are read on the blocking pool. If it cannot answer, this round only pings and
+        // expiries still count; the next round reads the missed stretch too.
+        realtime::token_sweep sweep = co_await asio::co_spawn(
+            ctx.pool,
+            [&ctx]() -> asio::awaitable<realtime::token_sweep> {
+                try {
+                    co_return ctx.service.sweep_tokens();
+                } catch (const std::exception& e) {
+                    obs::warn("websocket token sweep failed", {{"detail", e.what()}});
+                }
+                co_return realtime::token_sweep{std::chrono::duration_cast<std::chrono::seconds>(
+                                                    std::chrono::system_clock::now().time_since_epoch())
+                                                    .count(),
+                                                {}};
+            },
+            use_awaitable);
+        ctx.sessions.ping_round_all(sweep);
     }
 }
 

@@ -35,6 +35,16 @@ std::int64_t heap_in_use_bytes()
 #endif
 }
 
+std::int64_t heap_free_bytes()
+{
+#ifdef __SANITIZE_ADDRESS__
+    return 0;
+#else
+    struct mallinfo2 mi = mallinfo2();
+    return std::int64_t(mi.fordblks);
+#endif
+}
+
 double peak_memory_mb()
 {
     rusage ru{};
@@ -44,7 +54,7 @@ double peak_memory_mb()
 
 std::optional<disk_space> disk_space_of(const std::string& dir)
 {
-    struct statvfs s{};
+    struct statvfs s {};
     if (statvfs(dir.c_str(), &s) != 0) return std::nullopt;
     return disk_space{std::uint64_t(s.f_blocks) * s.f_frsize, std::uint64_t(s.f_bavail) * s.f_frsize};
 }

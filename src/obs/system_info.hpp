@@ -12,6 +12,8 @@ double peak_memory_mb();
 // Bytes the allocator has handed out and not had back: the live heap, free of the pages
 // the allocator keeps for reuse (AddressSanitizer's own count in sanitized builds).
 std::int64_t heap_in_use_bytes();
+// Bytes the allocator holds free for reuse (fragmentation shows here; 0 in sanitized builds).
+std::int64_t heap_free_bytes();
 struct disk_space {
     std::uint64_t total = 0;
     std::uint64_t free = 0;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 namespace spotik::realtime {
@@ -19,13 +20,41 @@ struct ws_connection {
     storage::user_record user;
     std::string token;
     std::optional<std::string> room_id;
+    std::string token_id;               // the token's jti, for revocation
+    std::int64_t token_expires_at = 0;  // the token's exp, seconds since the epoch
+};
+
+// Who a valid handshake token names, and the token's own id and expiry.
+struct ws_identity {
+    storage::user_record user;
+    std::string token_id;
+    std::int64_t expires_at = 0;
+};
+
+// What the sockets learn each WebSocket ping interval: the time (seconds since the epoch) and
+// the tokens revoked since the previous round. A socket whose token is in `revoked` or has
+// expired is told so and closed.
+struct token_sweep {
+    std::int64_t now_s = 0;
+    std::unordered_set<std::string> revoked;
+    bool ends(const ws_connection& conn) const
+    {
+        return conn.token_expires_at <= now_s || revoked.contains(conn.token_id);
+    }
 };
 
 class ws_service {
 public:
     virtual ~ws_service() = default;
     // The user for a token (absent, invalid, expired and revoked tokens all give nullopt).
-    virtual std::optional<storage::user_record> authenticate(const std::string& token) = 0;
+    virtual std::optional<ws_identity> authenticate(const std::string& token) = 0;
+    // Whether the socket's token is still good (not expired, not revoked): checked before
+    // every command, as HTTP checks every request.
+    virtual bool token_valid(const ws_connection& conn) = 0;
+    // The current time and the tokens revoked since the previous call (the first call looks
+    // back from its own time). Throws when the database cannot answer; the next call then
+    // covers the missed stretch too.
+    virtual token_sweep sweep_tokens() = 0;
     // Sent once right after the handshake.
     virtual frame welcome(const ws_connection& conn) = 0;
     virtual std::vector<frame> handle(ws_connection& conn, const std::string& type, const boost::json::object& data,

@@ -20,7 +20,7 @@ playback_service::playback_service(storage::store& store, room_events& events, t
 }
 
 domain::result<playback_change> playback_service::change(std::string_view room_id, const storage::user_record* caller,
-                                                          const transition& next)
+                                                         const transition& next)
 {
     for (int attempt = 0; attempt < 16; ++attempt) {
         auto room = store_.find_room(room_id);
@@ -64,7 +64,7 @@ std::optional<storage::track_record> playback_service::next_track(const storage:
 }
 
 domain::result<playback_change> playback_service::start(std::string_view room_id, std::string_view track_id,
-                                                         const storage::user_record& caller)
+                                                        const storage::user_record& caller)
 {
     auto room = store_.find_room(room_id);
     if (!room) return failure::not_found;
@@ -110,11 +110,12 @@ domain::result<playback_change> playback_service::resume(std::string_view room_i
 
 domain::result<playback_change> playback_service::skip(std::string_view room_id, const storage::user_record& caller)
 {
-    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-        if (!r.playback.current_track_id) return std::nullopt;
-        auto next = next_track(r);
-        return next ? domain::start(next->id, now) : domain::stop();
-    });
+    auto done = change(room_id, &caller,
+                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
+                           if (!r.playback.current_track_id) return std::nullopt;
+                           auto next = next_track(r);
+                           return next ? domain::start(next->id, now) : domain::stop();
+                       });
     if (!done) return done;
     events_.track_skipped(done->room.id, done->previous, done->track, done->at_ms, done->track ? "" : "no_more_tracks");
     if (done->track)
@@ -127,7 +128,8 @@ domain::result<playback_change> playback_service::skip(std::string_view room_id,
 
 domain::result<playback_change> playback_service::stop(std::string_view room_id, const storage::user_record& caller)
 {
-    auto done = change(room_id, &caller, [](const storage::room_record&, std::int64_t) { return std::optional{domain::stop()}; });
+    auto done = change(room_id, &caller,
+                       [](const storage::room_record&, std::int64_t) { return std::optional{domain::stop()}; });
     if (!done || !done->previous) return done;
     events_.playback_stopped(done->room.id, done->previous, "administrator_stop");
     events_.track_skipped(done->room.id, done->previous, std::nullopt, done->at_ms, "stopped");
@@ -139,14 +141,15 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
                                                        double position_s)
 {
     bool beyond = false;
-    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-        if (!r.playback.current_track_id) return std::nullopt;
-        auto track = store_.find_track(*r.playback.current_track_id, "");
-        std::int64_t duration = track ? track->duration_seconds : 0;
-        auto cols = domain::seek(r.playback, position_s, duration, now);
-        beyond = !cols && domain::state_of(r.playback) != domain::playback_state::idle;
-        return cols;
-    });
+    auto done = change(room_id, &caller,
+                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
+                           if (!r.playback.current_track_id) return std::nullopt;
+                           auto track = store_.find_track(*r.playback.current_track_id, "");
+                           std::int64_t duration = track ? track->duration_seconds : 0;
+                           auto cols = domain::seek(r.playback, position_s, duration, now);
+                           beyond = !cols && domain::state_of(r.playback) != domain::playback_state::idle;
+                           return cols;
+                       });
     if (!done && beyond) return failure::invalid_input;
     if (!done || !done->track) return done;
     done->position_s = position_s;
@@ -162,10 +165,11 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
 
 bool playback_service::auto_start(const storage::track_record& track)
 {
-    auto done = change(track.room_id, nullptr, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-        if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
-        return domain::start(track.id, now);
-    });
+    auto done = change(track.room_id, nullptr,
+                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
+                           if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
+                           return domain::start(track.id, now);
+                       });
     if (!done || !done->track) return false;
     events_.playback_started(done->room.id, *done->track, done->at_ms, true);
     events_.room_state_updated(done->room.id);
@@ -203,11 +207,12 @@ void playback_service::advance_if_ended(const std::string& room_id)
         }
     }
     auto expected = room->playback;
-    auto done = change(room_id, nullptr, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-        if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
-        auto next = next_track(r);
-        return next ? domain::start(next->id, now) : domain::stop();
-    });
+    auto done = change(room_id, nullptr,
+                       [&](const storage::room_record& r, std::int64_t at) -> std::optional<playback_columns> {
+                           if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
+                           auto next = next_track(r);
+                           return next ? domain::start(next->id, at) : domain::stop();
+                       });
     if (!done) return;
     obs::info("auto-advance", {{"room_id", room_id}, {"next_track_id", done->track ? done->track->id : ""}});
     events_.track_skipped(room_id, done->previous, done->track, done->at_ms, done->track ? "ended" : "no_more_tracks");

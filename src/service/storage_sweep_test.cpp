@@ -102,6 +102,10 @@ public:
     std::vector<storage::room_record> list_playing_rooms() override { return real_.list_playing_rooms(); }
     void revoke_token(std::string_view j, std::int64_t e, std::int64_t f) override { real_.revoke_token(j, e, f); }
     bool is_token_revoked(std::string_view j, std::int64_t now) override { return real_.is_token_revoked(j, now); }
+    std::vector<std::string> tokens_revoked_between(std::int64_t a, std::int64_t u) override
+    {
+        return real_.tokens_revoked_between(a, u);
+    }
     std::int64_t purge_expired_tokens(std::int64_t now) override { return real_.purge_expired_tokens(now); }
     void erase_all_data() override { real_.erase_all_data(); }
 

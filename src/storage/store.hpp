@@ -34,11 +34,12 @@ void forbid_io_thread(const char* driver);
 
 // Connection figures for health probes; never a secret or a file path.
 struct store_status {
-    std::string target;  // where the data lives ("host:port/name"); empty for a local file
-    int size = 0;        // connections open
-    int max_size = 0;    // the most connections allowed (0: no pool)
-    int in_use = 0;      // leased by a request
-    int idle = 0;        // open and free
+    std::string target;             // where the data lives ("host:port/name"); empty for a local file
+    int size = 0;                   // connections open
+    int max_size = 0;               // the most connections allowed (0: no pool)
+    int in_use = 0;                 // leased by a request
+    int idle = 0;                   // open and free
+    std::int64_t memory_bytes = 0;  // held in this process by the driver (SQLite: its page caches)
 };
 
 enum class create_user_outcome { created, username_taken, email_taken };
@@ -138,6 +139,9 @@ public:
     // revoked jti keeps the earlier effective instant.
     virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) = 0;
     virtual bool is_token_revoked(std::string_view jti, std::int64_t now) = 0;
+    // The jtis whose revocation took effect in (after, until]: how open WebSockets learn of
+    // logouts and refreshes made through any replica.
+    virtual std::vector<std::string> tokens_revoked_between(std::int64_t after, std::int64_t until) = 0;
     virtual std::int64_t purge_expired_tokens(std::int64_t now) = 0;
 
     // Deletes every row of every table in one transaction; the schema and its migration

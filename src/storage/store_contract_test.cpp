@@ -4,6 +4,8 @@
 
 #include "util/ids.hpp"
 
+#include <algorithm>
+
 namespace spotik::storage {
 
 void store_contract::SetUp()
@@ -162,6 +164,22 @@ TEST_P(store_contract, revokes_and_purges_tokens)
     EXPECT_TRUE(store_->is_token_revoked("jti-2", k_t0 + 1001));
     EXPECT_EQ(store_->purge_expired_tokens(k_t0 + 10'000), 2);
     EXPECT_FALSE(store_->is_token_revoked("jti-2", k_t0 + 10'000));
+}
+
+TEST_P(store_contract, lists_the_revocations_that_took_effect_in_a_stretch)
+{
+    store_->revoke_token("logout", k_t0 + 5000, k_t0 + 10);
+    store_->revoke_token("refresh", k_t0 + 5000, k_t0 + 30'000);  // after a grace period
+    store_->revoke_token("early", k_t0 + 5000, k_t0);
+    auto sorted = [](std::vector<std::string> v) {
+        std::sort(v.begin(), v.end());
+        return v;
+    };
+    using list = std::vector<std::string>;
+    EXPECT_EQ(sorted(store_->tokens_revoked_between(k_t0, k_t0 + 10)), list{"logout"});  // (after, until]
+    EXPECT_EQ(sorted(store_->tokens_revoked_between(k_t0 - 1, k_t0 + 29'999)), (list{"early", "logout"}));
+    EXPECT_EQ(sorted(store_->tokens_revoked_between(k_t0 + 10, k_t0 + 29'999)), list{});
+    EXPECT_EQ(sorted(store_->tokens_revoked_between(k_t0 + 10, k_t0 + 30'000)), list{"refresh"});
 }
 
 TEST_P(store_contract, reopened_store_keeps_its_data)

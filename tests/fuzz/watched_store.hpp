@@ -105,6 +105,10 @@ public:
     {
         return inner_->is_token_revoked(jti, now);
     }
+    std::vector<std::string> tokens_revoked_between(std::int64_t after, std::int64_t until) override
+    {
+        return inner_->tokens_revoked_between(after, until);
+    }
     std::int64_t purge_expired_tokens(std::int64_t now) override { return write().purge_expired_tokens(now); }
 
     void erase_all_data() override { write().erase_all_data(); }

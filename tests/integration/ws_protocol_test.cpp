@@ -173,6 +173,90 @@ TEST(ws_handshake, revoked_token_is_refused)
                        "revoked via subprotocol");
 }
 
+// ---------------------------------------------------------------- tokens ending while a socket is open
+
+// The socket's last messages: an authentication_error, then the server's close with 1008.
+void expect_ended_for_token(ws_client& c, const std::string& what)
+{
+    std::optional<json::object> m;
+    // Pongs and events already queued may come first.
+    for (int i = 0; i < 20; ++i) {
+        m = c.next(k_wait);
+        if (!m || type_of(*m) == "authentication_error") break;
+    }
+    ASSERT_TRUE(m) << what << ": closed without authentication_error (" << c.end_reason() << ")";
+    ASSERT_EQ(type_of(*m), "authentication_error") << what << ": " << json::serialize(*m);
+    EXPECT_EQ(m->at("data").at("error"), "Authentication failed") << what;
+    EXPECT_FALSE(c.next(k_wait)) << what << ": a message after authentication_error";
+    EXPECT_EQ(c.close_code(), 1008) << what << ": " << c.end_reason();
+}
+
+TEST(ws_tokens, logout_ends_the_token_s_open_sockets_at_the_next_ping_round)
+{
+    server_process server{{.env = {{"WS_PING_INTERVAL", "1"}}}};
+    auto client = server.client();
+    auto u = register_user(client, "leaver");
+    auto other = register_user(client, "stayer");
+    auto a1 = open_ws(server, u.token);
+    auto a2 = open_ws(server, u.token);
+    auto b = open_ws(server, other.token);
+    // A second session of the same user, with its own token, is not affected.
+    auto login = client.post_json("/api/auth/login", json::object{{"email", u.email}, {"password", u.password}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    auto second_token = std::string(login.json().at("data").at("token").as_string());
+    auto c = open_ws(server, second_token);
+    ASSERT_EQ(client.post_json("/api/auth/logout", json::object{}, u.token).status, 200);
+    expect_ended_for_token(a1, "first socket of the logged-out token");
+    expect_ended_for_token(a2, "second socket of the logged-out token");
+    expect_alive(b);
+    expect_alive(c);
+}
+
+TEST(ws_tokens, a_command_after_logout_is_refused_and_the_socket_closed)
+{
+    // Pings far apart: the refusal comes from the command's own check, not from a round.
+    server_process server{{.env = {{"WS_PING_INTERVAL", "600"}, {"WS_ACTIVITY_TIMEOUT", "1200"}}}};
+    auto client = server.client();
+    auto u = register_user(client);
+    auto room_id = create_room(client, u.token, "Revoked");
+    auto ws = open_ws(server, u.token);
+    join(ws, room_id);
+    ASSERT_EQ(client.post_json("/api/auth/logout", json::object{}, u.token).status, 200);
+    ASSERT_TRUE(ws.send_json({{"type", "get_room_state"}, {"data", json::object{}}}));
+    expect_ended_for_token(ws, "get_room_state after logout");
+}
+
+TEST(ws_tokens, a_refreshed_token_s_socket_ends_after_the_grace_period)
+{
+    server_process server{{.env = {{"WS_PING_INTERVAL", "1"}, {"JWT_BLACKLIST_GRACE_PERIOD", "2"}}}};
+    auto client = server.client();
+    auto u = register_user(client);
+    auto old_socket = open_ws(server, u.token);
+    auto r = client.post_json("/api/auth/refresh", json::object{}, u.token);
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto fresh = std::string(r.json().at("data").at("token").as_string());
+    auto new_socket = open_ws(server, fresh);
+    expect_alive(old_socket);  // inside the grace period
+    expect_ended_for_token(old_socket, "socket of the refreshed token");
+    expect_alive(new_socket);
+}
+
+TEST(ws_tokens, a_socket_ends_when_its_token_expires)
+{
+    server_process server{{.env = {{"WS_PING_INTERVAL", "1"}}}};
+    auto client = server.client();
+    auto u = register_user(client);
+    util::system_clock clk;
+    auth::jwt_codec codec{server.env("JWT_SECRET"), "spotik", clk};
+    std::int64_t now = clk.now_s();
+    auto short_lived = codec.sign({.sub = u.id, .jti = auth::new_jti(), .iat = now, .nbf = now, .exp = now + 3});
+    auto expiring = open_ws(server, short_lived);
+    auto lasting = open_ws(server, u.token);
+    expect_ended_for_token(expiring, "socket of an expired token");
+    EXPECT_GE(clk.now_s(), now + 3) << "closed before the token expired";
+    expect_alive(lasting);
+}
+
 TEST(ws_handshake, plain_get_is_400_upgrade_required)
 {
     server_process server;

@@ -80,6 +80,18 @@ bool postgres_store::is_token_revoked(std::string_view jti, std::int64_t now)
     return conn->query(sql, pg::params(jti, now)).boolean(0, 0);
 }
 
+std::vector<std::string> postgres_store::tokens_revoked_between(std::int64_t after, std::int64_t until)
+{
+    static const std::string sql =
+        "SELECT jti FROM jwt_blacklist WHERE created_at > " + pg::at(1) + " AND created_at <= " + pg::at(2);
+    auto conn = pool_->acquire();
+    const auto res = conn->query(sql, pg::params(after, until));
+    std::vector<std::string> jtis;
+    jtis.reserve(static_cast<std::size_t>(res.rows()));
+    for (int i = 0; i < res.rows(); ++i) jtis.push_back(res.text(i, 0));
+    return jtis;
+}
+
 std::int64_t postgres_store::purge_expired_tokens(std::int64_t now)
 {
     static const std::string sql = "DELETE FROM jwt_blacklist WHERE expires_at < " + pg::at(1);

@@ -7,6 +7,8 @@
 #include "storage/sqlite/migrator.hpp"
 #include "storage/sqlite/transaction.hpp"
 
+#include <sqlite3.h>
+
 namespace spotik::storage {
 
 sqlite_store::sqlite_store(std::string path, int busy_timeout_ms, std::vector<migration> migrations)
@@ -28,6 +30,13 @@ void sqlite_store::ping()
     auto conn = pool_->acquire();
     auto stmt = conn->prepare("SELECT 1");
     if (!stmt.step() || stmt.integer(0) != 1) throw storage_error("sqlite: ping returned no row");
+}
+
+store_status sqlite_store::status() const
+{
+    store_status s;
+    s.memory_bytes = sqlite3_memory_used();
+    return s;
 }
 
 void sqlite_store::erase_all_data()

@@ -105,6 +105,16 @@ bool sqlite_store::is_token_revoked(std::string_view jti, std::int64_t now)
     return stmt.step() && stmt.boolean(0);
 }
 
+std::vector<std::string> sqlite_store::tokens_revoked_between(std::int64_t after, std::int64_t until)
+{
+    auto conn = pool_->acquire();
+    auto stmt = conn->prepare("SELECT jti FROM jwt_blacklist WHERE created_at > ? AND created_at <= ?");
+    stmt.bind_all(after, until);
+    std::vector<std::string> jtis;
+    while (stmt.step()) jtis.push_back(stmt.text(0));
+    return jtis;
+}
+
 std::int64_t sqlite_store::purge_expired_tokens(std::int64_t now)
 {
     auto conn = pool_->acquire();
