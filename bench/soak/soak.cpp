@@ -113,7 +113,8 @@ void read_memory_figures(const settings& cfg, sample& s)
         spotik::test::http_client http(cfg.host, cfg.port);
         auto r = http.get("/api/monitoring/performance");
         if (r.status != 200) return;
-        const auto& m = r.json().at("memory").as_object();
+        const auto body = r.json();
+        const auto& m = body.at("memory").as_object();
         auto mib = [&](const char* key) { return double(m.at(key).to_number<std::int64_t>()) / 1048576.0; };
         s.heap_in_use_mb = mib("heap_in_use_bytes");
         s.heap_free_mb = mib("heap_free_bytes");

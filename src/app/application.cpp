@@ -11,6 +11,7 @@
 #include "net/http_server.hpp"
 #include "net/ws_session.hpp"
 #include "obs/log.hpp"
+#include "obs/system_info.hpp"
 #include "realtime/event.hpp"
 #include "realtime/hub.hpp"
 #include "service/auth_service.hpp"
@@ -93,6 +94,23 @@ asio::awaitable<void> purge_revocations_periodically(asio::thread_pool& pool, se
             } catch (const std::exception& e) {
                 obs::warn("token purge failed", {{"detail", e.what()}});
             }
+        });
+    }
+}
+
+// Every minute, the allocator's free pages go back to the system. glibc keeps what a burst of
+// work freed (each io and pool thread has its own arena), so without this the resident size
+// ratchets up with every peak (room histories, upload buffers) and stays there.
+asio::awaitable<void> release_free_memory_periodically(asio::thread_pool& pool)
+{
+    asio::steady_timer timer{co_await asio::this_coro::executor};
+    for (;;) {
+        timer.expires_after(1min);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec) co_return;
+        asio::post(pool, [] {
+            if (auto bytes = obs::release_free_memory(); bytes > 16 * 1024 * 1024)
+                obs::info("returned free memory to the system", {{"bytes", bytes}});
         });
     }
 }
@@ -214,6 +232,7 @@ int application::run()
     }
     server.start();
     asio::co_spawn(ioc, purge_revocations_periodically(pool, auth), asio::detached);
+    asio::co_spawn(ioc, release_free_memory_periodically(pool), asio::detached);
     asio::co_spawn(ioc, net::run_ws_pinger(wctx), asio::detached);
     asio::signal_set signals{ioc, SIGINT, SIGTERM};
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {

@@ -45,6 +45,17 @@ std::int64_t heap_free_bytes()
 #endif
 }
 
+std::int64_t release_free_memory()
+{
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    return 0;
+#else
+    const double before = resident_memory_mb();
+    malloc_trim(0);
+    return std::int64_t((before - resident_memory_mb()) * 1024 * 1024);
+#endif
+}
+
 double peak_memory_mb()
 {
     rusage ru{};

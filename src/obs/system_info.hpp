@@ -14,6 +14,9 @@ double peak_memory_mb();
 std::int64_t heap_in_use_bytes();
 // Bytes the allocator holds free for reuse (fragmentation shows here; 0 in sanitized builds).
 std::int64_t heap_free_bytes();
+// Hands the allocator's whole free pages back to the system (glibc malloc_trim); returns the
+// bytes of resident memory this gave back. A no-op in sanitized builds.
+std::int64_t release_free_memory();
 struct disk_space {
     std::uint64_t total = 0;
     std::uint64_t free = 0;
