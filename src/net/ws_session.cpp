@@ -310,7 +310,12 @@ void ws_session::run_command(std::string type, boost::json::object data)
         std::vector<frame> replies;
         try {
             if (!self->ctx_.service.token_valid(self->conn_)) {
-                asio::post(self->ws_.get_executor(), [self] { self->end_for_token(); });
+                // Reading goes on so that the client's close frame (or its silence) ends the
+                // session the usual way, through on_closed.
+                asio::post(self->ws_.get_executor(), [self] {
+                    self->end_for_token();
+                    self->read_next();
+                });
                 return;
             }
             replies = self->ctx_.service.handle(self->conn_, type, data, self);

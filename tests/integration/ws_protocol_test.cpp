@@ -224,6 +224,13 @@ TEST(ws_tokens, a_command_after_logout_is_refused_and_the_socket_closed)
     ASSERT_EQ(client.post_json("/api/auth/logout", json::object{}, u.token).status, 200);
     ASSERT_TRUE(ws.send_json({{"type", "get_room_state"}, {"data", json::object{}}}));
     expect_ended_for_token(ws, "get_room_state after logout");
+    // The server let go of the socket too.
+    std::int64_t open = -1;
+    for (int i = 0; i < 100 && open != 0; ++i) {
+        open = client.get("/api/websocket/status").json().at("counters").at("open_sockets").to_number<std::int64_t>();
+        if (open != 0) std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(open, 0);
 }
 
 TEST(ws_tokens, a_refreshed_token_s_socket_ends_after_the_grace_period)
