@@ -136,7 +136,12 @@ domain::result<join_result> room_service::join(std::string_view room_id, const s
     auto room = store_.find_room(room_id);
     if (!room) return failure::not_found;
     storage::participant_record row{util::new_uuid(), room->id, caller.id, clock_.now_ms(), {}};
-    auto outcome = store_.add_participant(row);
+    storage::join_outcome outcome;
+    try {
+        outcome = store_.add_participant(row);
+    } catch (const storage::room_gone&) {
+        return failure::not_found;  // deleted since it was read
+    }
     outcome.participant.user = caller;
     outcome.participant.user.password_hash.clear();
     return join_result{outcome.inserted, std::move(outcome.participant)};

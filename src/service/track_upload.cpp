@@ -56,7 +56,8 @@ std::string extension_of(const std::string& filename)
 // UTF-8 boundary).
 std::string display_name(const std::string& filename)
 {
-    std::string base = filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
+    std::string base =
+        filename.substr(filename.find_last_of("/\\") == std::string::npos ? 0 : filename.find_last_of("/\\") + 1);
     std::string out;
     for (unsigned char c : util::valid_utf8(base))
         if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
@@ -83,8 +84,8 @@ std::string size_mb(std::uint64_t bytes)
 }
 
 std::variant<std::vector<media::multipart_part>, upload_error> read_parts(const std::string& body_path,
-                                                                           std::string_view content_type,
-                                                                           const char* field)
+                                                                          std::string_view content_type,
+                                                                          const char* field)
 {
     auto boundary = media::boundary_from_content_type(content_type);
     if (!boundary) return invalid(field, "The request must be multipart/form-data.");
@@ -191,7 +192,11 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     t.created_at = t.updated_at = clock_.now_ms();
     t.uploader_username = caller.username;
     staged->rename_to(dir / t.filename);  // durable name; the claim follows the file
-    store_.insert_track(t);               // throws: the claim removes the file
+    try {
+        store_.insert_track(t);  // throws: the claim removes the file
+    } catch (const storage::room_gone&) {
+        return upload_error{upload_problem::not_found, "", "Room not found"};  // deleted during the upload
+    }
     staged->keep();
     staged.reset();  // the row is committed: the file is no longer in the making
     if (cover) {
@@ -202,8 +207,11 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
             obs::warn("track cover not stored", {{"track_id", id}, {"detail", e.code().message()}});
         }
     }
-    obs::info("track uploaded", {{"track_id", id}, {"room_id", room->id}, {"bytes", t.file_size_bytes},
-                                 {"duration_seconds", t.duration_seconds}, {"mime_type", t.mime_type}});
+    obs::info("track uploaded", {{"track_id", id},
+                                 {"room_id", room->id},
+                                 {"bytes", t.file_size_bytes},
+                                 {"duration_seconds", t.duration_seconds},
+                                 {"mime_type", t.mime_type}});
     events_.track_added(t);
     playback_.auto_start(t);
     return t;

@@ -26,6 +26,13 @@ public:
     using storage_error::storage_error;
 };
 
+// A write named a room that was deleted meanwhile (add_participant, insert_track racing a
+// room's deletion): nothing was written; the caller answers as for an unknown room.
+class room_gone : public storage_error {
+public:
+    using storage_error::storage_error;
+};
+
 // Marks the calling thread as an io thread: a store call made on it afterwards throws
 // storage_error instead of blocking the event loop.
 void mark_io_thread() noexcept;
@@ -100,6 +107,7 @@ public:
     virtual void touch_room(std::string_view id, std::int64_t now) = 0;
 
     // Membership. list_participants orders by joined_at, then id, with user filled in.
+    // add_participant and insert_track throw room_gone when the room no longer exists.
     virtual join_outcome add_participant(const participant_record& row) = 0;
     virtual bool remove_participant(std::string_view room_id, std::string_view user_id) = 0;
     virtual bool is_participant(std::string_view room_id, std::string_view user_id) = 0;

@@ -116,6 +116,21 @@ TEST_P(store_contract, deleting_a_room_cascades)
     EXPECT_TRUE(store_->is_participant(other.id, bob.id));
 }
 
+// A join or an upload that lost the race with the room's deletion: a typed failure the
+// services answer with 404, not a generic storage error (500), and nothing written.
+TEST_P(store_contract, joining_or_uploading_to_a_deleted_room_is_room_gone)
+{
+    const auto alice = add_user("alice");
+    const auto bob = add_user("bob");
+    const auto room = add_room(alice);
+    ASSERT_TRUE(store_->delete_room(room.id));
+    EXPECT_THROW(join(room, bob, k_t0 + 1), room_gone);
+    EXPECT_THROW(add_track(room, alice), room_gone);
+    EXPECT_EQ(store_->count_participants(room.id), 0);
+    EXPECT_EQ(store_->count_tracks(room.id), 0);
+    EXPECT_TRUE(store_->list_track_files().empty());
+}
+
 TEST_P(store_contract, join_is_idempotent)
 {
     const auto alice = add_user("alice");

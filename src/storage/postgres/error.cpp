@@ -37,6 +37,13 @@ bool is_transient(std::string_view sqlstate)
     return cls == "08" || cls == "53" || cls == "57" || cls == "40" || sqlstate == "55P03";
 }
 
+void throw_if_room_gone(const error& failure)
+{
+    // PostgreSQL names an unnamed REFERENCES constraint <table>_<column>_fkey.
+    if (failure.sqlstate() == k_foreign_key_violation && failure.constraint().ends_with("_room_id_fkey"))
+        throw room_gone("postgres: the room no longer exists");
+}
+
 void throw_result_error(const PGresult* result, bool connection_lost, std::string_view context)
 {
     const std::string sqlstate = field(result, PG_DIAG_SQLSTATE);

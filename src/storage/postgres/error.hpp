@@ -31,6 +31,9 @@ inline constexpr std::string_view k_foreign_key_violation = "23503";
 
 // True for SQLSTATEs that mean "try again later" rather than "this request is wrong".
 bool is_transient(std::string_view sqlstate);
+// Rethrows a foreign key failure on a room_id column (the room was deleted meanwhile) as
+// room_gone; returns otherwise.
+void throw_if_room_gone(const error& failure);
 
 // Throws store_unavailable for a transient SQLSTATE (or a connection that is gone), pg::error
 // otherwise. `context` names the statement (its leading SQL text), never user data.

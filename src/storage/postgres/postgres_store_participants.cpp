@@ -1,6 +1,7 @@
 // postgres_store: room membership. add_participant is idempotent and safe under concurrent
 // joins: ON CONFLICT DO NOTHING on the (room_id, user_id) unique constraint waits for a racing
 // insert and skips it, then the row is read back. Throws store_unavailable or storage_error.
+#include "storage/postgres/error.hpp"
 #include "storage/postgres/postgres_store.hpp"
 #include "storage/postgres/rows.hpp"
 
@@ -31,8 +32,13 @@ join_outcome postgres_store::add_participant(const participant_record& row)
     auto conn = pool_->acquire();
     for (int attempt = 0; attempt < k_join_attempts; ++attempt) {
         join_outcome outcome;
-        outcome.inserted =
-            conn->query(insert, pg::params(row.id, row.room_id, row.user_id, row.joined_at)).affected() > 0;
+        try {
+            outcome.inserted =
+                conn->query(insert, pg::params(row.id, row.room_id, row.user_id, row.joined_at)).affected() > 0;
+        } catch (const pg::error& failure) {
+            pg::throw_if_room_gone(failure);
+            throw;
+        }
         const auto res = conn->query(select, pg::params(row.room_id, row.user_id));
         if (res.rows() == 0) continue;
         outcome.participant = pg::read_participant(pg::row(res, 0));

@@ -50,9 +50,14 @@ void postgres_store::insert_track(const track_record& t)
     // a restarted server's storage sweep cannot take the track's file for an orphan too early.
     pg::transaction txn(*conn);
     conn->query(lock_sql("pg_advisory_xact_lock"), pg::params(t.id));
-    conn->query(sql,
-                pg::params(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
-                           t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at));
+    try {
+        conn->query(sql, pg::params(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path,
+                                    t.duration_seconds, t.file_size_bytes, t.mime_type, t.vote_score, t.created_at,
+                                    t.updated_at));
+    } catch (const pg::error& failure) {
+        pg::throw_if_room_gone(failure);
+        throw;
+    }
     txn.commit();
 }
 

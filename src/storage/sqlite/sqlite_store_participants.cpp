@@ -26,11 +26,10 @@ join_outcome sqlite_store::add_participant(const participant_record& row)
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
     join_outcome outcome;
-    outcome.inserted = conn->prepare(
-                               "INSERT INTO room_participants (id, room_id, user_id, joined_at) "
-                               "VALUES (?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING")
-                           .bind_all(row.id, row.room_id, row.user_id, row.joined_at)
-                           .run() > 0;
+    outcome.inserted =
+        sqlite::run_in_room(conn->prepare("INSERT INTO room_participants (id, room_id, user_id, joined_at) "
+                                          "VALUES (?, ?, ?, ?) ON CONFLICT (room_id, user_id) DO NOTHING")
+                                .bind_all(row.id, row.room_id, row.user_id, row.joined_at)) > 0;
     {
         auto stmt = conn->prepare(sql);
         stmt.bind_all(row.room_id, row.user_id);

@@ -46,13 +46,12 @@ std::int64_t recount(sqlite::connection& conn, std::string_view track_id)
 void sqlite_store::insert_track(const track_record& t)
 {
     auto conn = pool_->acquire();
-    conn->prepare(
-            "INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, "
-            "duration_seconds, file_size_bytes, mime_type, vote_score, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        .bind_all(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
-                  t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at)
-        .run();
+    sqlite::run_in_room(
+        conn->prepare("INSERT INTO tracks (id, room_id, uploader_id, filename, original_name, file_path, "
+                      "duration_seconds, file_size_bytes, mime_type, vote_score, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            .bind_all(t.id, t.room_id, t.uploader_id, t.filename, t.original_name, t.file_path, t.duration_seconds,
+                      t.file_size_bytes, t.mime_type, t.vote_score, t.created_at, t.updated_at));
 }
 
 std::optional<track_record> sqlite_store::find_track(std::string_view id, std::string_view viewer_id)

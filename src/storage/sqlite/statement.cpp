@@ -109,6 +109,16 @@ std::int64_t statement::run()
     return sqlite3_changes(sqlite3_db_handle(stmt_));
 }
 
+std::int64_t run_in_room(statement& stmt)
+{
+    try {
+        return stmt.run();
+    } catch (const error& e) {
+        if (e.code() == SQLITE_CONSTRAINT_FOREIGNKEY) throw room_gone("sqlite: the room no longer exists");
+        throw;
+    }
+}
+
 std::string statement::text(int column) const
 {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, column));

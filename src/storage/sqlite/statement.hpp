@@ -73,4 +73,8 @@ private:
     bool owned_;
 };
 
+// run() for an insert of a row that belongs to a room: a foreign key failure (the room was
+// deleted meanwhile) throws room_gone.
+std::int64_t run_in_room(statement& stmt);
+
 }  // namespace spotik::storage::sqlite
