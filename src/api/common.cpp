@@ -7,8 +7,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/url/parse_query.hpp>
 
-#include <cctype>
 #include <strings.h>
+#include <cctype>
 
 namespace spotik::api {
 
@@ -16,11 +16,16 @@ http::reply auth_failure_reply(service::auth_failure f)
 {
     using service::auth_failure;
     switch (f) {
-    case auth_failure::absent: return http::error_a(401, "Token not provided", "Token absent");
-    case auth_failure::expired: return http::error_a(401, "Token has expired", "Token expired");
-    case auth_failure::revoked: return http::error_a(401, "Token has been revoked", "Token revoked");
-    case auth_failure::user_missing: return http::error_a(404, "User not found", "User not found");
-    case auth_failure::invalid: break;
+        case auth_failure::absent:
+            return http::error_a(401, "Token not provided", "Token absent");
+        case auth_failure::expired:
+            return http::error_a(401, "Token has expired", "Token expired");
+        case auth_failure::revoked:
+            return http::error_a(401, "Token has been revoked", "Token revoked");
+        case auth_failure::user_missing:
+            return http::error_a(404, "User not found", "User not found");
+        case auth_failure::invalid:
+            break;
     }
     return http::error_a(401, "Token is invalid", "Invalid token");
 }
@@ -136,8 +141,8 @@ std::optional<std::string> read_string(const boost::json::object& body, const st
         return std::nullopt;
     }
     if (len < rule.min_chars) {
-        errors.add(field, "The " + field + " field must be at least " + std::to_string(rule.min_chars) +
-                              " characters.");
+        errors.add(field,
+                   "The " + field + " field must be at least " + std::to_string(rule.min_chars) + " characters.");
         return std::nullopt;
     }
     return s;

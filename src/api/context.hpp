@@ -4,6 +4,8 @@
 #include "config/config.hpp"
 #include "limits/guard.hpp"
 #include "obs/metrics.hpp"
+#include "realtime/bus_status.hpp"
+#include "realtime/hub.hpp"
 #include "service/auth_service.hpp"
 #include "service/playback_service.hpp"
 #include "service/room_events.hpp"
@@ -11,8 +13,6 @@
 #include "service/track_service.hpp"
 #include "storage/store.hpp"
 #include "util/clock.hpp"
-#include "realtime/bus_status.hpp"
-#include "realtime/hub.hpp"
 
 namespace spotik::api {
 

@@ -11,19 +11,24 @@
 namespace spotik::api {
 namespace {
 
+using boost::json::object;
 using domain::failure;
 using service::authenticated;
-using boost::json::object;
 
-http::reply room_missing() { return http::error_a(404, "Room not found", "Room not found"); }
+http::reply room_missing()
+{
+    return http::error_a(404, "Room not found", "Room not found");
+}
 
 http::reply common_failure(failure f)
 {
     switch (f) {
-    case failure::forbidden:
-        return http::error_a(403, "Only room administrator can control playback", "Insufficient permissions");
-    case failure::wrong_room: return http::error_a(404, "Track does not belong to this room", "Invalid track");
-    default: return room_missing();
+        case failure::forbidden:
+            return http::error_a(403, "Only room administrator can control playback", "Insufficient permissions");
+        case failure::wrong_room:
+            return http::error_a(404, "Track does not belong to this room", "Invalid track");
+        default:
+            return room_missing();
     }
 }
 
@@ -32,17 +37,20 @@ http::reply ok(const char* message, object data)
     return http::json(200, {{"success", true}, {"message", message}, {"data", std::move(data)}});
 }
 
-std::string iso(std::int64_t ms) { return util::iso8601_ms(ms); }
+std::string iso(std::int64_t ms)
+{
+    return util::iso8601_ms(ms);
+}
 
 http::reply do_start(context& ctx, std::string_view room, std::string_view track, const authenticated& who)
 {
     auto done = ctx.playback.start(room, track, who.user);
     if (!done) return common_failure(done.error());
     return ok("Playback started successfully", {{"track_id", done->track->id},
-                                                 {"started_at", iso(*done->room.playback.started_at)},
-                                                 {"server_time", iso(done->at_ms)},
-                                                 {"position", 0},
-                                                 {"track", track_json(*done->track, ctx.cfg.storage.public_path)}});
+                                                {"started_at", iso(*done->room.playback.started_at)},
+                                                {"server_time", iso(done->at_ms)},
+                                                {"position", 0},
+                                                {"track", track_json(*done->track, ctx.cfg.storage.public_path)}});
 }
 
 http::reply play(context& ctx, http::request& req, const authenticated& who)
@@ -157,7 +165,8 @@ http::reply status(context& ctx, http::request& req, const authenticated& who)
     auto room = ctx.store.find_room(*room_id);
     if (!room) return room_missing();
     if (!ctx.store.is_participant(room->id, who.user.id))
-        return http::error_a(403, "You must be a participant of this room to view playback status", "Not a participant");
+        return http::error_a(403, "You must be a participant of this room to view playback status",
+                             "Not a participant");
     const auto& c = room->playback;
     const auto& pub = ctx.cfg.storage.public_path;
     std::int64_t now = ctx.clock.now_ms();
@@ -165,8 +174,10 @@ http::reply status(context& ctx, http::request& req, const authenticated& who)
     std::optional<storage::track_record> current;
     boost::json::value next = nullptr;
     for (const auto& t : queue) {
-        if (c.current_track_id && t.id == *c.current_track_id) current = t;
-        else if (next.is_null()) next = track_json(t, pub);
+        if (c.current_track_id && t.id == *c.current_track_id)
+            current = t;
+        else if (next.is_null())
+            next = track_json(t, pub);
     }
     auto state = domain::state_of(c);
     boost::json::value position = nullptr;
@@ -189,16 +200,25 @@ void add_playback_routes(http::router& r, context& ctx)
 {
     using fn_t = http::reply (*)(context&, http::request&, const authenticated&);
     auto bind = [&ctx](fn_t fn) {
-        return with_user(ctx.auth, [&ctx, fn](http::request& req, const authenticated& who) { return fn(ctx, req, who); });
+        return with_user(ctx.auth,
+                         [&ctx, fn](http::request& req, const authenticated& who) { return fn(ctx, req, who); });
     };
-    r.add("POST", "/api/rooms/{room}/tracks/{track}/play", bind(play), {.summary = "Start a track (administrator)", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/start", bind(start_alias), {.summary = "Alias: start {track_id}", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/pause", bind(pause), {.summary = "Pause (administrator)", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/resume", bind(resume), {.summary = "Resume (administrator)", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/skip", bind(skip), {.summary = "Skip to the next track (administrator)", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/stop", bind(stop), {.summary = "Stop (administrator)", .tag = "playback"});
-    r.add("POST", "/api/rooms/{room}/playback/seek", bind(seek), {.summary = "Seek {position} seconds (administrator)", .tag = "playback"});
-    r.add("GET", "/api/rooms/{room}/playback/status", bind(status), {.summary = "Playback status (participants)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/tracks/{track}/play", bind(play),
+          {.summary = "Start a track (administrator)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/start", bind(start_alias),
+          {.summary = "Alias: start {track_id}", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/pause", bind(pause),
+          {.summary = "Pause (administrator)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/resume", bind(resume),
+          {.summary = "Resume (administrator)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/skip", bind(skip),
+          {.summary = "Skip to the next track (administrator)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/stop", bind(stop),
+          {.summary = "Stop (administrator)", .tag = "playback"});
+    r.add("POST", "/api/rooms/{room}/playback/seek", bind(seek),
+          {.summary = "Seek {position} seconds (administrator)", .tag = "playback"});
+    r.add("GET", "/api/rooms/{room}/playback/status", bind(status),
+          {.summary = "Playback status (participants)", .tag = "playback"});
 }
 
 }  // namespace spotik::api

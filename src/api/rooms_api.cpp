@@ -8,7 +8,10 @@ namespace {
 
 using service::authenticated;
 
-http::reply room_not_found() { return http::error_a(404, "Room not found", "Room not found"); }
+http::reply room_not_found()
+{
+    return http::error_a(404, "Room not found", "Room not found");
+}
 
 http::reply not_administrator_update()
 {
@@ -133,12 +136,13 @@ http::reply leave_room(context& ctx, http::request& req, const authenticated& wh
         return http::json(200, {{"success", true}, {"message", "Successfully left the room"}});
     }
     switch (left.error()) {
-    case domain::failure::admin_cannot_leave:
-        return http::error_a(403, "Room administrator cannot leave the room. Delete the room instead.",
-                             "Administrator cannot leave");
-    case domain::failure::not_participant:
-        return http::error_a(404, "You are not a participant in this room", "Not a participant");
-    default: return room_not_found();
+        case domain::failure::admin_cannot_leave:
+            return http::error_a(403, "Room administrator cannot leave the room. Delete the room instead.",
+                                 "Administrator cannot leave");
+        case domain::failure::not_participant:
+            return http::error_a(404, "You are not a participant in this room", "Not a participant");
+        default:
+            return room_not_found();
     }
 }
 
@@ -152,7 +156,8 @@ http::reply list_participants(context& ctx, http::request& req, const authentica
     boost::json::array data;
     auto now = ctx.clock.now_ms();
     for (const auto& p : *list) data.push_back(participant_json(p, room->administrator_id, now));
-    return http::json(200, {{"success", true}, {"message", "Participants retrieved successfully"}, {"data", std::move(data)}});
+    return http::json(
+        200, {{"success", true}, {"message", "Participants retrieved successfully"}, {"data", std::move(data)}});
 }
 
 }  // namespace
@@ -160,19 +165,27 @@ http::reply list_participants(context& ctx, http::request& req, const authentica
 void add_room_routes(http::router& r, context& ctx)
 {
     auto bind = [&ctx](http::reply (*fn)(context&, http::request&, const authenticated&)) {
-        return with_user(ctx.auth, [&ctx, fn](http::request& req, const authenticated& who) { return fn(ctx, req, who); });
+        return with_user(ctx.auth,
+                         [&ctx, fn](http::request& req, const authenticated& who) { return fn(ctx, req, who); });
     };
     r.add("GET", "/api/rooms",
           with_user(ctx.auth, [&ctx](http::request&, const authenticated& who) { return list_rooms(ctx, who); }),
           {.summary = "All rooms, newest first", .tag = "rooms"});
-    r.add("POST", "/api/rooms", bind(create_room), {.summary = "Create a room (the caller administers it)", .tag = "rooms"});
-    r.add("GET", "/api/rooms/{room}", bind(show_room), {.summary = "A room with participants and queue", .tag = "rooms"});
-    r.add("PUT", "/api/rooms/{room}", bind(update_room), {.summary = "Rename or describe a room (administrator)", .tag = "rooms"});
-    r.add("DELETE", "/api/rooms/{room}", bind(delete_room), {.summary = "Delete a room and its files (administrator)", .tag = "rooms"});
+    r.add("POST", "/api/rooms", bind(create_room),
+          {.summary = "Create a room (the caller administers it)", .tag = "rooms"});
+    r.add("GET", "/api/rooms/{room}", bind(show_room),
+          {.summary = "A room with participants and queue", .tag = "rooms"});
+    r.add("PUT", "/api/rooms/{room}", bind(update_room),
+          {.summary = "Rename or describe a room (administrator)", .tag = "rooms"});
+    r.add("DELETE", "/api/rooms/{room}", bind(delete_room),
+          {.summary = "Delete a room and its files (administrator)", .tag = "rooms"});
     r.add("POST", "/api/rooms/{room}/join", bind(join_room), {.summary = "Join a room (idempotent)", .tag = "rooms"});
-    r.add("POST", "/api/rooms/{room}/leave", bind(leave_room), {.summary = "Leave a room (not the administrator)", .tag = "rooms"});
-    r.add("DELETE", "/api/rooms/{room}/leave", bind(leave_room), {.summary = "Alias of POST .../leave", .tag = "rooms"});
-    r.add("GET", "/api/rooms/{room}/participants", bind(list_participants), {.summary = "Participants of a room", .tag = "rooms"});
+    r.add("POST", "/api/rooms/{room}/leave", bind(leave_room),
+          {.summary = "Leave a room (not the administrator)", .tag = "rooms"});
+    r.add("DELETE", "/api/rooms/{room}/leave", bind(leave_room),
+          {.summary = "Alias of POST .../leave", .tag = "rooms"});
+    r.add("GET", "/api/rooms/{room}/participants", bind(list_participants),
+          {.summary = "Participants of a room", .tag = "rooms"});
 }
 
 }  // namespace spotik::api

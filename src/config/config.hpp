@@ -20,10 +20,10 @@ struct app_settings {
 struct server_settings {
     std::string host = "0.0.0.0";
     int port = 3000;
-    int threads = 0;  // 0 = number of cores
-    int header_timeout_s = 10;    // whole request line + headers must arrive within this
-    int body_timeout_s = 120;     // whole body must arrive within this
-    int idle_timeout_s = 65;      // keep-alive connection with no request
+    int threads = 0;            // 0 = number of cores
+    int header_timeout_s = 10;  // whole request line + headers must arrive within this
+    int body_timeout_s = 120;   // whole body must arrive within this
+    int idle_timeout_s = 65;    // keep-alive connection with no request
     int max_header_bytes = 16384;
     int max_body_bytes = 1048576;  // JSON and form bodies (uploads have their own limit)
     int shutdown_timeout_s = 10;
@@ -42,12 +42,12 @@ struct database_settings {
     std::string name = "spotik";
     std::string user = "spotik_user";
     std::string password;
-    int pool_min = 2;             // PostgreSQL connections kept open
-    int pool_max = 8;             // threads that run blocking database work; PostgreSQL connections
-    int pool_timeout_s = 5;       // longest wait for a free (or new) connection before a 503
-    int connect_timeout_s = 10;   // one connection attempt; also the start-up wait for the database
-    int read_timeout_s = 30;      // one statement's answer
-    int busy_timeout_ms = 5000;   // SQLite lock wait
+    int pool_min = 2;            // PostgreSQL connections kept open
+    int pool_max = 8;            // threads that run blocking database work; PostgreSQL connections
+    int pool_timeout_s = 5;      // longest wait for a free (or new) connection before a 503
+    int connect_timeout_s = 10;  // one connection attempt; also the start-up wait for the database
+    int read_timeout_s = 30;     // one statement's answer
+    int busy_timeout_ms = 5000;  // SQLite lock wait
 };
 
 struct storage_settings {
@@ -67,29 +67,29 @@ struct auth_settings {
 };
 
 struct websocket_settings {
-    int ping_interval_s = 30;        // protocol-level Ping frames
-    int activity_timeout_s = 120;    // close a socket that sent nothing (not even a pong) this long
-    int max_connections = 1000;      // handshakes beyond this get 503
-    int max_queue_bytes = 1048576;   // a socket whose unsent data exceeds this is closed (slow consumer)
-    int max_message_bytes = 65536;   // largest client message
-    int rate_per_s = 20;             // client messages per second per socket (token bucket)
+    int ping_interval_s = 30;       // protocol-level Ping frames
+    int activity_timeout_s = 120;   // close a socket that sent nothing (not even a pong) this long
+    int max_connections = 1000;     // handshakes beyond this get 503
+    int max_queue_bytes = 1048576;  // a socket whose unsent data exceeds this is closed (slow consumer)
+    int max_message_bytes = 65536;  // largest client message
+    int rate_per_s = 20;            // client messages per second per socket (token bucket)
     int rate_burst = 40;
-    int history_size = 256;          // events kept per room for replay after a reconnect
+    int history_size = 256;  // events kept per room for replay after a reconnect
 };
 
 struct playback_settings {
-    bool auto_advance = true;        // a server timer moves to the next track when one ends
+    bool auto_advance = true;          // a server timer moves to the next track when one ends
     int auto_advance_grace_ms = 1000;  // waited after the end before advancing
 };
 
 // The Redis event bus between replicas. Off (in-process delivery) unless REDIS_URL or
 // REDIS_HOST is set; config/redis_endpoint.hpp turns these into one endpoint.
 struct redis_settings {
-    std::string url;       // redis://[:password@]host[:port][/db]
-    std::string host;      // alternative to url
+    std::string url;   // redis://[:password@]host[:port][/db]
+    std::string host;  // alternative to url
     int port = 6379;
-    std::string password;  // wins over a password in url
-    int db = -1;           // -1: the url's, else 0
+    std::string password;               // wins over a password in url
+    int db = -1;                        // -1: the url's, else 0
     std::string key_prefix = "spotik";  // keys and channel names start with this
     int timeout_ms = 2000;              // connect and command timeout
     bool enabled() const { return !url.empty() || !host.empty(); }
@@ -101,17 +101,17 @@ struct limit_settings {
     bool enabled = true;
     int requests_per_window = 1000;  // per client: the user for a valid token, else the address
     int window_s = 3600;
-    int burst = 100;                 // requests allowed at once on top of the steady rate
-    int login_max_attempts = 5;      // failed logins per email and address before a lockout
-    int login_lockout_s = 30;        // first lockout; doubles with every further failure
+    int burst = 100;             // requests allowed at once on top of the steady rate
+    int login_max_attempts = 5;  // failed logins per email and address before a lockout
+    int login_lockout_s = 30;    // first lockout; doubles with every further failure
     int login_lockout_max_s = 900;
-    int uploads_per_user = 2;        // uploads one user may have in progress at once
+    int uploads_per_user = 2;           // uploads one user may have in progress at once
     int ws_handshakes_per_minute = 60;  // per address
     int ws_handshake_burst = 30;
 };
 
 struct log_settings {
-    std::string level = "info";  // trace | debug | info | warn | error | critical | off
+    std::string level = "info";   // trace | debug | info | warn | error | critical | off
     std::string format = "json";  // json | text
     std::string file;             // empty: stdout
 };

@@ -10,7 +10,10 @@
 namespace spotik::realtime {
 namespace {
 
-double epoch_seconds() { return double(util::system_clock{}.now_ms()) / 1000.0; }
+double epoch_seconds()
+{
+    return double(util::system_clock{}.now_ms()) / 1000.0;
+}
 
 // After room_deleted: a deleted room keeps no sockets, on every replica (after they got
 // room_deleted), and no entry either: its seq and history would otherwise stay for the life of
@@ -62,8 +65,8 @@ void hub::publish(room_event event)
     auto r = find_or_create(event.room_id);
     std::lock_guard lock(r->mutex);
     std::uint64_t seq = ++r->seq;
-    boost::json::object envelope{{"type", event.type}, {"data", std::move(event.data)},
-                                 {"timestamp", epoch_seconds()}, {"seq", seq}};
+    boost::json::object envelope{
+        {"type", event.type}, {"data", std::move(event.data)}, {"timestamp", epoch_seconds()}, {"seq", seq}};
     envelope["data"].as_object()["seq"] = seq;
     auto f = std::make_shared<const std::string>(boost::json::serialize(envelope));
     r->history.emplace_back(seq, f);

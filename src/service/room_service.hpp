@@ -41,7 +41,8 @@ public:
     // before reading a body, so a caller who may not act never sees validation errors.
     domain::result<storage::room_record> administered(std::string_view room_id, const storage::user_record& caller);
     domain::result<room_view> update(std::string_view room_id, const storage::user_record& caller,
-                                     std::optional<std::string> name, std::optional<std::optional<std::string>> description);
+                                     std::optional<std::string> name,
+                                     std::optional<std::optional<std::string>> description);
     domain::result<storage::room_record> remove(std::string_view room_id, const storage::user_record& caller);
     domain::result<join_result> join(std::string_view room_id, const storage::user_record& caller);
     domain::result<storage::room_record> leave(std::string_view room_id, const storage::user_record& caller);

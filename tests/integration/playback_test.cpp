@@ -12,7 +12,10 @@ namespace {
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
-std::int64_t ms_of(const json::value& v) { return *util::parse_iso8601_ms(std::string(v.as_string())); }
+std::int64_t ms_of(const json::value& v)
+{
+    return *util::parse_iso8601_ms(std::string(v.as_string()));
+}
 
 class playback_api : public room_fixture {
 protected:
@@ -65,7 +68,8 @@ TEST_F(playback_api, pause_resume_keep_the_timeline)
     auto r = post("resume", admin_.token);
     ASSERT_EQ(r.status, 200) << r.body;
     auto rd = r.json().at("data").as_object();
-    EXPECT_NEAR(rd.at("position").to_number<double>(), position, 0.002) << "the paused offset, not the new elapsed time";
+    EXPECT_NEAR(rd.at("position").to_number<double>(), position, 0.002)
+        << "the paused offset, not the new elapsed time";
     auto resumed_at = ms_of(rd.at("resumed_at"));
     auto effective = ms_of(rd.at("effective_started_at"));
     EXPECT_NEAR(double(resumed_at - effective) / 1000.0, position, 0.002) << "S moved forward by the pause";
@@ -135,7 +139,9 @@ TEST_F(playback_api, only_the_administrator_controls_playback)
         EXPECT_EQ(r.json().at("message"), "Only room administrator can control playback");
         EXPECT_EQ(post(what, "").status, 401);
     }
-    EXPECT_EQ(client_.post_json("/api/rooms/" + room_id_ + "/tracks/" + t + "/play", json::object{}, member_.token).status, 403);
+    EXPECT_EQ(
+        client_.post_json("/api/rooms/" + room_id_ + "/tracks/" + t + "/play", json::object{}, member_.token).status,
+        403);
     auto other_room = create_room(client_, admin_.token, "elsewhere");
     auto wrong = client_.post_json("/api/rooms/" + other_room + "/tracks/" + t + "/play", json::object{}, admin_.token);
     EXPECT_EQ(wrong.status, 404);
@@ -184,7 +190,8 @@ TEST(playback_timer, a_track_that_ends_advances_without_any_request)
     auto b = up("tone-4s.m4a", "audio/mp4");
     auto current = [&] {
         auto r = client.get_auth("/api/rooms/" + room, admin.token).json().at("data");
-        return r.at("current_track").is_null() ? std::string() : std::string(r.at("current_track").at("id").as_string());
+        return r.at("current_track").is_null() ? std::string()
+                                               : std::string(r.at("current_track").at("id").as_string());
     };
     EXPECT_EQ(current(), a);
     auto deadline = std::chrono::steady_clock::now() + 8s;
@@ -207,7 +214,8 @@ TEST(playback_timer, a_restart_mid_track_keeps_the_timeline_and_the_timer)
     multipart_builder mp;
     // The longest fixture (7 s), so a restart under a loaded machine still lands mid-track.
     mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-7s-vbr.mp3")));
-    ASSERT_EQ(client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token).status, 201);
+    ASSERT_EQ(client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token).status,
+              201);
     auto started = client.get_auth("/api/rooms/" + room, admin.token).json().at("data").at("playback_started_at");
     server.restart();
     auto again = server.client();
