@@ -3,6 +3,7 @@
 
 #include "api/json_number.hpp"
 #include "api/views.hpp"
+#include "obs/log.hpp"
 #include "util/ids.hpp"
 #include "util/time_format.hpp"
 
@@ -61,9 +62,13 @@ realtime::token_sweep ws_commands::sweep_tokens()
     constexpr std::int64_t overlap_ms = 5000;
     std::int64_t now = ctx_.clock.now_ms();
     realtime::token_sweep sweep{now / 1000, {}};
-    for (auto& jti : ctx_.store.tokens_revoked_between(swept_until_ms_ - overlap_ms, now))
-        sweep.revoked.insert(std::move(jti));
-    swept_until_ms_ = now;
+    try {
+        for (auto& jti : ctx_.store.tokens_revoked_between(swept_until_ms_ - overlap_ms, now))
+            sweep.revoked.insert(std::move(jti));
+        swept_until_ms_ = now;
+    } catch (const std::exception& e) {
+        obs::warn("websocket token sweep failed", {{"detail", e.what()}});
+    }
     return sweep;
 }
 

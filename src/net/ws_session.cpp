@@ -424,21 +424,9 @@ asio::awaitable<void> run_ws_pinger(ws_context& ctx)
         auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
         if (ec) co_return;
         // The revocations come from the database (any replica's logouts and refreshes), so
-        // they are read on the blocking pool. If it cannot answer, this round only pings and
-        // expiries still count; the next round reads the missed stretch too.
+        // they are read on the blocking pool.
         realtime::token_sweep sweep = co_await asio::co_spawn(
-            ctx.pool,
-            [&ctx]() -> asio::awaitable<realtime::token_sweep> {
-                try {
-                    co_return ctx.service.sweep_tokens();
-                } catch (const std::exception& e) {
-                    obs::warn("websocket token sweep failed", {{"detail", e.what()}});
-                }
-                co_return realtime::token_sweep{std::chrono::duration_cast<std::chrono::seconds>(
-                                                    std::chrono::system_clock::now().time_since_epoch())
-                                                    .count(),
-                                                {}};
-            },
+            ctx.pool, [&ctx]() -> asio::awaitable<realtime::token_sweep> { co_return ctx.service.sweep_tokens(); },
             use_awaitable);
         ctx.sessions.ping_round_all(sweep);
     }

@@ -52,8 +52,8 @@ public:
     // every command, as HTTP checks every request.
     virtual bool token_valid(const ws_connection& conn) = 0;
     // The current time and the tokens revoked since the previous call (the first call looks
-    // back from its own time). Throws when the database cannot answer; the next call then
-    // covers the missed stretch too.
+    // back from its own time). When the database cannot answer, only expiries count this time
+    // and the next call covers the missed stretch too.
     virtual token_sweep sweep_tokens() = 0;
     // Sent once right after the handshake.
     virtual frame welcome(const ws_connection& conn) = 0;
