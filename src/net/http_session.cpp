@@ -245,6 +245,7 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
         co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
                                 : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
     }
+    user->user.password_hash = {};  // a socket never needs it, and it lives as long as the socket
     realtime::ws_connection conn{util::random_hex(16), std::move(user->user),     std::move(token),
                                  std::nullopt,         std::move(user->token_id), user->expires_at};
     st.upgraded = true;

@@ -1,8 +1,13 @@
-// WebSocket session: a reader and a single writer driven by completion handlers on the
-// connection's strand (no coroutine frame per socket while it idles), a bounded queue, pings
-// from the shared timer, and an inbound rate limit. Commands run on the blocking pool.
+// WebSocket session: Beast performs the handshake, then the session frames its messages itself
+// on the bare socket (net/ws_frame.hpp). Everything runs from completion handlers on the
+// connection's strand, so an idle socket holds no coroutine frame and no read buffer: it waits
+// for readability and reads into a stack buffer. One writer sends every queued frame in one
+// gathered write, a broadcast's bytes are shared by every recipient, the queue is bounded
+// (a client that falls behind by more than WS_MAX_QUEUE_BYTES is cut off), pings come from one
+// shared timer, and inbound messages are rate limited. Commands run on the blocking pool.
 #include "net/ws_session.hpp"
 
+#include "net/ws_frame.hpp"
 #include "obs/log.hpp"
 #include "realtime/client_message.hpp"
 #include "realtime/hub.hpp"
@@ -14,12 +19,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
+#include <atomic>
 #include <chrono>
-#include <deque>
 #include <mutex>
+#include <span>
 
 namespace spotik::net {
 namespace asio = boost::asio;
@@ -27,6 +34,7 @@ namespace beast = boost::beast;
 namespace websocket = boost::beast::websocket;
 using asio::as_tuple;
 using asio::use_awaitable;
+using asio::ip::tcp;
 using realtime::frame;
 
 namespace {
@@ -35,6 +43,12 @@ std::int64_t now_us()
 {
     using namespace std::chrono;
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t steady_ms()
+{
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
 frame error_frame(std::string_view code, std::string_view message)
@@ -50,12 +64,37 @@ frame token_ended_frame()
                                      {{"error", "Authentication failed"}, {"message", "Token expired or revoked"}});
 }
 
+const frame& no_payload()
+{
+    static const frame empty = std::make_shared<const std::string>();
+    return empty;
+}
+
+// How long a close frame waits for the client's own before the socket is dropped.
+constexpr auto close_wait = std::chrono::seconds(3);
+// Frames sent in one gathered write (two buffers each: header and payload).
+constexpr std::size_t frames_per_write = 32;
+
+struct outgoing {
+    frame data;
+    ws::opcode op = ws::opcode::text;
+};
+
+// The frames of one gathered write, alive until it completes; allocated only while writing.
+struct write_batch {
+    std::array<outgoing, frames_per_write> frames;
+    std::array<std::array<unsigned char, ws::max_header_bytes>, frames_per_write> headers;
+    std::array<asio::const_buffer, 2 * frames_per_write> buffers;
+    std::size_t count = 0;
+};
+
 class ws_session final : public realtime::hub_client, public std::enable_shared_from_this<ws_session> {
 public:
-    ws_session(ws_context& ctx, beast::tcp_stream stream, realtime::ws_connection conn)
+    ws_session(ws_context& ctx, tcp::socket socket, realtime::ws_connection conn)
         : ctx_(ctx),
-          ws_(std::move(stream)),
+          socket_(std::move(socket)),
           conn_(std::move(conn)),
+          reader_(std::size_t(ctx.settings.max_message_bytes)),
           tokens_(ctx.settings.rate_burst),
           refilled_us_(now_us())
     {
@@ -65,21 +104,9 @@ public:
 
     const std::string& user_id() const override { return conn_.user.id; }
 
-    void deliver(const frame& f) override
-    {
-        std::lock_guard lock(mutex_);
-        if (close_ || closed_) return;
-        if (queued_bytes_ + f->size() > std::size_t(ctx_.settings.max_queue_bytes)) {
-            overflow_locked();
-            return;
-        }
-        queued_bytes_ += f->size();
-        ctx_.counters.queued_bytes += std::int64_t(f->size());
-        queue_.push_back(f);
-        start_writer_locked();
-    }
+    void deliver(const frame& f) override { enqueue({f, ws::opcode::text}); }
 
-    void request_close(websocket::close_code code)
+    void request_close(std::uint16_t code)
     {
         std::lock_guard lock(mutex_);
         if (close_ || closed_) return;
@@ -91,87 +118,126 @@ public:
     void end_for_token()
     {
         deliver(token_ended_frame());
-        request_close(websocket::close_code::policy_error);
+        request_close(ws::close_code::policy_error);
     }
 
-    void request_ping()
+    // The shared timer's round: a Ping, or the end of a socket whose token ended or that has
+    // sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
+    void ping_round(bool token_ended)
     {
-        std::lock_guard lock(mutex_);
-        if (close_ || closed_) return;
-        ping_due_ = true;
-        start_writer_locked();
+        if (steady_ms() - last_heard_ms_.load() > std::int64_t(ctx_.settings.activity_timeout_s) * 1000) {
+            asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drop_socket(); });
+        } else if (token_ended) {
+            end_for_token();
+        } else {
+            enqueue({no_payload(), ws::opcode::ping});
+        }
     }
 
-    // The handshake; on success the session registers itself and starts reading. The upgrade
-    // request lives in this coroutine's frame only, which ends with the handshake.
-    asio::awaitable<void> handshake(beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol);
+    // Takes over the socket after Beast's handshake: registers the session and starts reading.
+    void start();
 
 private:
+    void enqueue(outgoing o);
     void start_writer_locked()
     {
         if (writing_ || closed_) return;
         writing_ = true;
-        // Posted, never run inline: the caller holds mutex_, which write_next() takes.
-        asio::post(ws_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+        // Posted, never run inline: the caller may hold mutex_, which write_next() takes.
+        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
     }
-
     void drop_queue_locked()
     {
         ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_);
-        queue_.clear();
+        queue_ = {};
+        head_ = 0;
         queued_bytes_ = 0;
     }
     void overflow_locked();
     void write_next();
-    void write_failed();
+    void on_written(beast::error_code ec);
+    void after_close_sent();
+    void drop_socket()
+    {
+        if (timer_) timer_->cancel();
+        beast::error_code ec;
+        socket_.close(ec);
+    }
+    // Drops the socket after `wait` unless it is gone before (strand only).
+    void drop_socket_after(std::chrono::seconds wait)
+    {
+        if (!timer_) timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+        timer_->expires_after(wait);
+        timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->drop_socket();
+        });
+    }
+
     void read_next();
-    void on_read(beast::error_code ec);
-    void handle(const std::string& text, std::int64_t received_us);
+    void on_readable(beast::error_code ec);
+    void consume(std::string_view in);
+    bool on_frame(ws::frame_event ev);
+    bool on_message(std::string text, bool is_text);
+    bool handle(const std::string& text, std::int64_t received_us);
     void run_command(std::string type, boost::json::object data);
+    void resume();
     void on_closed();
-    void finish();
     bool allow_message();
 
     ws_context& ctx_;
-    websocket::stream<beast::tcp_stream> ws_;
+    tcp::socket socket_;
     realtime::ws_connection conn_;
-    beast::flat_buffer read_buf_;
-    frame in_flight_;  // the frame being written, kept alive until its write completes
     std::uint64_t registration_ = 0;
-    std::mutex mutex_;  // guards the fields below
-    std::deque<frame> queue_;
-    std::size_t queued_bytes_ = 0;
-    bool writing_ = false;
-    bool ping_due_ = false;
-    bool closed_ = false;
-    std::optional<websocket::close_code> close_;
-    // Inbound rate limit (reader only).
-    double tokens_;
+    std::atomic<std::int64_t> last_heard_ms_{steady_ms()};
+
+    // Reader (strand only).
+    ws::frame_reader reader_;
+    std::string unread_;  // bytes received while a command ran, handled after it
+    bool close_received_ = false;
+    double tokens_;  // inbound rate limit
     std::int64_t refilled_us_;
     int strikes_ = 0;
-    bool oversize_ = false;  // the current message passed WS_MAX_MESSAGE_BYTES (reader only)
+
+    // Writer: the batch is the strand's; the rest is guarded by mutex_.
+    std::unique_ptr<write_batch> batch_;
+    std::unique_ptr<asio::steady_timer> timer_;  // drops a socket that does not close in time
+    std::mutex mutex_;
+    std::vector<outgoing> queue_;
+    std::size_t head_ = 0;  // queue_[head_..] wait to be sent
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool closed_ = false;                 // the close frame is out, or the socket is gone
+    std::optional<std::uint16_t> close_;  // a close frame with this code follows the queue
 };
+
+void ws_session::enqueue(outgoing o)
+{
+    std::lock_guard lock(mutex_);
+    if (close_ || closed_) return;
+    std::size_t size = o.data->size();
+    if (queued_bytes_ + size > std::size_t(ctx_.settings.max_queue_bytes)) return overflow_locked();
+    queued_bytes_ += size;
+    ctx_.counters.queued_bytes += std::int64_t(size);
+    queue_.push_back(std::move(o));
+    start_writer_locked();
+}
 
 // The client stopped reading: free its queue now and cut it off.
 void ws_session::overflow_locked()
 {
     ctx_.counters.slow_consumer_closes++;
     drop_queue_locked();
-    close_ = websocket::close_code::policy_error;
+    close_ = ws::close_code::policy_error;
     obs::warn("websocket closed: slow consumer", {{"connection_id", conn_.connection_id}});
     // A stuck write cannot carry the close frame; give it a moment, then drop the socket.
-    auto timer = std::make_shared<asio::steady_timer>(ws_.get_executor(), std::chrono::seconds(2));
-    timer->async_wait([self = shared_from_this(), timer](const boost::system::error_code&) {
-        beast::error_code ec;
-        beast::get_lowest_layer(self->ws_).socket().close(ec);
-    });
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this()] { self->drop_socket_after(std::chrono::seconds(2)); });
     start_writer_locked();
 }
 
 void ws_session::write_next()
 {
-    bool ping = false;
-    std::optional<websocket::close_code> close;
+    auto batch = std::make_unique<write_batch>();
     {
         std::lock_guard lock(mutex_);
         if (closed_) {
@@ -180,48 +246,73 @@ void ws_session::write_next()
         }
         // What was queued before a close goes out first (a slow consumer's queue is already
         // gone); nothing is queued after it.
-        if (!queue_.empty()) {
-            in_flight_ = std::move(queue_.front());
-            queue_.pop_front();
-            queued_bytes_ -= in_flight_->size();
-            ctx_.counters.queued_bytes -= std::int64_t(in_flight_->size());
-        } else if (close_) {
-            close = close_;
+        while (head_ < queue_.size() && batch->count < frames_per_write) {
+            auto& o = queue_[head_++];
+            queued_bytes_ -= o.data->size();
+            ctx_.counters.queued_bytes -= std::int64_t(o.data->size());
+            batch->frames[batch->count++] = std::move(o);
+        }
+        if (head_ == queue_.size()) {
+            queue_.clear();
+            head_ = 0;
+            if (queue_.capacity() > frames_per_write) queue_.shrink_to_fit();
+        }
+        if (batch->count == 0) {
+            if (!close_) {
+                writing_ = false;
+                return;
+            }
             closed_ = true;
-        } else if (ping_due_) {
-            ping = true;
-            ping_due_ = false;
-        } else {
-            writing_ = false;
-            return;
+            batch->frames[batch->count++] = {std::make_shared<const std::string>(ws::close_payload(*close_)),
+                                             ws::opcode::close};
         }
     }
-    auto self = shared_from_this();
-    if (close) {
-        ws_.async_close(*close, [self](beast::error_code) {
-            std::lock_guard lock(self->mutex_);
-            self->writing_ = false;
-        });
-    } else if (ping) {
-        ws_.async_ping({}, [self](beast::error_code ec) { ec ? self->write_failed() : self->write_next(); });
-    } else {
-        ws_.text(true);
-        ws_.async_write(asio::buffer(*in_flight_), [self](beast::error_code ec, std::size_t n) {
-            self->in_flight_.reset();
-            if (ec) return self->write_failed();
-            self->ctx_.counters.messages_out++;
-            self->ctx_.counters.bytes_out += std::int64_t(n);
-            self->write_next();
-        });
+    for (std::size_t i = 0; i < batch->count; ++i) {
+        const auto& o = batch->frames[i];
+        auto& header = batch->headers[i];
+        batch->buffers[2 * i] = asio::buffer(header.data(), ws::write_header(header.data(), o.op, o.data->size()));
+        batch->buffers[2 * i + 1] = asio::buffer(*o.data);
     }
+    batch_ = std::move(batch);
+    asio::async_write(socket_, std::span<const asio::const_buffer>(batch_->buffers.data(), 2 * batch_->count),
+                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
 }
 
-void ws_session::write_failed()
+void ws_session::on_written(beast::error_code ec)
 {
-    std::lock_guard lock(mutex_);
-    closed_ = true;
-    writing_ = false;
-    drop_queue_locked();
+    auto batch = std::move(batch_);
+    if (ec) {
+        std::lock_guard lock(mutex_);
+        closed_ = true;
+        writing_ = false;
+        drop_queue_locked();
+        return;
+    }
+    bool close_sent = false;
+    for (std::size_t i = 0; i < batch->count; ++i) {
+        const auto& o = batch->frames[i];
+        if (o.op == ws::opcode::close) close_sent = true;
+        if (o.op != ws::opcode::text) continue;
+        ctx_.counters.messages_out++;
+        ctx_.counters.bytes_out += std::int64_t(o.data->size());
+    }
+    batch.reset();
+    if (close_sent) return after_close_sent();
+    write_next();
+}
+
+// Our close frame is out. The client answers with its own (then the reader drops the socket),
+// or the socket is dropped after close_wait; the client's close may also have come first.
+void ws_session::after_close_sent()
+{
+    {
+        std::lock_guard lock(mutex_);
+        writing_ = false;
+    }
+    beast::error_code ec;
+    if (close_received_) return drop_socket();
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    drop_socket_after(close_wait);
 }
 
 bool ws_session::allow_message()
@@ -238,60 +329,115 @@ bool ws_session::allow_message()
     return false;
 }
 
-// Messages arrive in chunks so that the size limit is ours to enforce: Beast's own limit tears
-// the connection down at once, and a client still sending the rest of an oversize message then
-// gets a reset instead of the 1009 close frame.
+// An idle socket waits for readability only; the bytes are then read into a stack buffer, so
+// no socket keeps a read buffer between messages.
 void ws_session::read_next()
 {
-    constexpr std::size_t chunk = 16 * 1024;
-    ws_.async_read_some(read_buf_, chunk,
-                        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    socket_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
 }
 
-void ws_session::on_read(beast::error_code ec)
+void ws_session::on_readable(beast::error_code ec)
 {
     if (ec) return on_closed();
-    if (oversize_ || read_buf_.size() > std::size_t(ctx_.settings.max_message_bytes)) {
-        // Too big: send 1009 and discard whatever still comes until the client's close frame.
-        read_buf_.consume(read_buf_.size());
-        read_buf_.shrink_to_fit();
-        if (!oversize_) {
-            oversize_ = true;
-            ctx_.counters.oversize_closes++;
-            request_close(websocket::close_code::too_big);
+    std::array<char, 16 * 1024> buf;
+    std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) return read_next();
+    if (ec) return on_closed();
+    last_heard_ms_ = steady_ms();
+    consume(std::string_view(buf.data(), n));
+}
+
+// Handles the client's frames; reading goes on once they are all handled, or, when one of
+// them started a command, once the command's replies are queued (resume()).
+void ws_session::consume(std::string_view in)
+{
+    while (auto ev = reader_.next(in)) {
+        if (!on_frame(std::move(*ev))) {
+            unread_.assign(in);
+            return;
         }
-        return read_next();
     }
-    if (!ws_.is_message_done()) return read_next();
+    read_next();
+}
+
+void ws_session::resume()
+{
+    std::string rest = std::move(unread_);
+    unread_ = {};
+    consume(rest);
+}
+
+// Returns false when a command now runs on the pool (it calls resume() when done).
+bool ws_session::on_frame(ws::frame_event ev)
+{
+    using ev_kind = ws::frame_event;
+    switch (ev.kind) {
+        case ev_kind::text:
+        case ev_kind::binary:
+            return on_message(std::move(ev.payload), ev.kind == ev_kind::text);
+        case ev_kind::ping:
+            enqueue({std::make_shared<const std::string>(std::move(ev.payload)), ws::opcode::pong});
+            return true;
+        case ev_kind::pong:
+            return true;
+        case ev_kind::close: {
+            close_received_ = true;
+            bool sent;
+            {
+                std::lock_guard lock(mutex_);
+                sent = closed_;
+                if (!sent && !close_) {
+                    // Answer with the client's code (or a plain 1000), after nothing else.
+                    drop_queue_locked();
+                    close_ = ev.code == 1005 ? ws::close_code::normal : ev.code;
+                    start_writer_locked();
+                }
+            }
+            if (sent) drop_socket();
+            return true;
+        }
+        case ev_kind::too_big:
+            ctx_.counters.oversize_closes++;
+            request_close(ws::close_code::too_big);
+            return true;
+        case ev_kind::violation:
+            request_close(ev.code);
+            return true;
+    }
+    return true;
+}
+
+bool ws_session::on_message(std::string text, bool is_text)
+{
     ctx_.counters.messages_in++;
-    std::string text = beast::buffers_to_string(read_buf_.data());
-    // Idle sockets keep no message buffer.
-    read_buf_.consume(read_buf_.size());
-    read_buf_.shrink_to_fit();
     if (!allow_message()) {
         ctx_.counters.rate_limited++;
         if (++strikes_ == 1) deliver(error_frame("rate_limited", "Too many messages; slow down"));
-        if (strikes_ > ctx_.settings.rate_burst) request_close(websocket::close_code::policy_error);
-        return read_next();
+        if (strikes_ > ctx_.settings.rate_burst) request_close(ws::close_code::policy_error);
+        return true;
     }
-    if (!ws_.got_text()) {
+    if (!is_text) {
         deliver(error_frame("invalid_message", "Text frames only"));
-        return read_next();
+        return true;
     }
-    handle(text, now_us());
+    return handle(text, now_us());
 }
 
-// Answers a message; the next read starts once its replies are queued, so one socket's
-// commands run one at a time and in order.
-void ws_session::handle(const std::string& text, std::int64_t received_us)
+// Answers a message. A command's replies are queued before the socket's next message is
+// read, so one socket's commands run one at a time and in order.
+bool ws_session::handle(const std::string& text, std::int64_t received_us)
 {
     auto msg = realtime::decode_client_message(text);
     if (!msg) {
         deliver(error_frame("invalid_message", "Messages are JSON objects with a string type"));
-        return read_next();
+        return true;
     }
     auto& [type, data] = *msg;
-    if (type != "ping") return run_command(std::move(type), std::move(data));
+    if (type != "ping") {
+        run_command(std::move(type), std::move(data));
+        return false;
+    }
     boost::json::object pong{{"client_time", data.contains("client_time") ? data.at("client_time") : nullptr},
                              {"server_receive_ms", received_us / 1000},
                              {"server_time_us", now_us()}};
@@ -299,7 +445,7 @@ void ws_session::handle(const std::string& text, std::int64_t received_us)
     pong["server_send_ms"] = sent / 1000;
     pong["server_time_ms"] = sent / 1000;
     deliver(realtime::hub::make_frame("pong", std::move(pong)));
-    read_next();
+    return true;
 }
 
 // Commands reach the database, so they run on the blocking pool, never on an io thread. Like
@@ -312,9 +458,9 @@ void ws_session::run_command(std::string type, boost::json::object data)
             if (!self->ctx_.service.token_valid(self->conn_)) {
                 // Reading goes on so that the client's close frame (or its silence) ends the
                 // session the usual way, through on_closed.
-                asio::post(self->ws_.get_executor(), [self] {
+                asio::post(self->socket_.get_executor(), [self] {
                     self->end_for_token();
-                    self->read_next();
+                    self->resume();
                 });
                 return;
             }
@@ -323,9 +469,9 @@ void ws_session::run_command(std::string type, boost::json::object data)
             obs::error("websocket command failed", {{"type", type}, {"detail", e.what()}});
             replies = {error_frame("internal_error", "Internal error")};
         }
-        asio::post(self->ws_.get_executor(), [self, replies = std::move(replies)] {
+        asio::post(self->socket_.get_executor(), [self, replies = std::move(replies)] {
             for (const auto& r : replies) self->deliver(r);
-            self->read_next();
+            self->resume();
         });
     });
 }
@@ -345,55 +491,27 @@ void ws_session::on_closed()
         } catch (const std::exception& e) {
             obs::warn("websocket disconnect failed", {{"detail", e.what()}});
         }
-        asio::post(self->ws_.get_executor(), [self] {
+        asio::post(self->socket_.get_executor(), [self] {
             self->ctx_.counters.open--;
             self->ctx_.sessions.remove(self->registration_);
-            self->finish();
+            beast::error_code ec;
+            self->socket_.shutdown(tcp::socket::shutdown_both, ec);
+            self->drop_socket();
         });
     });
 }
 
-void ws_session::finish()
+void ws_session::start()
 {
     beast::error_code ec;
-    beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    beast::get_lowest_layer(ws_).socket().close(ec);
-}
-
-asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::empty_body> upgrade,
-                                            std::string subprotocol)
-{
-    const auto& s = ctx_.settings;
-    beast::get_lowest_layer(ws_).expires_never();
-    // Beast closes a socket that sends nothing (pongs included) for the activity timeout, and
-    // pings it itself halfway through a silence, on top of the regular pings of run_ws_pinger.
-    ws_.set_option(
-        websocket::stream_base::timeout{std::chrono::seconds(10), std::chrono::seconds(s.activity_timeout_s), true});
-    ws_.read_message_max(0);  // enforced by on_read, which closes with 1009 itself
-    ws_.set_option(websocket::stream_base::decorator([subprotocol](websocket::response_type& res) {
-        res.set(beast::http::field::server, "Spotik");
-        if (!subprotocol.empty()) res.set(beast::http::field::sec_websocket_protocol, subprotocol);
-    }));
-    // The socket counts as open from before the 101 goes out, so a client that has read the 101
-    // always finds itself in the figures (and in the WS_MAX_CONNECTIONS check) until it is gone.
-    ctx_.counters.open++;
-    auto [ec] = co_await ws_.async_accept(upgrade, as_tuple(use_awaitable));
-    if (ec) {
-        ctx_.counters.open--;
-        co_return;
-    }
+    socket_.non_blocking(true, ec);  // reads after a readiness wait must never block
     auto handle = std::make_shared<session_handle>();
     std::weak_ptr<ws_session> weak = shared_from_this();
     handle->close_if_idle = [weak] {
-        if (auto s2 = weak.lock()) s2->request_close(websocket::close_code::going_away);
+        if (auto s = weak.lock()) s->request_close(ws::close_code::going_away);
     };
     handle->ping_round = [weak](const realtime::token_sweep& sweep) {
-        auto s2 = weak.lock();
-        if (!s2) return;
-        if (sweep.ends(s2->conn_))
-            s2->end_for_token();
-        else
-            s2->request_ping();
+        if (auto s = weak.lock()) s->ping_round(sweep.ends(s->conn_));
     };
     registration_ = ctx_.sessions.add(std::move(handle));
     ctx_.counters.opened_total++;
@@ -401,19 +519,39 @@ asio::awaitable<void> ws_session::handshake(beast::http::request<beast::http::em
     read_next();
 }
 
+// The handshake, by Beast; the upgrade request and Beast's stream live in this coroutine's
+// frame only, which ends with the handshake.
+asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
+                                beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol,
+                                realtime::ws_connection conn)
+{
+    websocket::stream<tcp::socket> ws(std::move(socket));
+    ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
+    ws.set_option(websocket::stream_base::decorator([&subprotocol](websocket::response_type& res) {
+        res.set(beast::http::field::server, "Spotik");
+        if (!subprotocol.empty()) res.set(beast::http::field::sec_websocket_protocol, subprotocol);
+    }));
+    // The socket counts as open from before the 101 goes out, so a client that has read the 101
+    // always finds itself in the figures (and in the WS_MAX_CONNECTIONS check) until it is gone.
+    ctx.counters.open++;
+    auto [ec] = co_await ws.async_accept(upgrade, as_tuple(use_awaitable));
+    if (ec) {
+        ctx.counters.open--;
+        co_return;
+    }
+    std::make_shared<ws_session>(ctx, std::move(ws.next_layer()), std::move(conn))->start();
+}
+
 }  // namespace
 
 void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::request<beast::http::empty_body> upgrade,
                       realtime::ws_connection conn, std::string subprotocol)
 {
+    stream.expires_never();
     auto executor = stream.get_executor();
-    auto session = std::make_shared<ws_session>(ctx, std::move(stream), std::move(conn));
-    // The lambda's captures live in the spawned coroutine's frame until the handshake ends.
-    asio::co_spawn(
-        executor,
-        [session, upgrade = std::move(upgrade), subprotocol = std::move(subprotocol)]() mutable
-        -> asio::awaitable<void> { co_await session->handshake(std::move(upgrade), std::move(subprotocol)); },
-        asio::detached);
+    asio::co_spawn(executor,
+                   handshake(ctx, stream.release_socket(), std::move(upgrade), std::move(subprotocol), std::move(conn)),
+                   asio::detached);
 }
 
 asio::awaitable<void> run_ws_pinger(ws_context& ctx)

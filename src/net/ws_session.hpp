@@ -1,7 +1,9 @@
-// A native WebSocket connection (CONTRACT §9) after an authenticated upgrade: one reader, one
-// writer at a time over a bounded outgoing queue (a client that falls behind by more than
-// WS_MAX_QUEUE_BYTES is cut off, never allowed to grow memory), protocol pings from one shared
-// timer, an inbound rate limit, and close 1001 on shutdown.
+// A native WebSocket connection (CONTRACT §9) after an authenticated upgrade: Beast answers the
+// handshake, then the session frames messages itself on the bare socket (net/ws_frame.hpp): one
+// reader that keeps no buffer while the socket idles, one writer that sends every queued frame
+// in one gathered write over a bounded queue (a client that falls behind by more than
+// WS_MAX_QUEUE_BYTES is cut off, never allowed to grow memory), protocol pings and the activity
+// timeout from one shared timer, an inbound rate limit, and close 1001 on shutdown.
 #pragma once
 #include "config/config.hpp"
 #include "net/server_context.hpp"

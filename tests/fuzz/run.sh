@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-all_targets=(multipart byte_range jwt config audio_probe image_probe api_request ws_command)
+all_targets=(multipart byte_range jwt config audio_probe image_probe api_request ws_command ws_frame)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all_targets[*]}}"
 seconds="${FUZZ_SECONDS:-20}"
 jobs="${FUZZ_JOBS:-$(nproc)}"
