@@ -217,7 +217,8 @@ int application::run()
     for (const auto& proxy : cfg_.server.trusted_proxies) proxies += proxy + ",";
     util::ip_range_list::parse(proxies, sctx.trusted_proxies);  // validated with the configuration
     sctx.guard = guard.get();
-    net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions};
+    net::ws_write_starts write_starts(ioc.get_executor());
+    net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions, write_starts};
     sctx.ws = &wctx;
     net::http_server server{ioc, sctx};
     unsigned short port = 0;

@@ -15,6 +15,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -88,7 +89,33 @@ struct write_batch {
     std::size_t count = 0;
 };
 
-class ws_session final : public realtime::hub_client, public std::enable_shared_from_this<ws_session> {
+// Batches are reused: each io thread keeps a few spare ones rather than asking malloc for
+// 2 KB at every write.
+std::vector<std::unique_ptr<write_batch>>& spare_batches()
+{
+    thread_local std::vector<std::unique_ptr<write_batch>> spare;
+    return spare;
+}
+
+std::unique_ptr<write_batch> take_batch()
+{
+    auto& spare = spare_batches();
+    if (spare.empty()) return std::make_unique<write_batch>();
+    auto b = std::move(spare.back());
+    spare.pop_back();
+    return b;
+}
+
+void give_back(std::unique_ptr<write_batch> b)
+{
+    for (std::size_t i = 0; i < b->count; ++i) b->frames[i].data.reset();
+    b->count = 0;
+    if (auto& spare = spare_batches(); spare.size() < 64) spare.push_back(std::move(b));
+}
+
+class ws_session final : public realtime::hub_client,
+                         public ws_writer,
+                         public std::enable_shared_from_this<ws_session> {
 public:
     ws_session(ws_context& ctx, tcp::socket socket, realtime::ws_connection conn)
         : ctx_(ctx),
@@ -103,6 +130,12 @@ public:
     ~ws_session() override { ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_); }
 
     const std::string& user_id() const override { return conn_.user.id; }
+
+    // Inline when called on the io thread and the strand is free.
+    void start_writing() override
+    {
+        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+    }
 
     void deliver(const frame& f) override { enqueue({f, ws::opcode::text}); }
 
@@ -143,8 +176,8 @@ private:
     {
         if (writing_ || closed_) return;
         writing_ = true;
-        // Posted, never run inline: the caller may hold mutex_, which write_next() takes.
-        asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+        // Never run inline: the caller holds mutex_, which write_next() takes.
+        ctx_.write_starts.request(shared_from_this());
     }
     void drop_queue_locked()
     {
@@ -237,13 +270,14 @@ void ws_session::overflow_locked()
 
 void ws_session::write_next()
 {
-    auto batch = std::make_unique<write_batch>();
+    std::unique_ptr<write_batch> batch;
     {
         std::lock_guard lock(mutex_);
-        if (closed_) {
+        if (closed_ || (head_ == queue_.size() && !close_)) {
             writing_ = false;
             return;
         }
+        batch = take_batch();
         // What was queued before a close goes out first (a slow consumer's queue is already
         // gone); nothing is queued after it.
         while (head_ < queue_.size() && batch->count < frames_per_write) {
@@ -258,10 +292,6 @@ void ws_session::write_next()
             if (queue_.capacity() > frames_per_write) queue_.shrink_to_fit();
         }
         if (batch->count == 0) {
-            if (!close_) {
-                writing_ = false;
-                return;
-            }
             closed_ = true;
             batch->frames[batch->count++] = {std::make_shared<const std::string>(ws::close_payload(*close_)),
                                              ws::opcode::close};
@@ -282,6 +312,7 @@ void ws_session::on_written(beast::error_code ec)
 {
     auto batch = std::move(batch_);
     if (ec) {
+        give_back(std::move(batch));
         std::lock_guard lock(mutex_);
         closed_ = true;
         writing_ = false;
@@ -296,7 +327,7 @@ void ws_session::on_written(beast::error_code ec)
         ctx_.counters.messages_out++;
         ctx_.counters.bytes_out += std::int64_t(o.data->size());
     }
-    batch.reset();
+    give_back(std::move(batch));
     if (close_sent) return after_close_sent();
     write_next();
 }
@@ -543,6 +574,38 @@ asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
 }
 
 }  // namespace
+
+void ws_write_starts::request(std::shared_ptr<ws_writer> w)
+{
+    bool first;
+    {
+        std::lock_guard lock(mutex_);
+        first = pending_.empty();
+        pending_.push_back(std::move(w));
+    }
+    if (first) asio::post(io_, [this] { run(); });
+}
+
+void ws_write_starts::run()
+{
+    constexpr std::size_t chunk = 64;
+    std::vector<std::shared_ptr<ws_writer>> all;
+    {
+        std::lock_guard lock(mutex_);
+        all.swap(pending_);
+    }
+    auto start = [](std::span<const std::shared_ptr<ws_writer>> writers) {
+        for (const auto& w : writers) w->start_writing();
+    };
+    // Chunks beyond the first go back to the io_context, for any io thread to take.
+    for (std::size_t at = chunk; at < all.size(); at += chunk) {
+        std::vector<std::shared_ptr<ws_writer>> part(all.begin() + std::ptrdiff_t(at),
+                                                     all.begin() + std::ptrdiff_t(std::min(all.size(), at + chunk)));
+        asio::post(io_, [part = std::move(part), start] { start(part); });
+    }
+    all.resize(std::min(all.size(), chunk));
+    start(all);
+}
 
 void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::request<beast::http::empty_body> upgrade,
                       realtime::ws_connection conn, std::string subprotocol)

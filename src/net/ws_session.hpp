@@ -15,7 +15,34 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 namespace spotik::net {
+
+// A socket whose writer has frames to send.
+class ws_writer {
+public:
+    virtual ~ws_writer() = default;
+    virtual void start_writing() = 0;  // runs the writer on the socket's strand
+};
+
+// Writers to start, gathered from every thread that queues frames (a room event reaches
+// thousands of sockets from one thread). One handler on the io_context starts them, each on
+// its own strand (inline when the strand is free), in chunks that other io threads can take:
+// a fan-out costs a handful of posted handlers, not one per socket.
+class ws_write_starts {
+public:
+    explicit ws_write_starts(boost::asio::io_context::executor_type io) : io_(io) {}
+    void request(std::shared_ptr<ws_writer> w);
+
+private:
+    void run();
+    boost::asio::io_context::executor_type io_;
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<ws_writer>> pending_;
+};
 
 struct ws_context {
     const config::websocket_settings& settings;
@@ -23,14 +50,15 @@ struct ws_context {
     boost::asio::thread_pool& pool;
     obs::ws_counters& counters;
     session_registry& sessions;
+    ws_write_starts& write_starts;
 };
 
 // Starts the session on the stream's executor and returns at once: the socket lives on by
 // itself, so nothing of the HTTP connection that carried the upgrade stays in memory.
 // `subprotocol` is echoed in the handshake when non-empty.
 void start_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
-                      boost::beast::http::request<boost::beast::http::empty_body> upgrade,
-                      realtime::ws_connection conn, std::string subprotocol);
+                      boost::beast::http::request<boost::beast::http::empty_body> upgrade, realtime::ws_connection conn,
+                      std::string subprotocol);
 
 // Sends a protocol Ping to every open socket every WS_PING_INTERVAL seconds, until the
 // io_context stops: one timer for all sockets rather than one per socket.
