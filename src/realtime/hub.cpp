@@ -3,6 +3,7 @@
 
 #include "util/clock.hpp"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -28,6 +29,22 @@ void forget(std::mutex& map_mutex, Map& rooms, const std::string& room_id, Room&
     std::lock_guard lock(map_mutex);
     auto it = rooms.find(room_id);
     if (it != rooms.end() && it->second.get() == &r) rooms.erase(it);
+}
+
+// The user whose membership a user_left event ends: data.user.id.
+std::string leaver(const boost::json::object& data)
+{
+    const auto* user = data.if_contains("user");
+    const auto* id = user && user->is_object() ? user->as_object().if_contains("id") : nullptr;
+    return id && id->is_string() ? std::string(id->as_string()) : std::string();
+}
+
+std::string leaver_in_envelope(const std::string& envelope)
+{
+    boost::system::error_code ec;
+    auto v = boost::json::parse(envelope, ec);
+    const auto* data = !ec && v.is_object() ? v.as_object().if_contains("data") : nullptr;
+    return data && data->is_object() ? leaver(data->as_object()) : std::string();
 }
 
 bool excluded(const room_event& e, const std::string& user_id)
@@ -65,6 +82,7 @@ void hub::publish(room_event event)
     auto r = find_or_create(event.room_id);
     std::lock_guard lock(r->mutex);
     std::uint64_t seq = ++r->seq;
+    std::string left = event.type == "user_left" ? leaver(event.data) : std::string();
     boost::json::object envelope{
         {"type", event.type}, {"data", std::move(event.data)}, {"timestamp", epoch_seconds()}, {"seq", seq}};
     envelope["data"].as_object()["seq"] = seq;
@@ -87,7 +105,22 @@ void hub::publish(room_event event)
         ++i;
     }
     delivered_ += n;
+    if (!left.empty()) detach_user(*r, left);
     if (event.type == "room_deleted") forget(rooms_mutex_, rooms_, event.room_id, *r);
+}
+
+// After user_left: the user's sockets get no more of the room's events (they got this one).
+void hub::detach_user(room& r, const std::string& user_id)
+{
+    for (std::size_t i = 0; i < r.clients.size();) {
+        auto c = r.clients[i].lock();
+        if (!c || c->user_id() == user_id) {
+            r.clients.erase(r.clients.begin() + std::ptrdiff_t(i));
+            r.raw.erase(r.raw.begin() + std::ptrdiff_t(i));
+            continue;
+        }
+        ++i;
+    }
 }
 
 std::size_t hub::fan_out(room& r, const frame& f, const std::vector<std::string>& exclude_user_ids)
@@ -128,6 +161,8 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
     while (r->history.size() > history_size_) r->history.pop_front();
     ++published_;
     if (to_clients) delivered_ += fan_out(*r, e.f, e.exclude_user_ids);
+    if (e.type == "user_left")
+        if (auto left = leaver_in_envelope(*e.f); !left.empty()) detach_user(*r, left);
     if (e.type == "room_deleted") forget(rooms_mutex_, rooms_, e.room_id, *r);
     return true;
 }

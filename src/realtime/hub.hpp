@@ -67,7 +67,8 @@ public:
     explicit hub(std::size_t history_size = 256);
 
     // Assigns the room's next seq, serializes {"type","data","timestamp","seq"} once, keeps it
-    // in the history and delivers it to every joined client not excluded.
+    // in the history and delivers it to every joined client not excluded. After a user_left
+    // (here or in deliver), the leaving user's clients are dropped from the room.
     void publish(room_event event) override;
 
     // Already-sequenced delivery (the Redis bus). An event newer than any the room has seen is
@@ -106,6 +107,9 @@ private:
     std::shared_ptr<room> find_or_create(const std::string& room_id);
     // Delivers f to every client of r not excluded; r's mutex is held.
     std::size_t fan_out(room& r, const frame& f, const std::vector<std::string>& exclude_user_ids);
+    // Drops the user's clients from r (after user_left: leaving over HTTP ends the sockets'
+    // share of the room's events too); r's mutex is held.
+    static void detach_user(room& r, const std::string& user_id);
     std::shared_ptr<room> find(const std::string& room_id) const;
 
     std::size_t history_size_;

@@ -48,6 +48,9 @@ TEST(cluster, two_user_session_reaches_sockets_on_every_replica)
     b1.send_json({{"type", "leave_room"}});
     read_until(b1, lb1, "room_left");
     ASSERT_EQ(http.post_json(base + "/leave", json::object{}, b_user.token).status, 200);
+    // Having left over HTTP, B gets none of the room's later events on any replica: A's vote
+    // would reach b2 only (A is the voter).
+    ASSERT_EQ(http.post_json(base + "/tracks/" + t2 + "/vote", json::object{}, a_user.token).status, 200);
     drain_into(a1, la);
     drain_into(b1, lb1);
     drain_into(b2, lb2);
@@ -55,7 +58,8 @@ TEST(cluster, two_user_session_reaches_sockets_on_every_replica)
     const types playback_part{"playback_paused", "room_state_updated", "playback_resumed",   "room_state_updated",
                               "track_skipped",   "playback_started",   "room_state_updated", "playback_stopped",
                               "track_skipped",   "room_state_updated"};
-    types expect_a{"user_joined", "track_added", "playback_started", "room_state_updated", "track_added", "track_voted"};
+    types expect_a{"user_joined",        "track_added", "playback_started",
+                   "room_state_updated", "track_added", "track_voted"};
     expect_a.insert(expect_a.end(), playback_part.begin(), playback_part.end());
     expect_a.push_back("user_left");
     types expect_b{"track_added", "playback_started", "room_state_updated", "track_added"};  // B voted
@@ -102,8 +106,9 @@ TEST(cluster, votes_cast_at_once_through_different_replicas_are_all_counted)
     for (std::size_t v = 0; v < voters.size(); ++v)
         threads.emplace_back([&, v] {
             auto direct = c.client(v % c.size());
-            status[v] = direct.post_json("/api/rooms/" + room + "/tracks/" + track + "/vote", json::object{},
-                                         voters[v].token).status;
+            status[v] =
+                direct.post_json("/api/rooms/" + room + "/tracks/" + track + "/vote", json::object{}, voters[v].token)
+                    .status;
         });
     for (auto& t : threads) t.join();
     for (std::size_t v = 0; v < voters.size(); ++v) EXPECT_EQ(status[v], 200) << "voter " << v;

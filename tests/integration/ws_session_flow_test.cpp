@@ -176,6 +176,9 @@ TEST(ws_session_flow, two_users_scripted_session)
     b1.send_json({{"type", "leave_room"}});
     read_until(b1, lb1, "room_left");
     ASSERT_EQ(http.post_json(base + "/leave", json::object{}, b_user.token).status, 200);
+    // Having left over HTTP, B gets none of the room's later events on any socket: A's vote
+    // would reach b2 only (A is the voter).
+    ASSERT_EQ(http.post_json(base + "/tracks/" + t2 + "/vote", json::object{}, a_user.token).status, 200);
 
     for (auto& m : a1.drain(k_quiet)) la.push_back(m);
     for (auto& m : b1.drain(k_quiet)) lb1.push_back(m);
