@@ -146,8 +146,9 @@ bool redis_bus::connect()
     if (ever_connected_) ++reconnects_;
     ever_connected_ = true;
     backoff_ms_ = 0;
-    up_ = true;
+    // The state first: whoever sees connected() change finds the status already matching.
     set_state("connected");
+    up_ = true;
     obs::info("redis bus connected", {{"channel", channel_}, {"replica", opts_.replica_id}});
     if (connected_handler_) connected_handler_();
     return true;
@@ -155,10 +156,10 @@ bool redis_bus::connect()
 
 void redis_bus::disconnect(const std::string& why)
 {
+    set_state("disconnected", why);
     up_ = false;
     pub_.reset();
     sub_.reset();
-    set_state("disconnected", why);
     backoff_ms_ = 100;
     obs::warn("redis bus disconnected: delivering locally until Redis is back", {{"detail", why}});
 }

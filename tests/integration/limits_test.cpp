@@ -173,16 +173,25 @@ TEST_F(upload_cap, a_user_has_one_upload_in_progress_at_a_time)
     mp.add_file("audio_file", "slow.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
     const std::string body = mp.body();
     // The first upload sends its headers and half its body, then waits.
-    raw_connection slow("127.0.0.1", server_.port());
-    ASSERT_TRUE(slow.send("POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                          member_.token + "\r\nContent-Type: " + mp.content_type() + "\r\nContent-Length: " +
-                          std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, body.size() / 2)));
+    auto start_slow = [&] {
+        raw_connection c("127.0.0.1", server_.port());
+        EXPECT_TRUE(c.send("POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                           member_.token + "\r\nContent-Type: " + mp.content_type() + "\r\nContent-Length: " +
+                           std::to_string(body.size()) + "\r\n\r\n" + body.substr(0, body.size() / 2)));
+        return c;
+    };
+    raw_connection slow = start_slow();
     // Once the server has taken the slow upload's headers, the user's next upload is refused.
-    // (Until then a second upload may still get the slot, finish, and give it back.)
+    // Until then a second upload may still get the slot first: it finishes and gives the slot
+    // back, and the slow upload, refused meanwhile (429, connection closed), starts again.
     http_response second;
     for (int i = 0; i < 50; ++i) {
         second = upload(member_.token, "tone-3s-bare.mp3");
         if (second.status != 201) break;
+        if (auto early = slow.read_some(5ms); !early.empty() || slow.peer_closed()) {
+            EXPECT_NE(early.find("429"), std::string::npos) << early;
+            slow = start_slow();
+        }
         std::this_thread::sleep_for(100ms);
     }
     expect_429(second, "Too many uploads in progress", "second upload");
