@@ -91,7 +91,7 @@ std::optional<std::int64_t> parse_http_date(std::string_view t)
         !digits(t, 23, 2, s))
         return std::nullopt;
     bool day_ok = false;
-    for (const char* d : k_days) day_ok = day_ok || t.substr(0, 3) == d;
+    for (const char* name : k_days) day_ok = day_ok || t.substr(0, 3) == name;
     if (!day_ok) return std::nullopt;
     int mo = 0;
     for (int i = 0; i < 12; ++i)

@@ -1,0 +1,164 @@
+// One upgraded WebSocket connection after Beast's handshake, shared by the files that make it
+// up: ws_socket_read.cpp (frames in, commands, the end of the session), ws_socket_write.cpp
+// (the bounded queue, gathered writes, pings and closing) and ws_session.cpp (the handshake and
+// the start). net/ws_session.hpp is the interface the rest of the server uses. Internal to net/.
+#pragma once
+#include "net/ws_frame.hpp"
+#include "net/ws_session.hpp"
+#include "realtime/hub.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/error.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace spotik::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+using realtime::frame;
+
+std::int64_t steady_ms();  // for the activity timeout
+std::int64_t now_us();     // wall clock, for pong and the rate limit
+
+// Frames sent in one gathered write (two buffers each: header and payload).
+constexpr std::size_t frames_per_write = 32;
+
+struct outgoing {
+    frame data;
+    ws::opcode op = ws::opcode::text;
+};
+
+// The frames of one gathered write, alive until it completes; allocated only while writing.
+struct write_batch {
+    std::array<outgoing, frames_per_write> frames;
+    std::array<std::array<unsigned char, ws::max_header_bytes>, frames_per_write> headers;
+    std::array<asio::const_buffer, 2 * frames_per_write> buffers;
+    std::size_t count = 0;
+};
+
+class ws_socket final : public realtime::hub_client, public ws_writer, public std::enable_shared_from_this<ws_socket> {
+public:
+    ws_socket(ws_context& ctx, tcp::socket socket, realtime::ws_connection conn)
+        : ctx_(ctx),
+          socket_(std::move(socket)),
+          conn_(std::move(conn)),
+          reader_(std::size_t(ctx.settings.max_message_bytes)),
+          tokens_(ctx.settings.rate_burst),
+          refilled_us_(now_us())
+    {
+    }
+
+    ~ws_socket() override { ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_); }
+
+    const std::string& user_id() const override { return conn_.user.id; }
+
+    // Inline when called on the io thread and the strand is free.
+    void start_writing() override
+    {
+        asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
+    }
+
+    void deliver(const frame& f) override { enqueue({f, ws::opcode::text}); }
+
+    void request_close(std::uint16_t code)
+    {
+        std::lock_guard lock(mutex_);
+        if (close_ || closed_) return;
+        close_ = code;
+        start_writer_locked();
+    }
+
+    // The token that opened the socket is no longer good: say so, then close with 1008.
+    void end_for_token();
+    // The shared timer's round: a Ping, or the end of a socket whose token ended or that has
+    // sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
+    void ping_round(bool token_ended);
+
+    // Takes over the socket after Beast's handshake: registers the session and starts reading.
+    void start();
+
+private:
+    void enqueue(outgoing o);
+    void start_writer_locked()
+    {
+        if (writing_ || closed_) return;
+        writing_ = true;
+        // Never run inline: the caller holds mutex_, which write_next() takes.
+        ctx_.write_starts.request(shared_from_this());
+    }
+    void drop_queue_locked()
+    {
+        ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_);
+        queue_ = {};
+        head_ = 0;
+        queued_bytes_ = 0;
+    }
+    void overflow_locked();
+    void write_next();
+    void on_written(beast::error_code ec);
+    void after_close_sent();
+    void drop_socket()
+    {
+        if (timer_) timer_->cancel();
+        beast::error_code ec;
+        socket_.close(ec);
+    }
+    // Drops the socket after `wait` unless it is gone before (strand only).
+    void drop_socket_after(std::chrono::seconds wait)
+    {
+        if (!timer_) timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor());
+        timer_->expires_after(wait);
+        timer_->async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+            if (!ec) self->drop_socket();
+        });
+    }
+
+    void read_next();
+    void on_readable(beast::error_code ec);
+    void consume(std::string_view in);
+    bool on_frame(ws::frame_event ev);
+    bool on_message(std::string text, bool is_text);
+    bool handle(const std::string& text, std::int64_t received_us);
+    void run_command(std::string type, boost::json::object data);
+    void resume();
+    void on_closed();
+    bool allow_message();
+
+    ws_context& ctx_;
+    tcp::socket socket_;
+    realtime::ws_connection conn_;
+    std::uint64_t registration_ = 0;
+    std::atomic<std::int64_t> last_heard_ms_{steady_ms()};
+
+    // Reader (strand only).
+    ws::frame_reader reader_;
+    std::string unread_;  // bytes received while a command ran, handled after it
+    bool close_received_ = false;
+    double tokens_;  // inbound rate limit
+    std::int64_t refilled_us_;
+    int strikes_ = 0;
+
+    // Writer: the batch is the strand's; the rest is guarded by mutex_.
+    std::unique_ptr<write_batch> batch_;
+    std::unique_ptr<asio::steady_timer> timer_;  // drops a socket that does not close in time
+    std::mutex mutex_;
+    std::vector<outgoing> queue_;
+    std::size_t head_ = 0;  // queue_[head_..] wait to be sent
+    std::size_t queued_bytes_ = 0;
+    bool writing_ = false;
+    bool closed_ = false;                 // the close frame is out, or the socket is gone
+    std::optional<std::uint16_t> close_;  // a close frame with this code follows the queue
+};
+
+}  // namespace spotik::net
