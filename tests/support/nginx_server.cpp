@@ -41,7 +41,9 @@ nginx_server::nginx_server(nginx_options opts) : opts_(std::move(opts))
     fs::copy_file(project_config(), dir_ + "/conf/nginx.conf");
     {
         std::ofstream site(dir_ + "/conf/spotik.d/site.conf");
-        site << "upstream spotik_replicas {\n";
+        // A zone shares the round robin between nginx's worker processes; without one each
+        // worker keeps its own turn, and a test's sockets need not spread evenly.
+        site << "upstream spotik_replicas {\n    zone spotik_replicas 64k;\n";
         for (auto p : opts_.upstream_ports) site << "    server 127.0.0.1:" << p << " max_fails=1 fail_timeout=2s;\n";
         site << "}\nmap $host $spotik_backend { default spotik_replicas; }\n"
              << "map $host $spotik_web_root { default " << dir_ << "/no-web-client; }\n";
