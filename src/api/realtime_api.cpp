@@ -9,7 +9,9 @@ namespace spotik::api {
 void add_realtime_routes(http::router& r, context& ctx)
 {
     r.add("GET", "/ws", [](http::request&) { return http::error_b(400, "WebSocket upgrade required"); },
-          {.auth = http::auth_mode::required, .where = http::run_on::io, .rate_limited = false,
+          {.auth = http::auth_mode::required,
+           .where = http::run_on::io,
+           .rate_limited = false,
            .summary = "Native WebSocket (upgrade with ?token=, Authorization or a token.<jwt> subprotocol)",
            .tag = "realtime"});
     r.add("GET", "/api/websocket/status",
@@ -21,7 +23,8 @@ void add_realtime_routes(http::router& r, context& ctx)
                                  boost::json::object conn{{"total_connections", ctx.metrics.websocket.open.load()},
                                                           {"room_connections", std::move(rooms)},
                                                           {"events_published", stats.events_published},
-                                                          {"frames_delivered", stats.frames_delivered}};
+                                                          {"frames_delivered", stats.frames_delivered},
+                                                          {"history_bytes", stats.history_bytes}};
                                  boost::json::object body{{"websocket_enabled", true},
                                                           {"connection_stats", std::move(conn)},
                                                           {"counters", ctx.metrics.websocket.json()},

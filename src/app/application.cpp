@@ -192,7 +192,7 @@ int application::run()
         cfg_.server.threads > 0 ? cfg_.server.threads : int(std::max(1u, std::thread::hardware_concurrency()));
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
-    realtime::hub hub{std::size_t(cfg_.websocket.history_size)};
+    realtime::hub hub{std::size_t(cfg_.websocket.history_size), std::size_t(cfg_.websocket.history_max_bytes)};
     cluster replicas{cfg_, hub, clock, make_instance_id()};
     service::room_events events{replicas.sink(), rooms, cfg_, clock};
     track_end_timers timers{ioc, pool, clock};

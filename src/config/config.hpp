@@ -74,7 +74,8 @@ struct websocket_settings {
     int max_message_bytes = 65536;  // largest client message
     int rate_per_s = 20;            // client messages per second per socket (token bucket)
     int rate_burst = 40;
-    int history_size = 256;  // events kept per room for replay after a reconnect
+    int history_size = 256;           // events kept per room for replay after a reconnect
+    int history_max_bytes = 1048576;  // and at most this many bytes of them per room
 };
 
 struct playback_settings {

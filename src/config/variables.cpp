@@ -372,6 +372,8 @@ constexpr variable k_variables[] = {
     int_var<&C::websocket, &ws::rate_burst, 1, 100000>("WS_RATE_BURST", "Burst of client messages per socket"),
     int_var<&C::websocket, &ws::history_size, 1, 100000>("WS_HISTORY_SIZE",
                                                          "Events kept per room for replay after a reconnect"),
+    int_var<&C::websocket, &ws::history_max_bytes, 1024, 1073741824>(
+        "WS_HISTORY_MAX_BYTES", "Bytes of events kept per room for replay (the newest event always is)"),
     bool_var<&C::limits, &lim::enabled>("RATE_LIMITING_ENABLED",
                                         "Request, login, upload and handshake limits (default off with APP_ENV=test)"),
     int_var<&C::limits, &lim::requests_per_window, 1, 100000000>(

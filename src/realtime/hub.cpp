@@ -26,6 +26,7 @@ void forget(std::mutex& map_mutex, Map& rooms, const std::string& room_id, Room&
     r.clients.clear();
     r.raw.clear();
     r.history.clear();
+    r.history_bytes = 0;
     std::lock_guard lock(map_mutex);
     auto it = rooms.find(room_id);
     if (it != rooms.end() && it->second.get() == &r) rooms.erase(it);
@@ -54,7 +55,18 @@ bool excluded(const room_event& e, const std::string& user_id)
 
 }  // namespace
 
-hub::hub(std::size_t history_size) : history_size_(std::max<std::size_t>(1, history_size)) {}
+hub::hub(std::size_t history_size, std::size_t history_max_bytes)
+    : history_size_(std::max<std::size_t>(1, history_size)), history_max_bytes_(history_max_bytes)
+{
+}
+
+void hub::trim_history(room& r) const
+{
+    while (r.history.size() > history_size_ || (r.history.size() > 1 && r.history_bytes > history_max_bytes_)) {
+        r.history_bytes -= r.history.front().second->size();
+        r.history.pop_front();
+    }
+}
 
 frame hub::make_frame(std::string_view type, boost::json::object data)
 {
@@ -88,7 +100,8 @@ void hub::publish(room_event event)
     envelope["data"].as_object()["seq"] = seq;
     auto f = std::make_shared<const std::string>(boost::json::serialize(envelope));
     r->history.emplace_back(seq, f);
-    while (r->history.size() > history_size_) r->history.pop_front();
+    r->history_bytes += f->size();
+    trim_history(*r);
     ++published_;
     std::size_t n = 0;
     for (std::size_t i = 0; i < r->clients.size();) {
@@ -151,14 +164,18 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
         auto at = std::lower_bound(r->history.begin(), r->history.end(), e.seq,
                                    [](const auto& entry, std::uint64_t s) { return entry.first < s; });
         if (at == r->history.end() || at->first != e.seq) {
-            if (r->history.size() < history_size_ || at != r->history.begin()) r->history.emplace(at, e.seq, e.f);
-            while (r->history.size() > history_size_) r->history.pop_front();
+            if (r->history.size() < history_size_ || at != r->history.begin()) {
+                r->history.emplace(at, e.seq, e.f);
+                r->history_bytes += e.f->size();
+            }
+            trim_history(*r);
         }
         return false;
     }
     r->seq = e.seq;
     r->history.emplace_back(e.seq, e.f);
-    while (r->history.size() > history_size_) r->history.pop_front();
+    r->history_bytes += e.f->size();
+    trim_history(*r);
     ++published_;
     if (to_clients) delivered_ += fan_out(*r, e.f, e.exclude_user_ids);
     if (e.type == "user_left")
@@ -255,6 +272,7 @@ hub_stats hub::stats() const
     }
     for (auto& [id, r] : copy) {
         std::lock_guard lock(r->mutex);
+        s.history_bytes += r->history_bytes;
         if (r->clients.empty()) continue;
         s.sockets_per_room[id] = r->clients.size();
         s.sockets_in_rooms += r->clients.size();

@@ -60,11 +60,15 @@ struct hub_stats {
     std::map<std::string, std::size_t> sockets_per_room;
     std::uint64_t events_published = 0;
     std::uint64_t frames_delivered = 0;
+    std::size_t history_bytes = 0;  // kept for replay, all rooms
 };
 
 class hub final : public event_sink {
 public:
-    explicit hub(std::size_t history_size = 256);
+    // Each room keeps its last `history_size` events, and no more than `history_max_bytes` of
+    // them (the newest is always kept): a room_state_updated carries the whole room, so a count
+    // alone would let busy rooms hold megabytes each.
+    explicit hub(std::size_t history_size = 256, std::size_t history_max_bytes = 1 << 20);
 
     // Assigns the room's next seq, serializes {"type","data","timestamp","seq"} once, keeps it
     // in the history and delivers it to every joined client not excluded. After a user_left
@@ -101,6 +105,7 @@ private:
         std::mutex mutex;
         std::uint64_t seq = 0;
         std::deque<std::pair<std::uint64_t, frame>> history;
+        std::size_t history_bytes = 0;  // of the frames in history
         std::vector<std::weak_ptr<hub_client>> clients;
         std::vector<hub_client*> raw;  // same order as clients, for removal by address
     };
@@ -111,8 +116,11 @@ private:
     // share of the room's events too); r's mutex is held.
     static void detach_user(room& r, const std::string& user_id);
     std::shared_ptr<room> find(const std::string& room_id) const;
+    // Keeps r's history within both bounds, dropping the oldest events; r's mutex is held.
+    void trim_history(room& r) const;
 
     std::size_t history_size_;
+    std::size_t history_max_bytes_;
     history_source* source_ = nullptr;
     mutable std::mutex rooms_mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;

@@ -550,5 +550,46 @@ TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_reco
     for (std::size_t i = 1; i < msgs.size(); ++i) EXPECT_EQ(seq_of(msgs[i]), seen + 1 + i);
 }
 
+TEST(ws_replay_history, the_history_is_bounded_by_bytes_too)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_MAX_BYTES", "1024"}}}};
+    auto http = server.client();
+    auto admin = register_user(http, "admin");
+    auto member = register_user(http, "member");
+    auto room = create_room(http, admin.token, unique_name("history"));
+    ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, member.token).status, 200);
+    multipart_builder mp;
+    mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    auto up = http.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), member.token);
+    ASSERT_EQ(up.status, 201) << up.body;
+    std::string path =
+        "/api/rooms/" + room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
+    std::uint64_t seen = 0;
+    {
+        auto c1 = open_ws(server, admin.token);
+        seen = join(c1, room).at("data").at("last_seq").to_number<std::uint64_t>();
+    }
+    for (int i = 0; i < 8; ++i) {
+        auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
+        ASSERT_EQ(r.status, 200);
+    }
+    // Eight events of about a kilobyte each do not fit in 1 KiB (the count bound is 256).
+    auto c2 = open_ws(server, admin.token);
+    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
+    auto msgs = c2.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "room_state"}));
+    EXPECT_EQ(msgs[1].at("data").at("recovered"), false);
+    // The newest event is always kept.
+    auto c3 = open_ws(server, admin.token);
+    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen + 7}}}});
+    msgs = c3.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "track_voted"}));
+    EXPECT_EQ(seq_of(msgs[1]), seen + 8);
+    // What is kept: 1 KiB at most, or the newest event alone when it is bigger.
+    auto kept = http.get("/api/websocket/status").json().at("connection_stats").at("history_bytes");
+    EXPECT_GT(kept.to_number<std::int64_t>(), 0);
+    EXPECT_LT(kept.to_number<std::int64_t>(), 2048);
+}
+
 }  // namespace
 }  // namespace spotik::test
