@@ -3,6 +3,7 @@
 // creates and deletes rooms all day does not keep a history for each of them (the soak
 // benchmark, bench/soak, found the hub growing by one history per deleted room).
 #include "realtime/hub.hpp"
+#include "realtime/hub_test_recorder.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,16 +11,6 @@
 
 namespace spotik::realtime {
 namespace {
-
-class recorder final : public hub_client {
-public:
-    void deliver(const frame& f) override { frames.push_back(*f); }
-    const std::string& user_id() const override { return user_; }
-    std::vector<std::string> frames;
-
-private:
-    std::string user_ = "viewer";
-};
 
 bool has_room(const hub& h, const std::string& id)
 {

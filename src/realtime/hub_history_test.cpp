@@ -1,22 +1,13 @@
 // Unit tests for the bounds of the hub's per-room history: by count and by bytes (the newest
 // event is always kept), for published and bus-delivered events, and what a join then gets.
 #include "realtime/hub.hpp"
+#include "realtime/hub_test_recorder.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
 namespace spotik::realtime {
 namespace {
-
-class recorder final : public hub_client {
-public:
-    void deliver(const frame& f) override { frames.push_back(*f); }
-    const std::string& user_id() const override { return user_; }
-    std::vector<std::string> frames;
-
-private:
-    std::string user_ = "viewer";
-};
 
 boost::json::object big(int i)
 {

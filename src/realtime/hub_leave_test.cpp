@@ -1,23 +1,13 @@
 // Unit tests for user_left in the hub: a user who left the room over HTTP keeps no socket in
 // it, whether the event was published here or delivered by the Redis bus; the others stay.
 #include "realtime/hub.hpp"
+#include "realtime/hub_test_recorder.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
 namespace spotik::realtime {
 namespace {
-
-class recorder final : public hub_client {
-public:
-    explicit recorder(std::string user) : user_(std::move(user)) {}
-    void deliver(const frame& f) override { frames.push_back(*f); }
-    const std::string& user_id() const override { return user_; }
-    std::vector<std::string> frames;
-
-private:
-    std::string user_;
-};
 
 boost::json::object left(const std::string& user)
 {

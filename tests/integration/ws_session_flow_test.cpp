@@ -510,29 +510,43 @@ TEST_F(ws_replay, reconnect_with_last_seq_gets_every_missed_event_once_in_order)
     EXPECT_EQ(types_of(c4.drain(k_quiet)), types{"room_joined"});
 }
 
-TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_recovered)
+// A room whose member voted `votes` times (vote, unvote, ...) after the administrator's only
+// socket went away; `seen` is the last seq that socket saw.
+struct missed_votes {
+    registered_user admin;
+    std::string room;
+    std::uint64_t seen = 0;
+};
+
+void vote_while_away(server_process& server, int votes, missed_votes& out)
 {
-    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_SIZE", "3"}}}};
     auto http = server.client();
-    auto admin = register_user(http, "admin");
+    out.admin = register_user(http, "admin");
     auto member = register_user(http, "member");
-    auto room = create_room(http, admin.token, unique_name("history"));
-    ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, member.token).status, 200);
+    out.room = create_room(http, out.admin.token, unique_name("history"));
+    ASSERT_EQ(http.post_json("/api/rooms/" + out.room + "/join", json::object{}, member.token).status, 200);
     multipart_builder mp;
     mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
-    auto up = http.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), member.token);
+    auto up = http.post_body("/api/rooms/" + out.room + "/tracks", mp.body(), mp.content_type(), member.token);
     ASSERT_EQ(up.status, 201) << up.body;
     std::string path =
-        "/api/rooms/" + room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
-    std::uint64_t seen = 0;
+        "/api/rooms/" + out.room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
     {
-        auto c1 = open_ws(server, admin.token);
-        seen = join(c1, room).at("data").at("last_seq").to_number<std::uint64_t>();
+        auto c1 = open_ws(server, out.admin.token);
+        out.seen = join(c1, out.room).at("data").at("last_seq").to_number<std::uint64_t>();
     }
-    for (int i = 0; i < 4; ++i) {
+    for (int i = 0; i < votes; ++i) {
         auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
         ASSERT_EQ(r.status, 200);
     }
+}
+
+TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_recovered)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_SIZE", "3"}}}};
+    missed_votes m;
+    ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 4, m));
+    const auto& [admin, room, seen] = m;
     // Four missed, three kept: not recoverable.
     auto c2 = open_ws(server, admin.token);
     c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
@@ -553,26 +567,10 @@ TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_reco
 TEST(ws_replay_history, the_history_is_bounded_by_bytes_too)
 {
     server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_MAX_BYTES", "1024"}}}};
+    missed_votes m;
+    ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 8, m));
+    const auto& [admin, room, seen] = m;
     auto http = server.client();
-    auto admin = register_user(http, "admin");
-    auto member = register_user(http, "member");
-    auto room = create_room(http, admin.token, unique_name("history"));
-    ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, member.token).status, 200);
-    multipart_builder mp;
-    mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
-    auto up = http.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), member.token);
-    ASSERT_EQ(up.status, 201) << up.body;
-    std::string path =
-        "/api/rooms/" + room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
-    std::uint64_t seen = 0;
-    {
-        auto c1 = open_ws(server, admin.token);
-        seen = join(c1, room).at("data").at("last_seq").to_number<std::uint64_t>();
-    }
-    for (int i = 0; i < 8; ++i) {
-        auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
-        ASSERT_EQ(r.status, 200);
-    }
     // Eight events of about a kilobyte each do not fit in 1 KiB (the count bound is 256).
     auto c2 = open_ws(server, admin.token);
     c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
