@@ -27,12 +27,6 @@ std::int64_t now_us()
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-std::int64_t steady_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
-
 void ws_socket::start()
 {
     beast::error_code ec;

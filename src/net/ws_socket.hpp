@@ -6,6 +6,7 @@
 #include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"
 #include "realtime/hub.hpp"
+#include "util/clock.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,8 +29,8 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 using realtime::frame;
 
-std::int64_t steady_ms();  // for the activity timeout
-std::int64_t now_us();     // wall clock, for pong and the rate limit
+using util::steady_ms;  // for the activity timeout
+std::int64_t now_us();  // wall clock, for pong and the rate limit
 
 // Frames sent in one gathered write (two buffers each: header and payload).
 constexpr std::size_t frames_per_write = 32;

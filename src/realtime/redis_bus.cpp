@@ -4,6 +4,7 @@
 
 #include "obs/log.hpp"
 #include "realtime/redis_scripts.hpp"
+#include "util/clock.hpp"
 
 #include <poll.h>
 #include <sys/eventfd.h>
@@ -15,16 +16,10 @@
 namespace spotik::realtime {
 namespace {
 
-constexpr int k_tick_ms = 250;          // poll period: liveness checks and stop requests
-constexpr int k_ping_after_ms = 1000;   // PING the subscription after this much silence
+constexpr int k_tick_ms = 250;         // poll period: liveness checks and stop requests
+constexpr int k_ping_after_ms = 1000;  // PING the subscription after this much silence
 constexpr int k_max_backoff_ms = 5000;
-constexpr std::size_t k_batch = 256;    // events pipelined per round trip
-
-std::int64_t steady_ms()
-{
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
-}
+constexpr std::size_t k_batch = 256;  // events pipelined per round trip
 
 }  // namespace
 
@@ -86,7 +81,7 @@ void redis_bus::run()
             for (auto batch = take_queue(); !batch.empty(); batch = take_queue()) publish_batch(batch, false);
             if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
                 sub_->read_input();
-                last_input_ms_ = steady_ms();
+                last_input_ms_ = util::steady_ms();
                 ping_sent_ms_ = 0;
             }
             read_subscription();
@@ -106,7 +101,7 @@ void redis_bus::run()
 
 void redis_bus::check_liveness()
 {
-    auto now = steady_ms();
+    auto now = util::steady_ms();
     if (ping_sent_ms_ != 0) {
         if (now - ping_sent_ms_ > opts_.timeout_ms) throw redis_error("redis: no answer to PING");
         return;
@@ -124,14 +119,15 @@ bool redis_bus::connect()
         pub_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto sha = pub_->command({"SCRIPT", "LOAD", scripts::publish});
         auto raise = pub_->command({"SCRIPT", "LOAD", scripts::raise_floor});
-        if (sha.is_error() || raise.is_error()) throw redis_error("redis: SCRIPT LOAD failed: " + std::string(sha.text()));
+        if (sha.is_error() || raise.is_error())
+            throw redis_error("redis: SCRIPT LOAD failed: " + std::string(sha.text()));
         publish_sha_ = sha.text();
         raise_sha_ = raise.text();
         sub_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto subscribed = sub_->command({"SUBSCRIBE", channel_});
         if (subscribed.size() < 1 || redis_reply::text_of(subscribed.element(0)) != "subscribe")
             throw redis_error("redis: SUBSCRIBE failed");
-        last_input_ms_ = steady_ms();
+        last_input_ms_ = util::steady_ms();
         ping_sent_ms_ = 0;
         raise_floors();
         catch_up_all();
@@ -167,11 +163,11 @@ void redis_bus::disconnect(const std::string& why)
 void redis_bus::wait_backoff()
 {
     static thread_local std::minstd_rand jitter{std::random_device{}()};
-    auto until = steady_ms() + backoff_ms_ + std::int64_t(jitter() % std::uint32_t(backoff_ms_ / 5 + 1));
+    auto until = util::steady_ms() + backoff_ms_ + std::int64_t(jitter() % std::uint32_t(backoff_ms_ / 5 + 1));
     // Local delivery goes on meanwhile.
     while (!stopping_) {
         for (auto& p : take_queue()) deliver_local(p);
-        auto left = until - steady_ms();
+        auto left = until - util::steady_ms();
         if (left <= 0) return;
         pollfd fd{wake_fd_, POLLIN, 0};
         if (::poll(&fd, 1, int(left)) > 0) {

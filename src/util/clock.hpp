@@ -18,6 +18,9 @@ public:
     std::int64_t now_ms() const override;
 };
 
+// Milliseconds on the monotonic clock, for timeouts and liveness (never a date).
+std::int64_t steady_ms();
+
 // A clock that only moves when told to; for tests.
 class manual_clock final : public clock {
 public:

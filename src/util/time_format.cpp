@@ -23,8 +23,8 @@ civil to_civil(std::int64_t epoch_ms)
     std::int64_t days = epoch_ms >= 0 ? epoch_ms / 86'400'000 : -((-epoch_ms + 86'399'999) / 86'400'000);
     std::int64_t rest = epoch_ms - days * 86'400'000;
     year_month_day ymd{sys_days{std::chrono::days{days}}};
-    return civil{int(ymd.year()), int(unsigned(ymd.month())), int(unsigned(ymd.day())),
-                 int(rest / 3'600'000), int(rest / 60'000 % 60), int(rest / 1000 % 60), int(rest % 1000)};
+    return civil{int(ymd.year()),         int(unsigned(ymd.month())), int(unsigned(ymd.day())), int(rest / 3'600'000),
+                 int(rest / 60'000 % 60), int(rest / 1000 % 60),      int(rest % 1000)};
 }
 
 bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out)
@@ -52,16 +52,16 @@ std::string iso8601_ms(std::int64_t epoch_ms)
 {
     civil c = to_civil(epoch_ms);
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour,
-                  c.minute, c.second, c.millis);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour, c.minute,
+                  c.second, c.millis);
     return buf;
 }
 
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view t)
 {
     int y, mo, d, h, mi, s, ms;
-    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' ||
-        t[19] != '.' || t[23] != 'Z')
+    if (t.size() != 24 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' || t[19] != '.' ||
+        t[23] != 'Z')
         return std::nullopt;
     if (!digits(t, 0, 4, y) || !digits(t, 5, 2, mo) || !digits(t, 8, 2, d) || !digits(t, 11, 2, h) ||
         !digits(t, 14, 2, mi) || !digits(t, 17, 2, s) || !digits(t, 20, 3, ms))
@@ -75,16 +75,16 @@ std::string http_date(std::int64_t epoch_s)
     std::int64_t days = (epoch_s >= 0 ? epoch_s : epoch_s - 86'399) / 86'400;
     int weekday = int(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", k_days[weekday], c.day,
-                  k_months[c.month - 1], c.year, c.hour, c.minute, c.second);
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", k_days[weekday], c.day, k_months[c.month - 1],
+                  c.year, c.hour, c.minute, c.second);
     return buf;
 }
 
 std::optional<std::int64_t> parse_http_date(std::string_view t)
 {
     // "Sun, 06 Nov 1994 08:49:37 GMT"
-    if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' ||
-        t[19] != ':' || t[22] != ':' || t.substr(25) != " GMT")
+    if (t.size() != 29 || t[3] != ',' || t[4] != ' ' || t[7] != ' ' || t[11] != ' ' || t[16] != ' ' || t[19] != ':' ||
+        t[22] != ':' || t.substr(25) != " GMT")
         return std::nullopt;
     int d, y, h, mi, s;
     if (!digits(t, 5, 2, d) || !digits(t, 12, 4, y) || !digits(t, 17, 2, h) || !digits(t, 20, 2, mi) ||

@@ -1,12 +1,11 @@
 // Room events over real sockets (CONTRACT §9.5, §9.6, §7.1): the scripted two-user session of
 // issue 4's Acceptance with the exact sequence on every socket, track and room deletion, the
-// auto-advance timer, and replay of missed events by last_seq after a reconnect.
+// auto-advance timer. Replay after a reconnect is in ws_replay_test.cpp.
 //
 // Sequences are asserted in full, room_state_updated included: the server publishes it right
 // after every playback change (and after auto-start), so its position is part of the contract
 // the tests pin down.
-#include "support/room_fixture.hpp"
-#include "support/ws_client.hpp"
+#include "integration/ws_flow_support.hpp"
 #include "util/clock.hpp"
 #include "util/time_format.hpp"
 
@@ -17,39 +16,6 @@
 
 namespace spotik::test {
 namespace {
-
-namespace json = boost::json;
-using namespace std::chrono_literals;
-using types = std::vector<std::string>;
-
-constexpr auto k_wait = 15s;
-constexpr auto k_quiet = 1s;
-
-ws_client open_ws(const server_process& server, const std::string& token)
-{
-    ws_client c("127.0.0.1", server.port(), ws_client::target_for(token));
-    c.expect("connection_established", k_wait);
-    return c;
-}
-
-json::object join(ws_client& c, const std::string& room_id, std::optional<std::uint64_t> last_seq = std::nullopt)
-{
-    json::object data{{"room_id", room_id}};
-    if (last_seq) data["last_seq"] = *last_seq;
-    c.send_json({{"type", "join_room"}, {"data", data}});
-    return c.expect("room_joined", k_wait);
-}
-
-// Reads into `log` until a message of `type` (included) arrives.
-json::object read_until(ws_client& c, std::vector<json::object>& log, const std::string& type)
-{
-    for (;;) {
-        auto m = c.next(k_wait);
-        if (!m) throw std::runtime_error("no " + type + " (" + c.end_reason() + ")");
-        log.push_back(*m);
-        if (type_of(*m) == type) return *m;
-    }
-}
 
 bool is_iso_ms(const json::value& v)
 {
@@ -64,16 +30,6 @@ std::int64_t ms_of(const json::value& v)
 std::int64_t now_ms()
 {
     return util::system_clock{}.now_ms();
-}
-std::uint64_t seq_of(const json::object& m)
-{
-    return m.at("seq").to_number<std::uint64_t>();
-}
-
-bool is_room_event(const std::string& type)
-{
-    return type != "connection_established" && type != "room_joined" && type != "room_left" && type != "room_state" &&
-           type != "error" && type != "pong" && type != "vote_success" && type != "playback_control_success";
 }
 
 // Envelope rules for a whole socket log: {type, data, timestamp}; room events also carry a
@@ -441,152 +397,6 @@ TEST_F(ws_auto_advance, the_timer_emits_the_same_events_as_a_skip)
     EXPECT_EQ(next.at("auto_started"), true);
     auto played_ms = ms_of(sk.at("server_time")) - ms_of(first.at("playback_started_at"));
     EXPECT_GE(played_ms, 2900) << "advanced at the end of the 3 s track, not before";
-}
-
-// ---------------------------------------------------------------- replay
-
-class ws_replay : public room_fixture {
-protected:
-    ws_replay() : room_fixture({.env = {{"AUTO_ADVANCE", "false"}}}) {}
-    void SetUp() override
-    {
-        room_fixture::SetUp();
-        track_ = upload_id(member_.token, "tone-3s-cbr.mp3");
-    }
-    // Alternately adds and removes the member's vote: one track_voted each.
-    void toggle_vote()
-    {
-        std::string path = "/api/rooms/" + room_id_ + "/tracks/" + track_ + "/vote";
-        auto r = voted_ ? client_.del(path, member_.token) : client_.post_json(path, json::object{}, member_.token);
-        ASSERT_EQ(r.status, 200) << r.body;
-        voted_ = !voted_;
-    }
-    std::string track_;
-    bool voted_ = false;
-};
-
-TEST_F(ws_replay, reconnect_with_last_seq_gets_every_missed_event_once_in_order)
-{
-    std::uint64_t last_seen = 0;
-    {
-        auto c1 = open_ws(server_, admin_.token);
-        auto joined = join(c1, room_id_);
-        auto current = joined.at("data").at("last_seq").to_number<std::uint64_t>();
-        EXPECT_GE(current, 3u) << "upload, auto-start and its room_state_updated";
-        toggle_vote();
-        auto live = c1.expect("track_voted", k_wait);
-        EXPECT_EQ(seq_of(live), current + 1);
-        last_seen = seq_of(live);
-        EXPECT_EQ(c1.drain(k_quiet).size(), 0u);
-        c1.close();
-    }
-    for (int i = 0; i < 5; ++i) toggle_vote();
-
-    auto c2 = open_ws(server_, admin_.token);
-    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen}}}});
-    auto msgs = c2.drain(k_quiet);
-    ASSERT_EQ(types_of(msgs),
-              (types{"room_joined", "track_voted", "track_voted", "track_voted", "track_voted", "track_voted"}));
-    EXPECT_EQ(msgs[0].at("data").at("last_seq").to_number<std::uint64_t>(), last_seen + 5);
-    for (std::size_t i = 1; i < msgs.size(); ++i) {
-        EXPECT_EQ(seq_of(msgs[i]), last_seen + i);
-        // The vote was on after c1's event, so the missed ones go off, on, off, on, off.
-        EXPECT_EQ(msgs[i].at("data").at("vote_added"), i % 2 == 0);
-        EXPECT_EQ(msgs[i].at("data").at("track").at("vote_score"), i % 2 == 0 ? 1 : 0);
-    }
-    // Then live events continue, each exactly once.
-    toggle_vote();
-    auto live = c2.drain(k_quiet);
-    ASSERT_EQ(types_of(live), types{"track_voted"});
-    EXPECT_EQ(seq_of(live[0]), last_seen + 6);
-
-    // Nothing missed: only the join reply.
-    auto c3 = open_ws(server_, admin_.token);
-    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen + 6}}}});
-    EXPECT_EQ(types_of(c3.drain(k_quiet)), types{"room_joined"});
-    // A last_seq from the future (e.g. another server's numbering) replays nothing.
-    auto c4 = open_ws(server_, admin_.token);
-    c4.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id_}, {"last_seq", last_seen + 1000}}}});
-    EXPECT_EQ(types_of(c4.drain(k_quiet)), types{"room_joined"});
-}
-
-// A room whose member voted `votes` times (vote, unvote, ...) after the administrator's only
-// socket went away; `seen` is the last seq that socket saw.
-struct missed_votes {
-    registered_user admin;
-    std::string room;
-    std::uint64_t seen = 0;
-};
-
-void vote_while_away(server_process& server, int votes, missed_votes& out)
-{
-    auto http = server.client();
-    out.admin = register_user(http, "admin");
-    auto member = register_user(http, "member");
-    out.room = create_room(http, out.admin.token, unique_name("history"));
-    ASSERT_EQ(http.post_json("/api/rooms/" + out.room + "/join", json::object{}, member.token).status, 200);
-    multipart_builder mp;
-    mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
-    auto up = http.post_body("/api/rooms/" + out.room + "/tracks", mp.body(), mp.content_type(), member.token);
-    ASSERT_EQ(up.status, 201) << up.body;
-    std::string path =
-        "/api/rooms/" + out.room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
-    {
-        auto c1 = open_ws(server, out.admin.token);
-        out.seen = join(c1, out.room).at("data").at("last_seq").to_number<std::uint64_t>();
-    }
-    for (int i = 0; i < votes; ++i) {
-        auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
-        ASSERT_EQ(r.status, 200);
-    }
-}
-
-TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_recovered)
-{
-    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_SIZE", "3"}}}};
-    missed_votes m;
-    ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 4, m));
-    const auto& [admin, room, seen] = m;
-    // Four missed, three kept: not recoverable.
-    auto c2 = open_ws(server, admin.token);
-    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
-    auto msgs = c2.drain(k_quiet);
-    ASSERT_EQ(types_of(msgs), (types{"room_joined", "room_state"}));
-    const auto& d = msgs[1].at("data").as_object();
-    EXPECT_EQ(d.at("recovered"), false);
-    EXPECT_EQ(d.at("room").at("id"), room.c_str());
-    EXPECT_EQ(d.at("last_seq").to_number<std::uint64_t>(), seen + 4);
-    // Exactly three missed: all still in the history.
-    auto c3 = open_ws(server, admin.token);
-    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen + 1}}}});
-    msgs = c3.drain(k_quiet);
-    ASSERT_EQ(types_of(msgs), (types{"room_joined", "track_voted", "track_voted", "track_voted"}));
-    for (std::size_t i = 1; i < msgs.size(); ++i) EXPECT_EQ(seq_of(msgs[i]), seen + 1 + i);
-}
-
-TEST(ws_replay_history, the_history_is_bounded_by_bytes_too)
-{
-    server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_MAX_BYTES", "1024"}}}};
-    missed_votes m;
-    ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 8, m));
-    const auto& [admin, room, seen] = m;
-    auto http = server.client();
-    // Eight events of about a kilobyte each do not fit in 1 KiB (the count bound is 256).
-    auto c2 = open_ws(server, admin.token);
-    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
-    auto msgs = c2.drain(k_quiet);
-    ASSERT_EQ(types_of(msgs), (types{"room_joined", "room_state"}));
-    EXPECT_EQ(msgs[1].at("data").at("recovered"), false);
-    // The newest event is always kept.
-    auto c3 = open_ws(server, admin.token);
-    c3.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen + 7}}}});
-    msgs = c3.drain(k_quiet);
-    ASSERT_EQ(types_of(msgs), (types{"room_joined", "track_voted"}));
-    EXPECT_EQ(seq_of(msgs[1]), seen + 8);
-    // What is kept: 1 KiB at most, or the newest event alone when it is bigger.
-    auto kept = http.get("/api/websocket/status").json().at("connection_stats").at("history_bytes");
-    EXPECT_GT(kept.to_number<std::int64_t>(), 0);
-    EXPECT_LT(kept.to_number<std::int64_t>(), 2048);
 }
 
 }  // namespace

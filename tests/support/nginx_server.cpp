@@ -29,7 +29,10 @@ std::string slurp(const std::string& path)
 
 }  // namespace
 
-std::string nginx_server::project_config() { return std::string(SPOTIK_SOURCE_DIR) + "/docker/nginx/nginx.conf"; }
+std::string nginx_server::project_config()
+{
+    return std::string(SPOTIK_SOURCE_DIR) + "/docker/nginx/nginx.conf";
+}
 
 nginx_server::nginx_server(nginx_options opts) : opts_(std::move(opts))
 {
@@ -50,7 +53,8 @@ nginx_server::nginx_server(nginx_options opts) : opts_(std::move(opts))
         std::ofstream listen(dir_ + "/conf/spotik.d/listen.conf");
         listen << "listen 127.0.0.1:" << port_ << ";\naccess_log " << dir_ << "/access.log spotik_json;\n";
     }
-    std::vector<std::string> args{"-p", dir_ + "/", "-c", dir_ + "/conf/nginx.conf", "-e", "stderr", "-g", "daemon off;"};
+    std::vector<std::string> args{"-p", dir_ + "/", "-c", dir_ + "/conf/nginx.conf",
+                                  "-e", "stderr",   "-g", "daemon off;"};
     child_ = child_process(child_spec{binary_, args, {"PATH=/usr/sbin:/usr/bin"}, dir_, dir_ + "/output.log"});
     auto deadline = std::chrono::steady_clock::now() + 10s;
     for (;;) {
@@ -77,8 +81,17 @@ nginx_server::~nginx_server()
     fs::remove_all(dir_, ec);
 }
 
-std::string nginx_server::access_log() const { return slurp(dir_ + "/access.log"); }
-std::string nginx_server::error_log() const { return slurp(dir_ + "/output.log"); }
-int nginx_server::stop() { return child_.stop(SIGQUIT, 5s); }
+std::string nginx_server::access_log() const
+{
+    return slurp(dir_ + "/access.log");
+}
+std::string nginx_server::error_log() const
+{
+    return slurp(dir_ + "/output.log");
+}
+int nginx_server::stop()
+{
+    return child_.stop(SIGQUIT, 5s);
+}
 
 }  // namespace spotik::test
