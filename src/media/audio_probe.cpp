@@ -113,8 +113,11 @@ std::variant<audio_info, std::string> probe_wav(const input_file& file, const st
     const auto scanned = scan_wav(file);
     const auto* layout = std::get_if<wav_layout>(&scanned);
     if (layout == nullptr || layout->channels == 0 || layout->sample_rate == 0) return corrupted();
+    // Widened first: 16-bit channel and sample-size fields multiply past int's range.
     const std::uint64_t frame_bytes =
-        layout->block_align > 0 ? layout->block_align : std::max(1, layout->channels * layout->bits_per_sample / 8);
+        layout->block_align > 0
+            ? layout->block_align
+            : std::max<std::uint64_t>(1, std::uint64_t{layout->channels} * layout->bits_per_sample / 8);
     if (layout->data_bytes < frame_bytes) return corrupted();
     auto io = open_stream(path);
     TagLib::RIFF::WAV::File wav(io.get(), true, TagLib::AudioProperties::Accurate);

@@ -202,6 +202,10 @@ TEST_F(media_audio_probe, generated_wav_layouts)
     EXPECT_EQ(error_of(probe_bytes(riff(fmt_chunk(2, 44100) + chunk("data", "\1\2\3")))), k_audio_corrupted);
     EXPECT_EQ(error_of(probe_bytes(riff(chunk("data", second)))), k_audio_corrupted);
     EXPECT_EQ(error_of(probe_bytes(riff(fmt_chunk(0, 44100) + chunk("data", second)))), k_audio_corrupted);
+    // No block align and the widest channel count and sample size (fuzz reproducer
+    // tests/fuzz/crashes/audio_probe/wav-frame-size-overflow): one frame is 512 MiB, far past the data.
+    const std::string wide_fmt = chunk("fmt ", le16(1) + le16(0xFFFF) + le32(8000) + le32(0) + le16(0) + le16(0xFFFF));
+    EXPECT_EQ(error_of(probe_bytes(riff(wide_fmt + chunk("data", second)))), k_audio_corrupted);
 }
 
 TEST_F(media_audio_probe, wav_info_tags)
