@@ -20,6 +20,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,18 +35,12 @@ std::int64_t now_us();  // wall clock, for pong and the rate limit
 
 // Frames sent in one gathered write (two buffers each: header and payload).
 constexpr std::size_t frames_per_write = 32;
+// Gathered writes one writer run makes before it lets other work on the thread go first.
+constexpr int writes_per_run = 8;
 
 struct outgoing {
     frame data;
     ws::opcode op = ws::opcode::text;
-};
-
-// The frames of one gathered write, alive until it completes; allocated only while writing.
-struct write_batch {
-    std::array<outgoing, frames_per_write> frames;
-    std::array<std::array<unsigned char, ws::max_header_bytes>, frames_per_write> headers;
-    std::array<asio::const_buffer, 2 * frames_per_write> buffers;
-    std::size_t count = 0;
 };
 
 class ws_socket final : public realtime::hub_client, public ws_writer, public std::enable_shared_from_this<ws_socket> {
@@ -107,7 +102,17 @@ private:
     }
     void overflow_locked();
     void write_next();
-    void on_written(beast::error_code ec);
+    // Moves up to frames_per_write queued frames (or the close frame) into `out`; 0 when the
+    // writer has nothing left and stops.
+    std::size_t take_frames(std::span<outgoing> out);
+    // One non-blocking gathered write of the frames' wire form, less its first `sent` bytes,
+    // which it advances by what the kernel took.
+    enum class send_result { complete, partial, failed };
+    send_result send_frames(std::span<const outgoing> frames, std::size_t& sent);
+    // Counts frames that are fully sent; false when one was the close frame (the writer ends).
+    bool frames_sent(std::span<const outgoing> frames);
+    void wait_writable();
+    void write_failed();
     void after_close_sent();
     void drop_socket()
     {
@@ -150,8 +155,10 @@ private:
     std::int64_t refilled_us_;
     int strikes_ = 0;
 
-    // Writer: the batch is the strand's; the rest is guarded by mutex_.
-    std::unique_ptr<write_batch> batch_;
+    // Writer: frames a full socket buffer left half sent, and how much of them went (strand
+    // only); the rest is guarded by mutex_.
+    std::vector<outgoing> unsent_;
+    std::size_t unsent_sent_ = 0;
     std::unique_ptr<asio::steady_timer> timer_;  // drops a socket that does not close in time
     std::mutex mutex_;
     std::vector<outgoing> queue_;

@@ -6,8 +6,9 @@
 #include "obs/log.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
+#include <array>
+#include <iterator>
 #include <span>
 
 namespace spotik::net {
@@ -29,30 +30,6 @@ const frame& no_payload()
 
 // How long a close frame waits for the client's own before the socket is dropped.
 constexpr auto close_wait = std::chrono::seconds(3);
-
-// Batches are reused: each io thread keeps a few spare ones rather than asking malloc for
-// 2 KB at every write.
-std::vector<std::unique_ptr<write_batch>>& spare_batches()
-{
-    thread_local std::vector<std::unique_ptr<write_batch>> spare;
-    return spare;
-}
-
-std::unique_ptr<write_batch> take_batch()
-{
-    auto& spare = spare_batches();
-    if (spare.empty()) return std::make_unique<write_batch>();
-    auto b = std::move(spare.back());
-    spare.pop_back();
-    return b;
-}
-
-void give_back(std::unique_ptr<write_batch> b)
-{
-    for (std::size_t i = 0; i < b->count; ++i) b->frames[i].data.reset();
-    b->count = 0;
-    if (auto& spare = spare_batches(); spare.size() < 64) spare.push_back(std::move(b));
-}
 
 }  // namespace
 
@@ -98,68 +75,124 @@ void ws_socket::overflow_locked()
     start_writer_locked();
 }
 
+// The writer sends on the spot: a gathered write to a socket whose buffer has room completes
+// at once, so nothing stays allocated between writes; only when the kernel's buffer is full
+// do the frames it left half sent wait, with their count of bytes already out, for the
+// socket to become writable.
 void ws_socket::write_next()
 {
-    std::unique_ptr<write_batch> batch;
-    {
-        std::lock_guard lock(mutex_);
-        if (closed_ || (head_ == queue_.size() && !close_)) {
-            writing_ = false;
-            return;
+    if (!unsent_.empty()) return;  // a wait for writability is pending; it carries on
+    std::array<outgoing, frames_per_write> frames;
+    for (int round = 0; round < writes_per_run; ++round) {
+        const std::size_t count = take_frames(frames);
+        if (count == 0) return;
+        const std::span<const outgoing> taken(frames.data(), count);
+        std::size_t sent = 0;
+        const auto result = send_frames(taken, sent);
+        if (result == send_result::failed) return write_failed();
+        if (result == send_result::partial) {
+            unsent_.assign(std::make_move_iterator(frames.begin()),
+                           std::make_move_iterator(frames.begin() + std::ptrdiff_t(count)));
+            unsent_sent_ = sent;
+            return wait_writable();
         }
-        batch = take_batch();
-        // What was queued before a close goes out first (a slow consumer's queue is already
-        // gone); nothing is queued after it.
-        while (head_ < queue_.size() && batch->count < frames_per_write) {
-            auto& o = queue_[head_++];
-            queued_bytes_ -= o.data->size();
-            ctx_.counters.queued_bytes -= std::int64_t(o.data->size());
-            batch->frames[batch->count++] = std::move(o);
-        }
-        if (head_ == queue_.size()) {
-            queue_.clear();
-            head_ = 0;
-            if (queue_.capacity() > frames_per_write) queue_.shrink_to_fit();
-        }
-        if (batch->count == 0) {
-            closed_ = true;
-            batch->frames[batch->count++] = {std::make_shared<const std::string>(ws::close_payload(*close_)),
-                                             ws::opcode::close};
-        }
+        if (!frames_sent(taken)) return;
+        for (std::size_t i = 0; i < count; ++i) frames[i].data.reset();
     }
-    for (std::size_t i = 0; i < batch->count; ++i) {
-        const auto& o = batch->frames[i];
-        auto& header = batch->headers[i];
-        batch->buffers[2 * i] = asio::buffer(header.data(), ws::write_header(header.data(), o.op, o.data->size()));
-        batch->buffers[2 * i + 1] = asio::buffer(*o.data);
-    }
-    batch_ = std::move(batch);
-    asio::async_write(socket_, std::span<const asio::const_buffer>(batch_->buffers.data(), 2 * batch_->count),
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_written(ec); });
+    // Still more queued: the rest of this thread's work goes first.
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });
 }
 
-void ws_socket::on_written(beast::error_code ec)
+std::size_t ws_socket::take_frames(std::span<outgoing> out)
 {
-    auto batch = std::move(batch_);
-    if (ec) {
-        give_back(std::move(batch));
-        std::lock_guard lock(mutex_);
-        closed_ = true;
+    std::lock_guard lock(mutex_);
+    if (closed_ || (head_ == queue_.size() && !close_)) {
         writing_ = false;
-        drop_queue_locked();
-        return;
+        return 0;
     }
+    std::size_t count = 0;
+    // What was queued before a close goes out first (a slow consumer's queue is already gone);
+    // nothing is queued after it.
+    while (head_ < queue_.size() && count < out.size()) {
+        auto& o = queue_[head_++];
+        queued_bytes_ -= o.data->size();
+        ctx_.counters.queued_bytes -= std::int64_t(o.data->size());
+        out[count++] = std::move(o);
+    }
+    if (head_ == queue_.size()) {
+        queue_.clear();
+        head_ = 0;
+        if (queue_.capacity() > frames_per_write) queue_.shrink_to_fit();
+    }
+    if (count == 0) {
+        closed_ = true;
+        out[count++] = {std::make_shared<const std::string>(ws::close_payload(*close_)), ws::opcode::close};
+    }
+    return count;
+}
+
+ws_socket::send_result ws_socket::send_frames(std::span<const outgoing> frames, std::size_t& sent)
+{
+    std::array<std::array<unsigned char, ws::max_header_bytes>, frames_per_write> headers;
+    std::array<asio::const_buffer, 2 * frames_per_write> buffers;
+    std::size_t n = 0;
+    std::size_t skip = sent;
+    std::size_t left = 0;
+    auto add = [&](asio::const_buffer b) {
+        if (skip >= b.size()) {
+            skip -= b.size();
+            return;
+        }
+        buffers[n++] = b + skip;
+        left += b.size() - skip;
+        skip = 0;
+    };
+    for (std::size_t i = 0; i < frames.size(); ++i) {
+        const auto& o = frames[i];
+        add(asio::buffer(headers[i].data(), ws::write_header(headers[i].data(), o.op, o.data->size())));
+        add(asio::buffer(*o.data));
+    }
+    beast::error_code ec;
+    const std::size_t wrote = socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), n), ec);
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return send_result::failed;
+    sent += wrote;
+    return wrote == left ? send_result::complete : send_result::partial;
+}
+
+bool ws_socket::frames_sent(std::span<const outgoing> frames)
+{
     bool close_sent = false;
-    for (std::size_t i = 0; i < batch->count; ++i) {
-        const auto& o = batch->frames[i];
+    for (const auto& o : frames) {
         if (o.op == ws::opcode::close) close_sent = true;
         if (o.op != ws::opcode::text) continue;
         ctx_.counters.messages_out++;
         ctx_.counters.bytes_out += std::int64_t(o.data->size());
     }
-    give_back(std::move(batch));
-    if (close_sent) return after_close_sent();
-    write_next();
+    if (close_sent) after_close_sent();
+    return !close_sent;
+}
+
+void ws_socket::wait_writable()
+{
+    socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](beast::error_code ec) {
+        if (ec) return self->write_failed();
+        const auto result = self->send_frames(self->unsent_, self->unsent_sent_);
+        if (result == send_result::failed) return self->write_failed();
+        if (result == send_result::partial) return self->wait_writable();
+        auto done = std::move(self->unsent_);
+        self->unsent_ = {};
+        if (self->frames_sent(done)) self->write_next();
+    });
+}
+
+// The socket failed or was closed under the writer: nothing more goes out.
+void ws_socket::write_failed()
+{
+    unsent_ = {};
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    writing_ = false;
+    drop_queue_locked();
 }
 
 // Our close frame is out. The client answers with its own (then the reader drops the socket),
