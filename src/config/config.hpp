@@ -48,6 +48,7 @@ struct database_settings {
     int connect_timeout_s = 10;  // one connection attempt; also the start-up wait for the database
     int read_timeout_s = 30;     // one statement's answer
     int busy_timeout_ms = 5000;  // SQLite lock wait
+    int sqlite_cache_mb = 8;     // SQLite: all connections' page caches together (soft limit)
 };
 
 struct storage_settings {

@@ -479,6 +479,7 @@ TEST(config_variables, help_lists_every_variable_with_its_default)
                               "DB_PATH",
                               "DB_POOL_MAX",
                               "DB_BUSY_TIMEOUT_MS",
+                              "DB_CACHE_MB",
                               "DATABASE_URL",
                               "DB_HOST",
                               "DB_PORT",

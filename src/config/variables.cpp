@@ -338,6 +338,8 @@ constexpr variable k_variables[] = {
                                                          "Seconds a PostgreSQL statement may take to answer"),
     int_var<&C::database, &db::busy_timeout_ms, 0, 600000>("DB_BUSY_TIMEOUT_MS",
                                                            "Milliseconds SQLite waits for a locked database"),
+    int_var<&C::database, &db::sqlite_cache_mb, 0, 65536>(
+        "DB_CACHE_MB", "MiB of memory SQLite may use for all its connections' page caches together; 0: 2 MiB each"),
     text_var<&C::storage, &sto::audio_path, true>("AUDIO_STORAGE_PATH", "Directory of uploaded audio files", kind::path,
                                                   "<DATA_PATH>/storage/audio"),
     text_var<&C::storage, &sto::public_path, true>("PUBLIC_STORAGE_PATH", "Directory of public files (room covers)",

@@ -19,6 +19,11 @@ sqlite_store::sqlite_store(std::string path, int busy_timeout_ms, std::vector<mi
 
 sqlite_store::~sqlite_store() = default;
 
+void sqlite_store::limit_memory(int mib)
+{
+    sqlite3_soft_heap_limit64(std::int64_t(mib) * 1024 * 1024);
+}
+
 void sqlite_store::migrate()
 {
     auto conn = pool_->acquire();

@@ -22,6 +22,10 @@ public:
     // (":memory:" would give every pooled connection its own empty database).
     sqlite_store(std::string path, int busy_timeout_ms,
                  std::vector<migration> migrations = embedded_migrations_sqlite());
+    // Process-wide: SQLite recycles cached pages rather than allocate past `mib` MiB in all
+    // (0: no limit, each connection caching up to its own 2 MiB). With one connection per
+    // pool thread, the same hot pages would otherwise be cached once per thread.
+    static void limit_memory(int mib);
     sqlite_store(const sqlite_store&) = delete;
     sqlite_store& operator=(const sqlite_store&) = delete;
     // No call may be running; pooled connections are closed.

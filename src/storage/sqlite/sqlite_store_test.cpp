@@ -7,9 +7,12 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 namespace spotik::storage {
 namespace {
@@ -108,6 +111,51 @@ TEST(sqlite_store, a_failed_migration_is_rolled_back_entirely)
     raw_db raw(dir.file("spotik.db"));
     EXPECT_NE(raw.exec("SELECT * FROM half_done"), SQLITE_OK);
     EXPECT_EQ(raw.exec("SELECT * FROM users"), SQLITE_OK);  // earlier migrations stay applied
+}
+
+// SQLite's memory after four threads looked up every user of a 6 MB table, with the given
+// DB_CACHE_MB: each pooled connection caches the pages it read.
+std::int64_t memory_after_lookups(int cache_mib)
+{
+    temp_dir dir;
+    sqlite_store db(dir.file("spotik.db"), k_busy_timeout_ms);
+    db.migrate();
+    constexpr int users = 20000;
+    {
+        raw_db raw(dir.file("spotik.db"));
+        const char* fill =
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) "
+            "INSERT INTO users SELECT printf('u%08d', i), printf('user%d', i), printf('u%d@example.com', i), "
+            "hex(randomblob(100)), i, i FROM n";
+        if (raw.exec(fill) != SQLITE_OK) throw std::runtime_error(sqlite3_errmsg(raw.db));
+    }
+    sqlite_store::limit_memory(cache_mib);
+    std::vector<std::thread> readers;
+    std::atomic<int> found{0};
+    for (int t = 0; t < 4; ++t) {
+        readers.emplace_back([&, t] {
+            for (int k = 0; k < users; ++k) {  // each thread starts at its own quarter
+                const std::string n = std::to_string(1 + (k + t * users / 4) % users);
+                if (db.find_user("u" + std::string(8 - n.size(), '0') + n)) ++found;
+            }
+        });
+    }
+    for (auto& r : readers) r.join();
+    const auto used = sqlite3_memory_used();
+    sqlite_store::limit_memory(0);
+    EXPECT_EQ(found.load(), 4 * users);
+    return used;
+}
+
+TEST(sqlite_store, the_memory_limit_bounds_the_caches_of_all_connections_together)
+{
+    constexpr std::int64_t mib = 1024 * 1024;
+    const auto unlimited = memory_after_lookups(0);
+    const auto limited = memory_after_lookups(1);
+    RecordProperty("unlimited_kib", int(unlimited / 1024));
+    RecordProperty("limited_kib", int(limited / 1024));
+    EXPECT_GT(unlimited, 4 * mib) << "four connections, each caching up to 2 MiB of a 6 MB table";
+    EXPECT_LT(limited, 2 * mib) << "the 1 MiB limit, plus the connections' own structures";
 }
 
 TEST(sqlite_store, errors_never_contain_the_file_path)
