@@ -1,10 +1,16 @@
-// Helpers shared by the room-event socket tests (ws_session_flow_test.cpp, ws_replay_test.cpp):
-// opening and joining sockets, reading a log until a type, and telling room events apart.
+// Helpers shared by the WebSocket integration tests (handshake, commands, session flow, replay,
+// back-pressure): opening and joining sockets, reading messages and errors, and telling room
+// events apart.
 #pragma once
 #include "support/room_fixture.hpp"
 #include "support/ws_client.hpp"
+#include "util/clock.hpp"
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,14 +20,52 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using types = std::vector<std::string>;
 
-inline constexpr auto k_wait = 15s;
-inline constexpr auto k_quiet = 1s;
+inline constexpr auto k_wait = 15s;  // a reply that must come (generous: ASan on a loaded machine)
+inline constexpr auto k_quiet = 1s;  // silence that shows nothing else is coming
 
+inline ws_client connect_ws(const server_process& server, const std::string& token)
+{
+    return ws_client("127.0.0.1", server.port(), ws_client::target_for(token));
+}
+
+// A socket whose connection_established has been read.
 inline ws_client open_ws(const server_process& server, const std::string& token)
 {
-    ws_client c("127.0.0.1", server.port(), ws_client::target_for(token));
+    auto c = connect_ws(server, token);
     c.expect("connection_established", k_wait);
     return c;
+}
+
+inline json::object next_msg(ws_client& c)
+{
+    auto m = c.next(k_wait);
+    if (!m) throw std::runtime_error("no message within the wait (" + c.end_reason() + ")");
+    return std::move(*m);
+}
+
+// The error code of an `error` message, after checking the envelope.
+inline std::string error_code_of(const json::object& m)
+{
+    EXPECT_EQ(type_of(m), "error") << json::serialize(m);
+    const auto* data = m.if_contains("data");
+    if (!data || !data->is_object()) return "<no data>";
+    EXPECT_TRUE(data->as_object().contains("message")) << json::serialize(m);
+    const auto* code = data->as_object().if_contains("error_code");
+    return code && code->is_string() ? std::string(code->as_string()) : "<no error_code>";
+}
+
+// A socket that still answers: ping -> pong.
+inline void expect_alive(ws_client& c)
+{
+    ASSERT_TRUE(c.send_json({{"type", "ping"}, {"data", {{"client_time", 1}}}})) << c.end_reason();
+    auto m = next_msg(c);
+    EXPECT_EQ(type_of(m), "pong") << json::serialize(m);
+    EXPECT_TRUE(c.is_open());
+}
+
+inline std::int64_t now_ms()
+{
+    return util::system_clock{}.now_ms();
 }
 
 inline json::object join(ws_client& c, const std::string& room_id, std::optional<std::uint64_t> last_seq = std::nullopt)

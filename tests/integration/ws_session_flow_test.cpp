@@ -27,10 +27,6 @@ std::int64_t ms_of(const json::value& v)
 {
     return *util::parse_iso8601_ms(std::string(v.as_string()));
 }
-std::int64_t now_ms()
-{
-    return util::system_clock{}.now_ms();
-}
 
 // Envelope rules for a whole socket log: {type, data, timestamp}; room events also carry a
 // seq (mirrored in data.seq) that strictly increases, their room_id and an ISO server_time.
