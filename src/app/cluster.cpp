@@ -35,12 +35,16 @@ cluster::cluster(const config::config& cfg, realtime::hub& hub, const util::cloc
     o.prefix = cfg.redis.key_prefix;
     o.timeout_ms = cfg.redis.timeout_ms;
     o.history_size = std::size_t(cfg.websocket.history_size);
+    o.history_max_bytes = std::size_t(cfg.websocket.history_max_bytes);
     o.replica_id = std::move(replica_id) + "-" + util::random_hex(4);
     bus_ = std::make_unique<realtime::redis_bus>(std::move(o), hub, clock);
     hub.set_history_source(bus_.get());
 }
 
-cluster::~cluster() { stop(); }
+cluster::~cluster()
+{
+    stop();
+}
 
 realtime::event_sink& cluster::sink()
 {
@@ -105,9 +109,12 @@ service::advance_lease::outcome cluster::try_acquire(const std::string& name, st
 {
     if (!bus_) return outcome::unavailable;
     switch (bus_->try_lease(name, ttl_ms)) {
-    case realtime::redis_bus::lease::acquired: return outcome::acquired;
-    case realtime::redis_bus::lease::taken: return outcome::taken;
-    default: return outcome::unavailable;
+        case realtime::redis_bus::lease::acquired:
+            return outcome::acquired;
+        case realtime::redis_bus::lease::taken:
+            return outcome::taken;
+        default:
+            return outcome::unavailable;
     }
 }
 

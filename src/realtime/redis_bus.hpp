@@ -1,19 +1,18 @@
 // The Redis event bus between replicas. publish() queues an event; the bus thread numbers it
 // with a Lua script that, atomically, takes the room's next seq, appends the message to the
-// room's shared history (trimmed to WS_HISTORY_SIZE) and PUBLISHes it; every replica (this one
-// included) receives it on its subscription and hands it to its hub, so every socket on every
-// replica sees the same seq. While Redis is unreachable, events are delivered to local sockets
-// with a provisional seq and kept in an outbox that is forwarded after the reconnect (with
-// backoff; the subscription and the histories are caught up first). No io thread ever waits
-// on Redis: the bus has its own thread, and the blocking calls (catch_up, try_lease) are for
-// the blocking pool. Never throws out of publish(); the constructor throws on a bad endpoint.
+// room's shared history (within WS_HISTORY_SIZE events and WS_HISTORY_MAX_BYTES) and PUBLISHes
+// it; every replica (this one included) receives it on its subscription and hands it to its hub, so every socket on
+// every replica sees the same seq. While Redis is unreachable, events are delivered to local sockets with a provisional
+// seq and kept in an outbox that is forwarded after the reconnect (with backoff; the subscription and the histories are
+// caught up first). No io thread ever waits on Redis: the bus has its own thread, and the blocking calls (catch_up,
+// try_lease) are for the blocking pool. Never throws out of publish(); the constructor throws on a bad endpoint.
 #pragma once
 #include "config/redis_endpoint.hpp"
 #include "realtime/bus_message.hpp"
 #include "realtime/bus_status.hpp"
 #include "realtime/hub.hpp"
-#include "realtime/redis_connection.hpp"
 #include "realtime/recent_ids.hpp"
+#include "realtime/redis_connection.hpp"
 #include "util/clock.hpp"
 
 #include <atomic>
@@ -34,8 +33,9 @@ public:
         std::string prefix = "spotik";
         int timeout_ms = 2000;
         std::size_t history_size = 256;
-        std::string replica_id;             // tells this replica's own events apart
-        std::size_t outbox_limit = 10000;   // events kept for forwarding while Redis is down
+        std::size_t history_max_bytes = 1 << 20;           // the newest event is kept whatever its size
+        std::string replica_id;                            // tells this replica's own events apart
+        std::size_t outbox_limit = 10000;                  // events kept for forwarding while Redis is down
         std::int64_t key_ttl_ms = 7LL * 24 * 3600 * 1000;  // an idle room's seq and history expire
     };
     enum class lease { acquired, taken, unavailable };
@@ -98,7 +98,7 @@ private:
     std::unique_ptr<redis_connection> pub_, sub_;
     std::string publish_sha_, raise_sha_;
     std::deque<pending> outbox_;
-    recent_ids seen_{16384};                    // ids received from the channel
+    recent_ids seen_{16384};                     // ids received from the channel
     std::unordered_set<std::string> local_ids_;  // delivered locally while down, not yet back
     int backoff_ms_ = 0;
     std::int64_t last_input_ms_ = 0, ping_sent_ms_ = 0;

@@ -34,13 +34,15 @@ void redis_bus::publish(room_event e)
 void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
 {
     std::string floor_text, history = std::to_string(opts_.history_size), ttl = std::to_string(opts_.key_ttl_ms);
+    const std::string history_bytes = std::to_string(opts_.history_max_bytes);
     std::size_t answered = 0;
     try {
         for (auto& p : batch) {
             auto seq_key = key(p.event.room_id, "seq"), history_key = key(p.event.room_id, "history");
             auto dedupe_key = opts_.prefix + ":event:" + p.id;
             floor_text = std::to_string(hub_.current_seq(p.event.room_id));
-            pub_->append({"EVALSHA", publish_sha_, "3", seq_key, history_key, dedupe_key, channel_, floor_text, history,
+            pub_->append({"EVALSHA", publish_sha_, "4", seq_key, history_key, dedupe_key,
+                          key(p.event.room_id, "history_bytes"), channel_, floor_text, history, history_bytes,
                           k_dedupe_ttl_ms, ttl, p.message.prefix, p.message.suffix, p.envelope.mid, p.envelope.tail});
         }
         for (; answered < batch.size(); ++answered) {
@@ -150,8 +152,8 @@ redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_
     std::lock_guard lock(query_mutex_);
     try {
         if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
-        auto r = query_->command({"SET", opts_.prefix + ":lease:" + name, opts_.replica_id, "NX", "PX",
-                                  std::to_string(ttl_ms)});
+        auto r = query_->command(
+            {"SET", opts_.prefix + ":lease:" + name, opts_.replica_id, "NX", "PX", std::to_string(ttl_ms)});
         if (r.is_error()) return lease::unavailable;
         return r.is_nil() ? lease::taken : lease::acquired;
     } catch (const redis_error&) {

@@ -51,17 +51,25 @@ private:
     std::vector<std::string> frames_;
 };
 
-std::uint64_t seq_of(const std::string& frame) { return boost::json::parse(frame).at("seq").to_number<std::uint64_t>(); }
-std::int64_t n_of(const std::string& frame) { return boost::json::parse(frame).at("data").at("n").to_number<std::int64_t>(); }
+std::uint64_t seq_of(const std::string& frame)
+{
+    return boost::json::parse(frame).at("seq").to_number<std::uint64_t>();
+}
+std::int64_t n_of(const std::string& frame)
+{
+    return boost::json::parse(frame).at("data").at("n").to_number<std::int64_t>();
+}
 
 struct replica {
-    replica(const redis_server& redis, std::string name, std::size_t history = 64, std::string password = {})
-        : h(history)
+    replica(const redis_server& redis, std::string name, std::size_t history = 64, std::string password = {},
+            std::size_t history_bytes = 1 << 20)
+        : h(history, history_bytes)
     {
         redis_bus::options o;
         o.endpoint = {"127.0.0.1", redis.port(), password.empty() ? redis.password() : password, 0};
         o.timeout_ms = 500;
         o.history_size = history;
+        o.history_max_bytes = history_bytes;
         o.replica_id = std::move(name);
         o.prefix = "t";
         bus = std::make_unique<redis_bus>(o, h, clock);
@@ -71,7 +79,8 @@ struct replica {
     bool wait_connected(bool want, std::chrono::milliseconds timeout = 10s)
     {
         auto deadline = std::chrono::steady_clock::now() + timeout;
-        while (bus->connected() != want && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+        while (bus->connected() != want && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(10ms);
         return bus->connected() == want;
     }
     std::shared_ptr<recorder> join(const std::string& room, std::optional<std::uint64_t> last_seq = std::nullopt)
@@ -96,8 +105,12 @@ TEST(redis_bus, every_replica_gets_every_event_once_in_order_with_the_same_seq)
     ASSERT_TRUE(b.wait_connected(true));
     auto ca = a.join("room"), cb = b.join("room");
     // Both replicas publish concurrently; n encodes (publisher, order) so order per publisher shows.
-    std::thread ta([&] { for (int i = 0; i < 150; ++i) a.publish("room", i); });
-    std::thread tb([&] { for (int i = 0; i < 150; ++i) b.publish("room", 1000 + i); });
+    std::thread ta([&] {
+        for (int i = 0; i < 150; ++i) a.publish("room", i);
+    });
+    std::thread tb([&] {
+        for (int i = 0; i < 150; ++i) b.publish("room", 1000 + i);
+    });
     ta.join();
     tb.join();
     auto fa = ca->wait_for(300), fb = cb->wait_for(300);
@@ -113,6 +126,41 @@ TEST(redis_bus, every_replica_gets_every_event_once_in_order_with_the_same_seq)
     EXPECT_EQ(a.bus->status().published + b.bus->status().published, 300u);
     EXPECT_EQ(redis.command({"GET", "t:room:room:seq"}), "300");
     EXPECT_EQ(redis.command({"LLEN", "t:room:room:history"}), "64") << "trimmed to the history size";
+}
+
+TEST(redis_bus, the_shared_history_is_bounded_by_bytes_too)
+{
+    redis_server redis;
+    replica a{redis, "a", 64, {}, 20000};
+    ASSERT_TRUE(a.wait_connected(true));
+    auto c = a.join("room");
+    const std::string pad(1000, 'x');  // each event is about 1.1 KB: 18 fit in 20 000 bytes
+    for (int i = 0; i < 40; ++i) a.bus->publish({"room", "tick", {{"n", i}, {"pad", pad}}, {}});
+    ASSERT_EQ(c->wait_for(40).size(), 40u);
+    // What the history holds: its messages' bytes (each wraps its frame for the bus) and count.
+    const auto sum_script =
+        "local b = 0 for _, m in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do b = b + #m end "
+        "return b";
+    const auto held = std::stoul(redis.command({"EVAL", sum_script, "1", "t:room:room:history"}));
+    const auto kept = std::stoul(redis.command({"LLEN", "t:room:room:history"}));
+    ASSERT_GT(kept, 1u);
+    EXPECT_LT(kept, 40u);
+    EXPECT_LE(held, 20000u);
+    EXPECT_GT(held + held / kept, 20000u) << "one more message of the same size would not fit: no more dropped";
+    EXPECT_EQ(redis.command({"GET", "t:room:room:history_bytes"}), std::to_string(held));
+
+    // A byte count lost beside its history (a restore of an older backup) is counted again.
+    ASSERT_EQ(redis.command({"DEL", "t:room:room:history_bytes"}), "1");
+    a.bus->publish({"room", "tick", {{"n", 40}, {"pad", pad}}, {}});
+    ASSERT_EQ(c->wait_for(41).size(), 41u);
+    EXPECT_EQ(redis.command({"GET", "t:room:room:history_bytes"}),
+              redis.command({"EVAL", sum_script, "1", "t:room:room:history"}));
+    EXPECT_LE(std::stoul(redis.command({"GET", "t:room:room:history_bytes"})), 20000u);
+
+    // One event bigger than the bound is still kept, alone.
+    a.bus->publish({"room", "tick", {{"n", 41}, {"pad", std::string(30000, 'y')}}, {}});
+    ASSERT_EQ(c->wait_for(42).size(), 42u);
+    EXPECT_EQ(redis.command({"LLEN", "t:room:room:history"}), "1");
 }
 
 TEST(redis_bus, a_client_of_another_replica_recovers_from_the_shared_history)
