@@ -1,11 +1,13 @@
 // The Redis event bus between replicas. publish() queues an event; the bus thread numbers it
 // with a Lua script that, atomically, takes the room's next seq, appends the message to the
-// room's shared history (within WS_HISTORY_SIZE events and WS_HISTORY_MAX_BYTES) and PUBLISHes
-// it; every replica (this one included) receives it on its subscription and hands it to its hub, so every socket on
-// every replica sees the same seq. While Redis is unreachable, events are delivered to local sockets with a provisional
-// seq and kept in an outbox that is forwarded after the reconnect (with backoff; the subscription and the histories are
-// caught up first). No io thread ever waits on Redis: the bus has its own thread, and the blocking calls (catch_up,
-// try_lease) are for the blocking pool. Never throws out of publish(); the constructor throws on a bad endpoint.
+// room's shared history (within WS_HISTORY_SIZE events and WS_HISTORY_MAX_BYTES) and
+// PUBLISHes it; every replica (this one included) receives it on its subscription and hands it
+// to its hub, so every socket on every replica sees the same seq. While Redis is unreachable,
+// events are delivered to local sockets with a provisional seq and kept in an outbox that is
+// forwarded after the reconnect (with backoff; the subscription and the histories are caught
+// up first). No io thread ever waits on Redis: the bus has its own thread, and the blocking
+// calls (catch_up, try_lease) are for the blocking pool. Never throws out of publish(); the
+// constructor throws on a bad endpoint.
 #pragma once
 #include "config/redis_endpoint.hpp"
 #include "realtime/bus_message.hpp"
