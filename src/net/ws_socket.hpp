@@ -33,11 +33,6 @@ using realtime::frame;
 using util::steady_ms;  // for the activity timeout
 std::int64_t now_us();  // wall clock, for pong and the rate limit
 
-// Frames sent in one gathered write (two buffers each: header and payload).
-constexpr std::size_t frames_per_write = 32;
-// Gathered writes one writer run makes before it lets other work on the thread go first.
-constexpr int writes_per_run = 8;
-
 struct outgoing {
     frame data;
     ws::opcode op = ws::opcode::text;
@@ -102,7 +97,7 @@ private:
     }
     void overflow_locked();
     void write_next();
-    // Moves up to frames_per_write queued frames (or the close frame) into `out`; 0 when the
+    // Moves queued frames (or the close frame) into `out`, as many as fit; 0 when the
     // writer has nothing left and stops.
     std::size_t take_frames(std::span<outgoing> out);
     // One non-blocking gathered write of the frames' wire form, less its first `sent` bytes,

@@ -4,9 +4,9 @@
 #include "net/ws_socket.hpp"
 
 #include "obs/log.hpp"
+#include "realtime/client_message.hpp"
 
 #include <boost/asio/post.hpp>
-#include "realtime/client_message.hpp"
 
 namespace spotik::net {
 namespace {

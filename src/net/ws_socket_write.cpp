@@ -14,6 +14,11 @@
 namespace spotik::net {
 namespace {
 
+// Frames sent in one gathered write (two buffers each: header and payload).
+constexpr std::size_t frames_per_write = 32;
+// Gathered writes one writer run makes before it lets other work on the thread go first.
+constexpr int writes_per_run = 8;
+
 // CONTRACT §9.1's refusal, sent before a close with 1008 when the socket's token was revoked
 // (logout, refresh) or expired while it was open.
 frame token_ended_frame()
@@ -97,7 +102,6 @@ void ws_socket::write_next()
             return wait_writable();
         }
         if (!frames_sent(taken)) return;
-        for (std::size_t i = 0; i < count; ++i) frames[i].data.reset();
     }
     // Still more queued: the rest of this thread's work goes first.
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->write_next(); });

@@ -4,31 +4,18 @@
 // it off as long as its queue stayed under WS_MAX_QUEUE_BYTES.
 #include "integration/ws_flow_support.hpp"
 
-#include <thread>
-
 namespace spotik::test {
 namespace {
 
-std::int64_t ws_counter(http_client& http, const char* name)
-{
-    auto r = http.get("/api/websocket/status");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json().at("counters").at(name).to_number<std::int64_t>();
-}
+class ws_backpressure : public room_fixture {
+protected:
+    ws_backpressure() : room_fixture({.env = {{"WS_MAX_QUEUE_BYTES", "16777216"}, {"AUTO_ADVANCE", "false"}}}) {}
+};
 
-TEST(ws_backpressure, a_reader_that_pauses_gets_every_event_whole_once_it_reads_again)
+TEST_F(ws_backpressure, a_reader_that_pauses_gets_every_event_whole_once_it_reads_again)
 {
-    server_process server{{.env = {{"WS_MAX_QUEUE_BYTES", "16777216"}, {"AUTO_ADVANCE", "false"}}}};
-    auto http = server.client();
-    auto admin = register_user(http, "admin");
-    auto member = register_user(http, "member");
-    auto room = create_room(http, admin.token, unique_name("pause"));
-    ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, member.token).status, 200);
-
-    ws_client paused("127.0.0.1", server.port(), ws_client::target_for(member.token),
-                     ws_connect_options{.receive_buffer_bytes = 2048});
-    paused.expect("connection_established", k_wait);
-    const auto base = join(paused, room).at("data").at("last_seq").to_number<std::uint64_t>();
+    auto paused = open_ws(server_, member_.token, {.receive_buffer_bytes = 2048});
+    const auto base = join(paused, room_id_).at("data").at("last_seq").to_number<std::uint64_t>();
 
     // Room updates with descriptions of varied length, so frames end at every offset of the
     // kernel's buffer, until the server holds frames it could not hand to the kernel.
@@ -36,17 +23,17 @@ TEST(ws_backpressure, a_reader_that_pauses_gets_every_event_whole_once_it_reads_
     std::vector<std::string> sent;
     auto update_room = [&] {
         std::string description(200 + std::size_t(events * 37 % 300), char('a' + events % 26));
-        auto r = http.put_json("/api/rooms/" + room, {{"description", description}}, admin.token);
+        auto r = client_.put_json("/api/rooms/" + room_id_, {{"description", description}}, admin_.token);
         sent.push_back(std::move(description));
         ++events;
         return r.status;
     };
     // (A frame or two may wait for the writer's turn anyway; 64 KiB queued means it is blocked.)
     constexpr std::int64_t blocked = 65536;
-    while (events < 5000 && !(events % 20 == 0 && ws_counter(http, "queued_bytes") > blocked)) {
+    while (events < 5000 && !(events % 20 == 0 && ws_counter(client_, "queued_bytes") > blocked)) {
         ASSERT_EQ(update_room(), 200);
     }
-    ASSERT_GT(ws_counter(http, "queued_bytes"), blocked)
+    ASSERT_GT(ws_counter(client_, "queued_bytes"), blocked)
         << "the socket buffers never filled in " << events << " events";
     for (int i = 0; i < 100; ++i) ASSERT_EQ(update_room(), 200);
 
@@ -59,8 +46,8 @@ TEST(ws_backpressure, a_reader_that_pauses_gets_every_event_whole_once_it_reads_
         ASSERT_EQ(m->at("data").at("room").at("description").as_string(), sent[std::size_t(i)]);
     }
     EXPECT_TRUE(paused.drain(k_quiet).empty());
-    EXPECT_EQ(ws_counter(http, "slow_consumer_closes"), 0);
-    EXPECT_EQ(ws_counter(http, "queued_bytes"), 0);
+    EXPECT_EQ(ws_counter(client_, "slow_consumer_closes"), 0);
+    EXPECT_EQ(ws_counter(client_, "queued_bytes"), 0);
     paused.send_json({{"type", "ping"}});
     EXPECT_EQ(type_of(paused.expect("pong", k_wait)), "pong");
 }

@@ -29,11 +29,19 @@ inline ws_client connect_ws(const server_process& server, const std::string& tok
 }
 
 // A socket whose connection_established has been read.
-inline ws_client open_ws(const server_process& server, const std::string& token)
+inline ws_client open_ws(const server_process& server, const std::string& token, ws_connect_options options = {})
 {
-    auto c = connect_ws(server, token);
+    ws_client c("127.0.0.1", server.port(), ws_client::target_for(token), std::move(options));
     c.expect("connection_established", k_wait);
     return c;
+}
+
+// One of the WebSocket counters of GET /api/websocket/status.
+inline std::int64_t ws_counter(http_client& http, const char* name)
+{
+    auto r = http.get("/api/websocket/status");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.json().at("counters").at(name).to_number<std::int64_t>();
 }
 
 inline json::object next_msg(ws_client& c)

@@ -3,9 +3,8 @@
 // event; idle sockets are closed after WS_ACTIVITY_TIMEOUT while ones answering Pings stay;
 // floods get rate_limited then 1008; oversize messages get 1009; SIGTERM closes with 1001;
 // and a closed socket never changes database membership (CONTRACT §9.7, §9.8).
+#include "integration/ws_flow_support.hpp"
 #include "support/raw_connection.hpp"
-#include "support/room_fixture.hpp"
-#include "support/ws_client.hpp"
 
 #include <signal.h>
 
@@ -16,43 +15,14 @@
 namespace spotik::test {
 namespace {
 
-namespace json = boost::json;
-using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-constexpr auto k_wait = 15s;
-constexpr auto k_quiet = 800ms;
-
-ws_client open_ws(const server_process& server, const std::string& token, ws_connect_options options = {})
-{
-    ws_client c("127.0.0.1", server.port(), ws_client::target_for(token), std::move(options));
-    c.expect("connection_established", k_wait);
-    return c;
-}
-
-json::object join(ws_client& c, const std::string& room_id)
-{
-    c.send_json({{"type", "join_room"}, {"data", {{"room_id", room_id}}}});
-    return c.expect("room_joined", k_wait);
-}
-
-void expect_alive(ws_client& c)
+// A socket that still answers a ping (whatever else arrives first).
+void expect_answers_ping(ws_client& c)
 {
     ASSERT_TRUE(c.send_json({{"type", "ping"}})) << c.end_reason();
     auto m = c.expect("pong", k_wait);
     EXPECT_EQ(type_of(m), "pong");
-}
-
-json::object ws_counters(http_client& http)
-{
-    auto r = http.get("/api/websocket/status");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.json().at("counters").as_object();
-}
-
-std::int64_t counter(http_client& http, const char* name)
-{
-    return ws_counters(http).at(name).to_number<std::int64_t>();
 }
 
 // The server's live heap in KiB, as /api/monitoring/performance reports it.
@@ -168,7 +138,7 @@ TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_eve
     int cut_at = 0;
     while (events < 5000 && !(cut && events >= cut_at + 600)) {
         ASSERT_EQ(update_room(), 200);
-        if (!cut && events % 25 == 0 && counter(http, "slow_consumer_closes") >= 1) {
+        if (!cut && events % 25 == 0 && ws_counter(http, "slow_consumer_closes") >= 1) {
             cut = true;
             cut_at = events;
         }
@@ -205,16 +175,16 @@ TEST(ws_resilience, a_client_that_stops_reading_is_cut_off_and_the_room_gets_eve
 
     // The server is fine: still serving HTTP and sockets, and it counted exactly one close.
     EXPECT_EQ(http.get("/live").status, 200);
-    EXPECT_EQ(counter(http, "slow_consumer_closes"), 1);
-    expect_alive(fast);
+    EXPECT_EQ(ws_counter(http, "slow_consumer_closes"), 1);
+    expect_answers_ping(fast);
     auto again = open_ws(server, member.token);
     join(again, room);
-    expect_alive(again);
-    EXPECT_EQ(counter(http, "open_sockets"), 2);
+    expect_answers_ping(again);
+    EXPECT_EQ(ws_counter(http, "open_sockets"), 2);
 
     // Server memory is back to its baseline: no frame is queued any more, and the live heap is
     // not holding the MiBs of events the slow client never read.
-    EXPECT_EQ(counter(http, "queued_bytes"), 0);
+    EXPECT_EQ(ws_counter(http, "queued_bytes"), 0);
     const long after_kib = server_heap_kib(http);
     // What an unbounded queue would still hold: every event after the cut.
     const long unread_kib = long(bytes / std::size_t(events) * std::size_t(events - cut_at) / 1024);
@@ -247,7 +217,7 @@ TEST(ws_observability, status_lists_sockets_per_room_without_user_ids)
     auto room = create_room(http, u.token, unique_name("obs"));
     auto c = open_ws(server, u.token);
     join(c, room);
-    expect_alive(c);
+    expect_answers_ping(c);
     auto r = http.get("/api/websocket/status");
     ASSERT_EQ(r.status, 200);
     auto body = r.json();
@@ -266,7 +236,7 @@ TEST(ws_observability, metrics_and_performance_include_websocket_figures)
     auto http = server.client();
     auto u = register_user(http);
     auto c = open_ws(server, u.token);
-    expect_alive(c);
+    expect_answers_ping(c);
     for (const char* path : {"/api/metrics", "/api/monitoring/performance"}) {
         auto r = http.get(path);
         ASSERT_EQ(r.status, 200) << path;
@@ -296,7 +266,7 @@ TEST(ws_resilience, a_client_answering_pings_stays_connected)
     EXPECT_TRUE(c.is_open()) << "closed after "
                              << std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - start).count()
                              << " ms: " << c.end_reason();
-    expect_alive(c);
+    expect_answers_ping(c);
 }
 
 TEST(ws_resilience, a_silent_client_that_never_answers_is_closed)
@@ -319,8 +289,8 @@ TEST(ws_resilience, a_silent_client_that_never_answers_is_closed)
     EXPECT_LT(after.count(), 9000);
     // Gone from the server's count too.
     auto deadline = clock_type::now() + 10s;
-    while (counter(http, "open_sockets") != 0 && clock_type::now() < deadline) std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(counter(http, "open_sockets"), 0);
+    while (ws_counter(http, "open_sockets") != 0 && clock_type::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(ws_counter(http, "open_sockets"), 0);
 }
 
 // ---------------------------------------------------------------- floods and oversize
@@ -348,9 +318,9 @@ TEST(ws_resilience, a_flood_is_rate_limited_then_closed_with_1008)
     ASSERT_NE(first_error, msgs.end());
     EXPECT_EQ(first_error->at("data").at("error_code"), "rate_limited");
     EXPECT_GE(first_error - msgs.begin(), 5) << "the error follows the served burst";
-    EXPECT_GE(counter(http, "rate_limited"), 1);
+    EXPECT_GE(ws_counter(http, "rate_limited"), 1);
     // Another socket of the same user is unaffected.
-    expect_alive(bystander);
+    expect_answers_ping(bystander);
     EXPECT_TRUE(bystander.is_open());
 }
 
@@ -361,14 +331,14 @@ TEST(ws_resilience, a_short_burst_only_gets_one_error)
     auto u = register_user(http);
     auto c = open_ws(server, u.token);
     for (int i = 0; i < 8; ++i) ASSERT_TRUE(c.send_json({{"type", "ping"}}));
-    auto msgs = c.drain(k_quiet);
+    auto msgs = c.drain(800ms);
     EXPECT_EQ(count_type(msgs, "error"), 1);
     EXPECT_GE(count_type(msgs, "pong"), 5);
     EXPECT_LT(count_type(msgs, "pong"), 8);
     EXPECT_EQ(count_type(msgs, "error") + count_type(msgs, "pong"), int(msgs.size()));
     EXPECT_TRUE(c.is_open());
     std::this_thread::sleep_for(1200ms);  // the bucket refills
-    expect_alive(c);
+    expect_answers_ping(c);
 }
 
 TEST(ws_resilience, an_oversize_message_closes_that_socket_with_1009)
@@ -386,10 +356,10 @@ TEST(ws_resilience, an_oversize_message_closes_that_socket_with_1009)
     c.send_json({{"type", "ping"}, {"data", {{"client_time", std::string(512 * 1024, 'x')}}}});
     ASSERT_TRUE(c.closed(k_wait));
     EXPECT_EQ(c.close_code(), 1009) << c.end_reason();
-    EXPECT_EQ(counter(http, "oversize_closes"), 1);
-    expect_alive(bystander);
+    EXPECT_EQ(ws_counter(http, "oversize_closes"), 1);
+    expect_answers_ping(bystander);
     auto fresh = open_ws(server, u.token);
-    expect_alive(fresh);
+    expect_answers_ping(fresh);
     EXPECT_EQ(http.get("/live").status, 200);
 }
 
@@ -433,8 +403,8 @@ TEST_F(ws_membership, closing_a_socket_never_changes_room_membership)
         raw.close();
     }
     auto deadline = clock_type::now() + 10s;
-    while (counter(client_, "open_sockets") != 0 && clock_type::now() < deadline) std::this_thread::sleep_for(50ms);
-    EXPECT_EQ(counter(client_, "open_sockets"), 0);
+    while (ws_counter(client_, "open_sockets") != 0 && clock_type::now() < deadline) std::this_thread::sleep_for(50ms);
+    EXPECT_EQ(ws_counter(client_, "open_sockets"), 0);
     auto r = client_.get_auth("/api/rooms/" + room_id_, member_.token);
     ASSERT_EQ(r.status, 200);
     auto room = r.json();
