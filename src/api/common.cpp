@@ -30,10 +30,22 @@ http::reply auth_failure_reply(service::auth_failure f)
     return http::error_a(401, "Token is invalid", "Invalid token");
 }
 
+namespace {
+
+// Who makes the request: the grant of a WebSocket command, or else the bearer token.
+boost::system::result<service::authenticated, service::auth_failure> caller(service::auth_service& auth,
+                                                                            const http::request& req)
+{
+    if (req.grant) return auth.authenticate_verified(req.grant->user_id, req.grant->token_id, req.grant->expires_at);
+    return auth.authenticate(bearer_token(req));
+}
+
+}  // namespace
+
 http::handler with_user(service::auth_service& auth, user_handler fn)
 {
     return [&auth, fn = std::move(fn)](http::request& req) {
-        auto who = auth.authenticate(bearer_token(req));
+        auto who = caller(auth, req);
         if (!who) return auth_failure_reply(who.error());
         return fn(req, *who);
     };
@@ -42,9 +54,8 @@ http::handler with_user(service::auth_service& auth, user_handler fn)
 http::handler with_optional_user(service::auth_service& auth, optional_user_handler fn)
 {
     return [&auth, fn = std::move(fn)](http::request& req) {
-        std::string token = bearer_token(req);
-        if (token.empty()) return fn(req, nullptr);
-        auto who = auth.authenticate(token);
+        if (!req.grant && bearer_token(req).empty()) return fn(req, nullptr);
+        auto who = caller(auth, req);
         return fn(req, who ? &*who : nullptr);
     };
 }

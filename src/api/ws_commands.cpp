@@ -36,6 +36,13 @@ std::string message_of(const boost::json::value& body)
 
 }  // namespace
 
+std::optional<storage::user_record> ws_commands::viewer_in(const service::room_view& view, const std::string& user_id)
+{
+    for (const auto& p : view.participants)
+        if (p.user_id == user_id) return p.user;
+    return ctx_.store.find_user(user_id);
+}
+
 ws_commands::ws_commands(context& ctx, const http::router& router, realtime::hub& h)
     : ctx_(ctx), router_(router), hub_(h), swept_until_ms_(ctx.clock.now_ms())
 {
@@ -72,10 +79,10 @@ realtime::token_sweep ws_commands::sweep_tokens()
     return sweep;
 }
 
-frame ws_commands::welcome(const ws_connection& conn)
+frame ws_commands::welcome(const ws_connection& conn, const storage::user_record& user)
 {
     return hub::make_frame("connection_established", {{"connection_id", conn.connection_id},
-                                                      {"user", user_json(conn.user)},
+                                                      {"user", user_json(user)},
                                                       {"server_time", util::iso8601_ms(ctx_.clock.now_ms())},
                                                       {"message", "WebSocket connection authenticated successfully"}});
 }
@@ -136,16 +143,18 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     if (!room_id) return {error("missing_room_id", "room_id is required")};
     if (!util::is_uuid(*room_id)) return {error("room_not_found", "Room not found")};
     *room_id = util::normalize_uuid(*room_id);
-    auto view = ctx_.rooms.show(*room_id, conn.user.id, false);
+    auto view = ctx_.rooms.show(*room_id, conn.user_id, false);
     if (!view) return {error("room_not_found", "Room not found")};
-    if (!ctx_.store.is_participant(*room_id, conn.user.id))
+    if (!ctx_.store.is_participant(*room_id, conn.user_id))
         return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
     if (conn.room_id && *conn.room_id != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);
-    auto room = room_json(*view, &conn.user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
+    auto viewer = viewer_in(*view, conn.user_id);
+    if (!viewer) return {error("room_not_found", "Room not found")};
+    auto room = room_json(*view, &*viewer, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
     auto reply = hub::make_frame("room_joined", {{"room", room},
                                                  {"message", "Joined room: " + view->room.name},
                                                  {"websocket_connected", true},
@@ -164,10 +173,11 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
 std::vector<frame> ws_commands::room_state(ws_connection& conn)
 {
     if (!conn.room_id) return {error("not_in_room", "Join a room first")};
-    auto view = ctx_.rooms.show(*conn.room_id, conn.user.id, false);
-    if (!view) return {error("room_not_found", "Room not found")};
+    auto view = ctx_.rooms.show(*conn.room_id, conn.user_id, false);
+    auto viewer = view ? viewer_in(*view, conn.user_id) : std::nullopt;
+    if (!viewer) return {error("room_not_found", "Room not found")};
     return {hub::make_frame("room_state",
-                            {{"room", room_json(*view, &conn.user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms())},
+                            {{"room", room_json(*view, &*viewer, ctx_.cfg.storage.public_path, ctx_.clock.now_ms())},
                              {"websocket_connected", true},
                              {"connection_id", conn.connection_id},
                              {"last_seq", hub_.current_seq(*conn.room_id)}})};
@@ -179,7 +189,8 @@ std::pair<int, boost::json::value> ws_commands::route(const ws_connection& conn,
     http::request req;
     req.method = method;
     req.path = req.target = path;
-    req.headers = {{"authorization", "Bearer " + conn.token}, {"content-type", "application/json"}};
+    req.headers = {{"content-type", "application/json"}};
+    req.grant = http::token_grant{conn.user_id, conn.token_id, conn.token_expires_at};
     req.body = boost::json::serialize(body);
     req.request_id = "ws_" + conn.connection_id.substr(0, 16);
     req.received_at_ms = ctx_.clock.now_ms();

@@ -26,7 +26,7 @@ public:
     std::optional<realtime::ws_identity> authenticate(const std::string& token) override;
     bool token_valid(const ws_connection& conn) override;
     realtime::token_sweep sweep_tokens() override;
-    realtime::frame welcome(const ws_connection& conn) override;
+    realtime::frame welcome(const ws_connection& conn, const storage::user_record& user) override;
 
     // Handles one command; returns the frames to send back directly (replies, errors). A
     // join delivers its reply through the hub so that it precedes replayed and later events.
@@ -42,6 +42,9 @@ public:
     static std::vector<std::string> message_types();
 
 private:
+    // The socket's user as the room reply shows it: from the room's participants, which it
+    // normally is one of, else from the store.
+    std::optional<storage::user_record> viewer_in(const service::room_view& view, const std::string& user_id);
     using runner = std::vector<realtime::frame> (*)(ws_commands&, ws_connection&, const boost::json::object&,
                                                     const std::shared_ptr<realtime::hub_client>&);
     struct command {

@@ -3,12 +3,21 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace spotik::http {
+
+// A token verified earlier (a WebSocket's handshake token), known by its subject, its id (jti)
+// and its expiry; who accepts it checks expiry, revocation and the user again.
+struct token_grant {
+    std::string user_id;
+    std::string token_id;
+    std::int64_t expires_at = 0;  // seconds since the epoch
+};
 
 struct request {
     std::string method;                                        // upper-case, e.g. "GET"
@@ -23,6 +32,9 @@ struct request {
     std::string remote_addr;
     std::string request_id;
     std::int64_t received_at_ms = 0;
+    // Set by the server itself, never from the network: a WebSocket command run as an HTTP
+    // route acts with the token its socket was opened with, in place of an Authorization header.
+    std::optional<token_grant> grant;
 
     // First header with that (lower-case) name, or "".
     std::string_view header(std::string_view lower_name) const;

@@ -16,7 +16,6 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -42,11 +41,17 @@ constexpr std::size_t k_max_target = 8192;
 // fields would still cost a map entry each.
 constexpr std::size_t k_max_header_fields = 100;
 
-struct session_state {
+struct session_state final : registered_session, std::enable_shared_from_this<session_state> {
     beast::tcp_stream stream;
     bool busy = false;
     bool upgraded = false;  // the stream now belongs to a WebSocket session
     explicit session_state(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
+    void close_if_idle() override
+    {
+        boost::asio::post(stream.get_executor(), [weak = weak_from_this()] {
+            if (auto s = weak.lock(); s && !s->busy) s->stream.socket().close();
+        });
+    }
 };
 
 http::reply limit_reply(int status, std::string message)
@@ -245,11 +250,12 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
         co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
                                 : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
     }
-    user->user.password_hash = {};  // a socket never needs it, and it lives as long as the socket
-    realtime::ws_connection conn{util::random_hex(16), std::move(user->user),     std::move(token),
-                                 std::nullopt,         std::move(user->token_id), user->expires_at};
+    realtime::ws_connection conn{util::random_hex(16), user->user.id, std::nullopt, std::move(user->token_id),
+                                 user->expires_at};
+    auto welcome = ws.service.welcome(conn, user->user);
     st.upgraded = true;
-    start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(subprotocol));
+    start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(welcome),
+                     std::move(subprotocol));
     co_return std::nullopt;
 }
 
@@ -334,15 +340,7 @@ boost::asio::awaitable<void> run_http_session(server_context& ctx, boost::asio::
     std::string remote = ec ? std::string("unknown") : endpoint.address().to_string();
     auto st = std::make_shared<session_state>(std::move(socket));
     st->busy = true;
-    auto executor = co_await boost::asio::this_coro::executor;
-    auto handle = std::make_shared<session_handle>();
-    std::weak_ptr<session_state> weak = st;
-    handle->close_if_idle = [weak, executor] {
-        boost::asio::post(executor, [weak] {
-            if (auto s = weak.lock(); s && !s->busy) s->stream.socket().close();
-        });
-    };
-    auto id = ctx.sessions.add(handle);
+    auto id = ctx.sessions.add(st);
     ctx.metrics.connection_opened();
     try {
         co_await session_loop(ctx, st, remote);

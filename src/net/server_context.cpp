@@ -5,11 +5,11 @@
 
 namespace spotik::net {
 
-std::uint64_t session_registry::add(std::shared_ptr<session_handle> h)
+std::uint64_t session_registry::add(std::weak_ptr<registered_session> s)
 {
     std::lock_guard lock(mutex_);
     auto id = next_++;
-    sessions_.emplace(id, std::move(h));
+    sessions_.emplace(id, std::move(s));
     return id;
 }
 
@@ -19,26 +19,25 @@ void session_registry::remove(std::uint64_t id)
     sessions_.erase(id);
 }
 
+std::vector<std::shared_ptr<registered_session>> session_registry::live() const
+{
+    std::vector<std::shared_ptr<registered_session>> out;
+    std::lock_guard lock(mutex_);
+    out.reserve(sessions_.size());
+    for (const auto& [id, weak] : sessions_)
+        if (auto s = weak.lock()) out.push_back(std::move(s));
+    return out;
+}
+
+// Both calls run outside the lock: they post to strands, and a session may end meanwhile.
 void session_registry::close_idle_all()
 {
-    std::vector<std::shared_ptr<session_handle>> copy;
-    {
-        std::lock_guard lock(mutex_);
-        for (auto& [id, h] : sessions_) copy.push_back(h);
-    }
-    for (auto& h : copy) h->close_if_idle();  // outside the lock: it posts to strands
+    for (const auto& s : live()) s->close_if_idle();
 }
 
 void session_registry::ping_round_all(const realtime::token_sweep& sweep)
 {
-    std::vector<std::shared_ptr<session_handle>> copy;
-    {
-        std::lock_guard lock(mutex_);
-        copy.reserve(sessions_.size());
-        for (auto& [id, h] : sessions_)
-            if (h->ping_round) copy.push_back(h);
-    }
-    for (auto& h : copy) h->ping_round(sweep);
+    for (const auto& s : live()) s->ping_round(sweep);
 }
 
 std::size_t session_registry::size() const

@@ -12,10 +12,10 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <atomic>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace spotik::realtime {
 struct token_sweep;
@@ -23,27 +23,34 @@ struct token_sweep;
 
 namespace spotik::net {
 
-// A live connection as seen by the shutdown logic: close_if_idle() is posted to the session's
-// own strand and closes the socket only if no request is in progress. WebSocket sessions also
-// take ping_round(), the shared timer's round: a protocol Ping, or a close when the round
-// found the socket's token revoked or expired.
-struct session_handle {
-    std::function<void()> close_if_idle;
-    std::function<void(const realtime::token_sweep&)> ping_round;
+// A live connection as seen by the shutdown logic: close_if_idle() posts to the session's own
+// strand and closes the socket only if no request is in progress. WebSocket sessions also take
+// ping_round(), the shared timer's round: a protocol Ping, or a close when the round found the
+// socket's token revoked or expired. The registry holds sessions weakly: each one removes
+// itself when it ends.
+class registered_session {
+public:
+    virtual void close_if_idle() = 0;
+    virtual void ping_round(const realtime::token_sweep&) {}
+
+protected:
+    ~registered_session() = default;
 };
 
 class session_registry {
 public:
-    std::uint64_t add(std::shared_ptr<session_handle> h);
+    std::uint64_t add(std::weak_ptr<registered_session> s);
     void remove(std::uint64_t id);
     void close_idle_all();
     void ping_round_all(const realtime::token_sweep& sweep);
     std::size_t size() const;
 
 private:
+    std::vector<std::shared_ptr<registered_session>> live() const;
+
     mutable std::mutex mutex_;
     std::uint64_t next_ = 1;
-    std::unordered_map<std::uint64_t, std::shared_ptr<session_handle>> sessions_;
+    std::unordered_map<std::uint64_t, std::weak_ptr<registered_session>> sessions_;
 };
 
 struct ws_context;

@@ -27,21 +27,13 @@ std::int64_t now_us()
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void ws_socket::start()
+void ws_socket::start(const frame& welcome)
 {
     beast::error_code ec;
     socket_.non_blocking(true, ec);  // reads after a readiness wait must never block
-    auto handle = std::make_shared<session_handle>();
-    std::weak_ptr<ws_socket> weak = shared_from_this();
-    handle->close_if_idle = [weak] {
-        if (auto s = weak.lock()) s->request_close(ws::close_code::going_away);
-    };
-    handle->ping_round = [weak](const realtime::token_sweep& sweep) {
-        if (auto s = weak.lock()) s->ping_round(sweep.ends(s->conn_));
-    };
-    registration_ = ctx_.sessions.add(std::move(handle));
+    registration_ = ctx_.sessions.add(weak_from_this());
     ctx_.counters.opened_total++;
-    deliver(ctx_.service.welcome(conn_));
+    deliver(welcome);
     read_next();
 }
 
@@ -51,7 +43,7 @@ namespace {
 // frame only, which ends with the handshake.
 asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
                                 beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol,
-                                realtime::ws_connection conn)
+                                realtime::ws_connection conn, frame welcome)
 {
     websocket::stream<tcp::socket> ws(std::move(socket));
     ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
@@ -67,7 +59,7 @@ asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
         ctx.counters.open--;
         co_return;
     }
-    std::make_shared<ws_socket>(ctx, std::move(ws.next_layer()), std::move(conn))->start();
+    std::make_shared<ws_socket>(ctx, std::move(ws.next_layer()), std::move(conn))->start(welcome);
 }
 
 }  // namespace
@@ -105,12 +97,13 @@ void ws_write_starts::run()
 }
 
 void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::request<beast::http::empty_body> upgrade,
-                      realtime::ws_connection conn, std::string subprotocol)
+                      realtime::ws_connection conn, frame welcome, std::string subprotocol)
 {
     stream.expires_never();
     auto executor = stream.get_executor();
     asio::co_spawn(executor,
-                   handshake(ctx, stream.release_socket(), std::move(upgrade), std::move(subprotocol), std::move(conn)),
+                   handshake(ctx, stream.release_socket(), std::move(upgrade), std::move(subprotocol), std::move(conn),
+                             std::move(welcome)),
                    asio::detached);
 }
 

@@ -58,7 +58,7 @@ struct ws_context {
 // `subprotocol` is echoed in the handshake when non-empty.
 void start_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
                       boost::beast::http::request<boost::beast::http::empty_body> upgrade, realtime::ws_connection conn,
-                      std::string subprotocol);
+                      realtime::frame welcome, std::string subprotocol);
 
 // Sends a protocol Ping to every open socket every WS_PING_INTERVAL seconds, until the
 // io_context stops: one timer for all sockets rather than one per socket.

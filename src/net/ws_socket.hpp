@@ -38,7 +38,10 @@ struct outgoing {
     ws::opcode op = ws::opcode::text;
 };
 
-class ws_socket final : public realtime::hub_client, public ws_writer, public std::enable_shared_from_this<ws_socket> {
+class ws_socket final : public realtime::hub_client,
+                        public ws_writer,
+                        public registered_session,
+                        public std::enable_shared_from_this<ws_socket> {
 public:
     ws_socket(ws_context& ctx, tcp::socket socket, realtime::ws_connection conn)
         : ctx_(ctx),
@@ -52,7 +55,7 @@ public:
 
     ~ws_socket() override { ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_); }
 
-    const std::string& user_id() const override { return conn_.user.id; }
+    const std::string& user_id() const override { return conn_.user_id; }
 
     // Inline when called on the io thread and the strand is free.
     void start_writing() override
@@ -70,14 +73,17 @@ public:
         start_writer_locked();
     }
 
+    void close_if_idle() override { request_close(ws::close_code::going_away); }
+
     // The token that opened the socket is no longer good: say so, then close with 1008.
     void end_for_token();
     // The shared timer's round: a Ping, or the end of a socket whose token ended or that has
     // sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
-    void ping_round(bool token_ended);
+    void ping_round(const realtime::token_sweep& sweep) override;
 
-    // Takes over the socket after Beast's handshake: registers the session and starts reading.
-    void start();
+    // Takes over the socket after Beast's handshake: registers the session, sends the welcome
+    // and starts reading.
+    void start(const frame& welcome);
 
 private:
     void enqueue(outgoing o);

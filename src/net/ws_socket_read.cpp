@@ -6,6 +6,7 @@
 #include "obs/log.hpp"
 #include "realtime/client_message.hpp"
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 
 namespace spotik::net {
@@ -15,6 +16,26 @@ frame error_frame(std::string_view code, std::string_view message)
 {
     return realtime::hub::make_frame("error", {{"error_code", code}, {"message", message}});
 }
+
+// Plain heap memory of the exact size. Asio would otherwise recycle a block some earlier, larger
+// operation of this thread freed (the handshake's write, typically), and every idle socket
+// would hold one of those for as long as it waits.
+template <class T>
+struct exact_allocator {
+    using value_type = T;
+    exact_allocator() = default;
+    template <class U>
+    exact_allocator(const exact_allocator<U>&) noexcept
+    {
+    }
+    T* allocate(std::size_t n) { return std::allocator<T>().allocate(n); }
+    void deallocate(T* p, std::size_t n) noexcept { std::allocator<T>().deallocate(p, n); }
+    template <class U>
+    bool operator==(const exact_allocator<U>&) const noexcept
+    {
+        return true;
+    }
+};
 
 }  // namespace
 
@@ -37,7 +58,9 @@ bool ws_socket::allow_message()
 void ws_socket::read_next()
 {
     socket_.async_wait(tcp::socket::wait_read,
-                       [self = shared_from_this()](beast::error_code ec) { self->on_readable(ec); });
+                       asio::bind_allocator(exact_allocator<void>(), [self = shared_from_this()](beast::error_code ec) {
+                           self->on_readable(ec);
+                       }));
 }
 
 void ws_socket::on_readable(beast::error_code ec)

@@ -44,11 +44,12 @@ void ws_socket::end_for_token()
     request_close(ws::close_code::policy_error);
 }
 
-void ws_socket::ping_round(bool token_ended)
+// The token's id and expiry never change after the handshake, so any thread may read them.
+void ws_socket::ping_round(const realtime::token_sweep& sweep)
 {
     if (steady_ms() - last_heard_ms_.load() > std::int64_t(ctx_.settings.activity_timeout_s) * 1000) {
         asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drop_socket(); });
-    } else if (token_ended) {
+    } else if (sweep.ends(conn_)) {
         end_for_token();
     } else {
         enqueue({no_payload(), ws::opcode::ping});

@@ -15,10 +15,11 @@
 
 namespace spotik::realtime {
 
+// What a socket keeps for its whole life, so kept small: 15 000 idle sockets hold 15 000 of
+// these. Not the token itself: its id and expiry are enough to check it again.
 struct ws_connection {
     std::string connection_id;
-    storage::user_record user;
-    std::string token;
+    std::string user_id;
     std::optional<std::string> room_id;
     std::string token_id;               // the token's jti, for revocation
     std::int64_t token_expires_at = 0;  // the token's exp, seconds since the epoch
@@ -56,7 +57,7 @@ public:
     // and the next call covers the missed stretch too.
     virtual token_sweep sweep_tokens() = 0;
     // Sent once right after the handshake.
-    virtual frame welcome(const ws_connection& conn) = 0;
+    virtual frame welcome(const ws_connection& conn, const storage::user_record& user) = 0;
     virtual std::vector<frame> handle(ws_connection& conn, const std::string& type, const boost::json::object& data,
                                       const std::shared_ptr<hub_client>& self) = 0;
     virtual void disconnect(ws_connection& conn, const hub_client* self) = 0;

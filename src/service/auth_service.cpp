@@ -14,9 +14,12 @@ void throw_exception_from_error(const auth_failure&, const boost::source_locatio
     throw std::logic_error("unchecked authentication failure");
 }
 
-auth_service::auth_service(storage::store& store, const auth::jwt_codec& codec,
-                           const config::auth_settings& settings, const util::clock& clock)
-    : store_(store), codec_(codec), settings_(settings), clock_(clock),
+auth_service::auth_service(storage::store& store, const auth::jwt_codec& codec, const config::auth_settings& settings,
+                           const util::clock& clock)
+    : store_(store),
+      codec_(codec),
+      settings_(settings),
+      clock_(clock),
       dummy_hash_(auth::hash_password(util::random_hex(16), settings.bcrypt_cost))
 {
 }
@@ -78,14 +81,29 @@ boost::system::result<authenticated, auth_failure> auth_service::authenticate(st
     return authenticated{std::move(*user), std::move(*claims)};
 }
 
+boost::system::result<authenticated, auth_failure> auth_service::authenticate_verified(std::string_view user_id,
+                                                                                       std::string_view token_id,
+                                                                                       std::int64_t expires_at)
+{
+    std::int64_t now_ms = clock_.now_ms();
+    if (expires_at <= now_ms / 1000) return auth_failure::expired;
+    if (store_.is_token_revoked(token_id, now_ms)) return auth_failure::revoked;
+    auto user = store_.find_user(user_id);
+    if (!user) return auth_failure::user_missing;
+    auth::jwt_claims claims;
+    claims.sub = user->id;
+    claims.jti = token_id;
+    claims.exp = expires_at;
+    return authenticated{std::move(*user), std::move(claims)};
+}
+
 boost::system::result<std::string, auth_failure> auth_service::refresh(std::string_view token)
 {
     if (token.empty()) return auth_failure::absent;
     auto claims = codec_.decode_for_refresh(token);
     if (!claims) return auth_failure::invalid;
     std::int64_t now_ms = clock_.now_ms();
-    if (now_ms >= (claims->iat + std::int64_t(settings_.jwt_refresh_ttl_min) * 60) * 1000)
-        return auth_failure::expired;
+    if (now_ms >= (claims->iat + std::int64_t(settings_.jwt_refresh_ttl_min) * 60) * 1000) return auth_failure::expired;
     if (store_.is_token_revoked(claims->jti, now_ms)) return auth_failure::revoked;
     auto user = store_.find_user(claims->sub);
     if (!user) return auth_failure::user_missing;
@@ -105,6 +123,9 @@ void auth_service::logout(std::string_view token)
     store_.revoke_token(claims->jti, refresh_deadline_ms(*claims), now_ms);
 }
 
-std::int64_t auth_service::purge_revocations() { return store_.purge_expired_tokens(clock_.now_ms()); }
+std::int64_t auth_service::purge_revocations()
+{
+    return store_.purge_expired_tokens(clock_.now_ms());
+}
 
 }  // namespace spotik::service

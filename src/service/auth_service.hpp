@@ -39,6 +39,12 @@ public:
     // nullopt for an unknown email and for a wrong password alike.
     std::optional<issued_session> login(std::string_view email, std::string_view password);
     boost::system::result<authenticated, auth_failure> authenticate(std::string_view token);
+    // A token whose signature was verified before (a WebSocket's handshake token), named by its
+    // subject, id and expiry: checked again as authenticate() checks one (expiry, revocation,
+    // the user), without keeping the token itself.
+    boost::system::result<authenticated, auth_failure> authenticate_verified(std::string_view user_id,
+                                                                             std::string_view token_id,
+                                                                             std::int64_t expires_at);
     boost::system::result<std::string, auth_failure> refresh(std::string_view token);
     void logout(std::string_view token);
     std::int64_t expires_in_s() const { return std::int64_t(settings_.jwt_ttl_min) * 60; }

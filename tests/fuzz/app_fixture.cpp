@@ -191,14 +191,6 @@ const std::string& app_fixture::token_of(std::string_view who) const
     return admin_token_;
 }
 
-storage::user_record app_fixture::user(std::string_view who) const
-{
-    const std::string& id = who == "member" ? k_member : who == "outsider" ? k_outsider : k_admin;
-    auto u = store_->find_user(id);
-    if (!u) fail("a fixture user is missing", id);
-    return *u;
-}
-
 api::ws_commands& app_fixture::commands()
 {
     return world_->commands;

@@ -36,7 +36,6 @@ public:
 
     const std::string& room_id() const { return room_; }
     const std::string& token_of(std::string_view who) const;
-    storage::user_record user(std::string_view who) const;
 
     api::ws_commands& commands();
     realtime::hub& hub();

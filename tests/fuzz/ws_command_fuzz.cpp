@@ -55,8 +55,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         who = std::string(input.substr(1, input.find('\n') - 1));
         input.remove_prefix(who.size() + 2);
     }
-    realtime::ws_connection conn{"fuzz-connection-0001", app.user(who), app.token_of(who), std::nullopt};
-    auto self = std::make_shared<client>(conn.user.id);
+    auto identity = app.commands().authenticate(app.token_of(who));
+    if (!identity) fuzz::fail("the fixture's token of " + who + " does not authenticate");
+    realtime::ws_connection conn{"fuzz-connection-0001", identity->user.id, std::nullopt, identity->token_id,
+                                 identity->expires_at};
+    auto self = std::make_shared<client>(conn.user_id);
     try {
         for (std::size_t n = 0; n < k_max_frames && !input.empty(); ++n) {
             const auto eol = input.find('\n');
