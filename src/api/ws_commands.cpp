@@ -36,7 +36,7 @@ std::string message_of(const boost::json::value& body)
 
 }  // namespace
 
-std::optional<storage::user_record> ws_commands::viewer_in(const service::room_view& view, const std::string& user_id)
+std::optional<storage::user_record> ws_commands::viewer_in(const service::room_view& view, std::string_view user_id)
 {
     for (const auto& p : view.participants)
         if (p.user_id == user_id) return p.user;
@@ -81,7 +81,7 @@ realtime::token_sweep ws_commands::sweep_tokens()
 
 frame ws_commands::welcome(const ws_connection& conn, const storage::user_record& user)
 {
-    return hub::make_frame("connection_established", {{"connection_id", conn.connection_id},
+    return hub::make_frame("connection_established", {{"connection_id", conn.connection_id.view()},
                                                       {"user", user_json(user)},
                                                       {"server_time", util::iso8601_ms(ctx_.clock.now_ms())},
                                                       {"message", "WebSocket connection authenticated successfully"}});
@@ -132,7 +132,7 @@ std::vector<frame> ws_commands::handle(ws_connection& conn, const std::string& t
 
 void ws_commands::disconnect(ws_connection& conn, const realtime::hub_client* self)
 {
-    if (conn.room_id) hub_.leave(*conn.room_id, self);
+    if (conn.room_id) hub_.leave(conn.room_id->str(), self);
     conn.room_id.reset();
 }
 
@@ -143,25 +143,25 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     if (!room_id) return {error("missing_room_id", "room_id is required")};
     if (!util::is_uuid(*room_id)) return {error("room_not_found", "Room not found")};
     *room_id = util::normalize_uuid(*room_id);
-    auto view = ctx_.rooms.show(*room_id, conn.user_id, false);
+    auto view = ctx_.rooms.show(*room_id, conn.user_id.str(), false);
     if (!view) return {error("room_not_found", "Room not found")};
-    if (!ctx_.store.is_participant(*room_id, conn.user_id))
+    if (!ctx_.store.is_participant(*room_id, conn.user_id.view()))
         return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
-    if (conn.room_id && *conn.room_id != *room_id) disconnect(conn, self.get());
+    if (conn.room_id && conn.room_id->view() != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);
-    auto viewer = viewer_in(*view, conn.user_id);
+    auto viewer = viewer_in(*view, conn.user_id.view());
     if (!viewer) return {error("room_not_found", "Room not found")};
     auto room = room_json(*view, &*viewer, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
     auto reply = hub::make_frame("room_joined", {{"room", room},
                                                  {"message", "Joined room: " + view->room.name},
                                                  {"websocket_connected", true},
-                                                 {"connection_id", conn.connection_id},
+                                                 {"connection_id", conn.connection_id.view()},
                                                  {"last_seq", hub_.current_seq(*room_id)}});
     auto joined = hub_.join(*room_id, self, {reply}, last_seq);
-    conn.room_id = *room_id;
+    conn.room_id = util::inline_id(*room_id);
     if (!joined.recovered)
         return {hub::make_frame("room_state", {{"room", std::move(room)},
                                                {"websocket_connected", true},
@@ -173,14 +173,15 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
 std::vector<frame> ws_commands::room_state(ws_connection& conn)
 {
     if (!conn.room_id) return {error("not_in_room", "Join a room first")};
-    auto view = ctx_.rooms.show(*conn.room_id, conn.user_id, false);
-    auto viewer = view ? viewer_in(*view, conn.user_id) : std::nullopt;
+    std::string room_id = conn.room_id->str();
+    auto view = ctx_.rooms.show(room_id, conn.user_id.str(), false);
+    auto viewer = view ? viewer_in(*view, conn.user_id.view()) : std::nullopt;
     if (!viewer) return {error("room_not_found", "Room not found")};
     return {hub::make_frame("room_state",
                             {{"room", room_json(*view, &*viewer, ctx_.cfg.storage.public_path, ctx_.clock.now_ms())},
                              {"websocket_connected", true},
-                             {"connection_id", conn.connection_id},
-                             {"last_seq", hub_.current_seq(*conn.room_id)}})};
+                             {"connection_id", conn.connection_id.view()},
+                             {"last_seq", hub_.current_seq(room_id)}})};
 }
 
 std::pair<int, boost::json::value> ws_commands::route(const ws_connection& conn, const std::string& method,
@@ -190,9 +191,9 @@ std::pair<int, boost::json::value> ws_commands::route(const ws_connection& conn,
     req.method = method;
     req.path = req.target = path;
     req.headers = {{"content-type", "application/json"}};
-    req.grant = http::token_grant{conn.user_id, conn.token_id, conn.token_expires_at};
+    req.grant = http::token_grant{conn.user_id.str(), conn.token_id, conn.token_expires_at};
     req.body = boost::json::serialize(body);
-    req.request_id = "ws_" + conn.connection_id.substr(0, 16);
+    req.request_id = "ws_" + std::string(conn.connection_id.view().substr(0, 16));
     req.received_at_ms = ctx_.clock.now_ms();
     auto m = router_.match(method, path);
     if (!m.found) return {404, object{{"message", "Not found"}}};
@@ -206,10 +207,10 @@ std::pair<int, boost::json::value> ws_commands::route(const ws_connection& conn,
 std::vector<frame> ws_commands::queue(ws_connection& conn)
 {
     if (!conn.room_id) return {error("not_in_room", "Join a room first")};
-    auto [status, body] = route(conn, "GET", "/api/rooms/" + *conn.room_id + "/tracks");
+    auto [status, body] = route(conn, "GET", "/api/rooms/" + conn.room_id->str() + "/tracks");
     if (status != 200) return {error("queue_error", message_of(body))};
     auto& o = body.as_object();
-    return {hub::make_frame("track_queue", {{"room_id", *conn.room_id},
+    return {hub::make_frame("track_queue", {{"room_id", conn.room_id->view()},
                                             {"tracks", o["tracks"]},
                                             {"total_count", o["total_count"]},
                                             {"server_time", util::iso8601_ms(ctx_.clock.now_ms())}})};
@@ -222,8 +223,8 @@ std::vector<frame> ws_commands::vote(ws_connection& conn, const object& data)
     if (!track) return {error("missing_track_id", "track_id is required")};
     auto kind = string_field(data, "vote_type").value_or("up");
     if (kind != "up" && kind != "remove") return {error("invalid_vote_type", "vote_type must be up or remove")};
-    auto [status, body] =
-        route(conn, kind == "up" ? "POST" : "DELETE", "/api/rooms/" + *conn.room_id + "/tracks/" + *track + "/vote");
+    auto [status, body] = route(conn, kind == "up" ? "POST" : "DELETE",
+                                "/api/rooms/" + conn.room_id->str() + "/tracks/" + *track + "/vote");
     if (status != 200) return {error("vote_failed", message_of(body))};
     auto& o = body.as_object();
     return {hub::make_frame("vote_success", {{"track_id", *track},
@@ -238,7 +239,7 @@ std::vector<frame> ws_commands::playback(ws_connection& conn, const object& data
     if (!conn.room_id) return {error("not_in_room", "Join a room first")};
     auto action = string_field(data, "action");
     if (!action) return {error("invalid_action", "action is required")};
-    std::string base = "/api/rooms/" + *conn.room_id;
+    std::string base = "/api/rooms/" + conn.room_id->str();
     std::string path;
     object body;
     if (*action == "play" || *action == "start") {

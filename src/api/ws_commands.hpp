@@ -44,7 +44,7 @@ public:
 private:
     // The socket's user as the room reply shows it: from the room's participants, which it
     // normally is one of, else from the store.
-    std::optional<storage::user_record> viewer_in(const service::room_view& view, const std::string& user_id);
+    std::optional<storage::user_record> viewer_in(const service::room_view& view, std::string_view user_id);
     using runner = std::vector<realtime::frame> (*)(ws_commands&, ws_connection&, const boost::json::object&,
                                                     const std::shared_ptr<realtime::hub_client>&);
     struct command {

@@ -250,8 +250,8 @@ boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, 
         co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
                                 : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
     }
-    realtime::ws_connection conn{util::random_hex(16), user->user.id, std::nullopt, std::move(user->token_id),
-                                 user->expires_at};
+    realtime::ws_connection conn{util::inline_id(util::random_hex(16)), util::inline_id(user->user.id), std::nullopt,
+                                 std::move(user->token_id), user->expires_at};
     auto welcome = ws.service.welcome(conn, user->user);
     st.upgraded = true;
     start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(welcome),

@@ -55,7 +55,7 @@ public:
 
     ~ws_socket() override { ctx_.counters.queued_bytes -= std::int64_t(queued_bytes_); }
 
-    const std::string& user_id() const override { return conn_.user_id; }
+    std::string_view user_id() const override { return conn_.user_id.view(); }
 
     // Inline when called on the io thread and the strand is free.
     void start_writing() override

@@ -74,7 +74,7 @@ void ws_socket::overflow_locked()
     ctx_.counters.slow_consumer_closes++;
     drop_queue_locked();
     close_ = ws::close_code::policy_error;
-    obs::warn("websocket closed: slow consumer", {{"connection_id", conn_.connection_id}});
+    obs::warn("websocket closed: slow consumer", {{"connection_id", conn_.connection_id.str()}});
     // A stuck write cannot carry the close frame; give it a moment, then drop the socket.
     asio::post(socket_.get_executor(),
                [self = shared_from_this()] { self->drop_socket_after(std::chrono::seconds(2)); });

@@ -14,14 +14,17 @@ namespace {
 class capture final : public hub_client {
 public:
     void deliver(const frame& f) override { frames.push_back(*f); }
-    const std::string& user_id() const override { return id; }
+    std::string_view user_id() const override { return id; }
     std::vector<std::string> frames;
     std::string id = "u";
 };
 
 room_event sample()
 {
-    return {"room-1", "track_voted", {{"a", 1}, {"text", "line\nbreak \"quoted\""}, {"nested", {{"x", true}}}}, {"u1", "u2"}};
+    return {"room-1",
+            "track_voted",
+            {{"a", 1}, {"text", "line\nbreak \"quoted\""}, {"nested", {{"x", true}}}},
+            {"u1", "u2"}};
 }
 
 TEST(bus_message, filled_envelope_matches_hub_publish_up_to_the_timestamp)

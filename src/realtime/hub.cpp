@@ -48,7 +48,7 @@ std::string leaver_in_envelope(const std::string& envelope)
     return data && data->is_object() ? leaver(data->as_object()) : std::string();
 }
 
-bool excluded(const room_event& e, const std::string& user_id)
+bool excluded(const room_event& e, std::string_view user_id)
 {
     return std::find(e.exclude_user_ids.begin(), e.exclude_user_ids.end(), user_id) != e.exclude_user_ids.end();
 }

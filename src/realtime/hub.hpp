@@ -25,7 +25,7 @@ class hub_client {
 public:
     virtual ~hub_client() = default;
     virtual void deliver(const frame& f) = 0;
-    virtual const std::string& user_id() const = 0;
+    virtual std::string_view user_id() const = 0;
 };
 
 // An event numbered elsewhere (the Redis bus gives every room event the same seq on every

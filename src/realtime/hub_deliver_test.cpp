@@ -21,7 +21,7 @@ public:
         std::lock_guard lock(mutex_);
         seqs_.push_back(std::stoull(f->substr(at + 1)));
     }
-    const std::string& user_id() const override { return user_; }
+    std::string_view user_id() const override { return user_; }
     std::vector<std::uint64_t> seqs()
     {
         std::lock_guard lock(mutex_);
@@ -83,8 +83,12 @@ TEST(hub_deliver, overlapping_callers_deliver_each_seq_once_in_order)
         auto c = std::make_shared<capture>();
         h.join("room", c, {}, std::nullopt);
         // The bus thread (1..300) and a catch-up (1..200) racing.
-        std::thread a([&] { for (std::uint64_t s = 1; s <= 300; ++s) h.deliver(ev(s)); });
-        std::thread b([&] { for (std::uint64_t s = 1; s <= 200; ++s) h.deliver(ev(s)); });
+        std::thread a([&] {
+            for (std::uint64_t s = 1; s <= 300; ++s) h.deliver(ev(s));
+        });
+        std::thread b([&] {
+            for (std::uint64_t s = 1; s <= 200; ++s) h.deliver(ev(s));
+        });
         a.join();
         b.join();
         auto seqs = c->seqs();

@@ -11,7 +11,7 @@ class recorder final : public hub_client {
 public:
     explicit recorder(std::string user = "viewer") : user_(std::move(user)) {}
     void deliver(const frame& f) override { frames.push_back(*f); }
-    const std::string& user_id() const override { return user_; }
+    std::string_view user_id() const override { return user_; }
     std::vector<std::string> frames;
 
 private:

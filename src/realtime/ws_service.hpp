@@ -4,6 +4,7 @@
 #pragma once
 #include "realtime/hub.hpp"
 #include "storage/records.hpp"
+#include "util/ids.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -18,9 +19,9 @@ namespace spotik::realtime {
 // What a socket keeps for its whole life, so kept small: 15 000 idle sockets hold 15 000 of
 // these. Not the token itself: its id and expiry are enough to check it again.
 struct ws_connection {
-    std::string connection_id;
-    std::string user_id;
-    std::optional<std::string> room_id;
+    util::inline_id connection_id;
+    util::inline_id user_id;
+    std::optional<util::inline_id> room_id;
     std::string token_id;               // the token's jti, for revocation
     std::int64_t token_expires_at = 0;  // the token's exp, seconds since the epoch
 };

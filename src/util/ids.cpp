@@ -3,6 +3,7 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -83,6 +84,13 @@ std::string random_hex(std::size_t n_bytes)
     std::string buf(n_bytes, '\0');
     fill_random(reinterpret_cast<unsigned char*>(buf.data()), n_bytes);
     return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n_bytes);
+}
+
+inline_id::inline_id(std::string_view text)
+{
+    if (text.size() > capacity) throw std::length_error("an id of more than 36 characters");
+    std::copy(text.begin(), text.end(), chars_.begin());
+    size_ = static_cast<std::uint8_t>(text.size());
 }
 
 }  // namespace spotik::util

@@ -23,7 +23,7 @@ TEST(new_uuid, is_lower_case_v4_of_36_characters)
         EXPECT_EQ(u[13], '-');
         EXPECT_EQ(u[18], '-');
         EXPECT_EQ(u[23], '-');
-        EXPECT_EQ(u[14], '4') << u;  // version nibble
+        EXPECT_EQ(u[14], '4') << u;                                          // version nibble
         EXPECT_NE(std::string("89ab").find(u[19]), std::string::npos) << u;  // RFC 4122 variant
         EXPECT_EQ(u.find_first_not_of("0123456789abcdef-"), std::string::npos) << u;
         EXPECT_EQ(normalize_uuid(u), u);
@@ -115,6 +115,18 @@ TEST(random_hex, values_differ_and_cover_the_alphabet)
     }
     EXPECT_EQ(seen.size(), 100u);
     EXPECT_EQ(chars.size(), 16u);
+}
+
+TEST(inline_id, keeps_up_to_36_characters_and_refuses_more)
+{
+    std::string uuid = new_uuid();
+    inline_id id(uuid);
+    EXPECT_EQ(id.view(), uuid);
+    EXPECT_EQ(id.str(), uuid);
+    EXPECT_EQ(inline_id().view(), "");
+    EXPECT_EQ(inline_id(uuid), inline_id(uuid));
+    EXPECT_FALSE(inline_id(uuid) == inline_id(random_hex(16)));
+    EXPECT_THROW(inline_id(std::string(37, 'a')), std::length_error);
 }
 
 }  // namespace

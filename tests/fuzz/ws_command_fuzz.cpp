@@ -37,7 +37,7 @@ public:
         if (fuzz::tracing()) fuzz::trace("(hub)", *f);
         check_frame(f);
     }
-    const std::string& user_id() const override { return id_; }
+    std::string_view user_id() const override { return id_; }
 
 private:
     std::string id_;
@@ -57,9 +57,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     auto identity = app.commands().authenticate(app.token_of(who));
     if (!identity) fuzz::fail("the fixture's token of " + who + " does not authenticate");
-    realtime::ws_connection conn{"fuzz-connection-0001", identity->user.id, std::nullopt, identity->token_id,
-                                 identity->expires_at};
-    auto self = std::make_shared<client>(conn.user_id);
+    realtime::ws_connection conn{util::inline_id("fuzz-connection-0001"), util::inline_id(identity->user.id),
+                                 std::nullopt, identity->token_id, identity->expires_at};
+    auto self = std::make_shared<client>(conn.user_id.str());
     try {
         for (std::size_t n = 0; n < k_max_frames && !input.empty(); ++n) {
             const auto eol = input.find('\n');

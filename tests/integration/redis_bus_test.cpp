@@ -31,7 +31,7 @@ public:
         std::lock_guard lock(mutex_);
         frames_.push_back(*f);
     }
-    const std::string& user_id() const override { return user_; }
+    std::string_view user_id() const override { return user_; }
     std::vector<std::string> frames()
     {
         std::lock_guard lock(mutex_);
