@@ -220,7 +220,7 @@ int application::run()
     net::ws_write_starts write_starts(ioc.get_executor());
     net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions, write_starts};
     sctx.ws = &wctx;
-    net::http_server server{ioc, sctx};
+    net::http_server server{ioc, threads, sctx};
     unsigned short port = 0;
     try {
         port = server.open(cfg_.server.host, cfg_.server.port);

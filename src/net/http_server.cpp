@@ -16,7 +16,10 @@ namespace spotik::net {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-http_server::http_server(asio::io_context& ioc, server_context& ctx) : ioc_(ioc), ctx_(ctx), acceptor_(ioc) {}
+http_server::http_server(asio::io_context& ioc, int io_threads, server_context& ctx)
+    : ioc_(ioc), one_thread_(io_threads == 1), ctx_(ctx), acceptor_(ioc)
+{
+}
 
 unsigned short http_server::open(const std::string& host, int port)
 {
@@ -28,7 +31,10 @@ unsigned short http_server::open(const std::string& host, int port)
     return acceptor_.local_endpoint().port();
 }
 
-void http_server::start() { asio::co_spawn(ioc_, accept_loop(), asio::detached); }
+void http_server::start()
+{
+    asio::co_spawn(ioc_, accept_loop(), asio::detached);
+}
 
 void http_server::stop_accepting()
 {
@@ -42,7 +48,8 @@ asio::awaitable<void> http_server::accept_loop()
 {
     std::int64_t fd_warnings = 0;
     while (acceptor_.is_open()) {
-        auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::as_tuple(asio::use_awaitable));
+        auto executor = one_thread_ ? asio::any_io_executor(ioc_.get_executor()) : asio::make_strand(ioc_);
+        auto [ec, socket] = co_await acceptor_.async_accept(executor, asio::as_tuple(asio::use_awaitable));
         if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
         if (ec) {
             if (fd_warnings++ % 100 == 0)
@@ -52,8 +59,7 @@ asio::awaitable<void> http_server::accept_loop()
             continue;
         }
         socket.set_option(tcp::no_delay(true), ec);
-        auto executor = socket.get_executor();
-        asio::co_spawn(executor, run_http_session(ctx_, std::move(socket)), asio::detached);
+        asio::co_spawn(socket.get_executor(), run_http_session(ctx_, std::move(socket)), asio::detached);
     }
 }
 

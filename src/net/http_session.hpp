@@ -1,4 +1,5 @@
-// One HTTP/1.1 connection: a C++20 coroutine on its own strand that reads requests with
+// One HTTP/1.1 connection: a C++20 coroutine on its own strand (with one io thread, on the
+// io_context itself: net/http_server.hpp) that reads requests with
 // header, body and idle deadlines and size limits, runs them through the router, and writes
 // replies (in-memory or streamed from a file) with keep-alive.
 #pragma once

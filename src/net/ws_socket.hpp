@@ -2,6 +2,8 @@
 // up: ws_socket_read.cpp (frames in, commands, the end of the session), ws_socket_write.cpp
 // (the bounded queue, gathered writes, pings and closing) and ws_session.cpp (the handshake and
 // the start). net/ws_session.hpp is the interface the rest of the server uses. Internal to net/.
+// "Strand" below means the connection's executor: a strand, or with a single io thread the
+// io_context itself, which runs one handler at a time just the same.
 #pragma once
 #include "net/ws_frame.hpp"
 #include "net/ws_session.hpp"

@@ -119,6 +119,9 @@ server_process::server_process(server_options opts) : opts_(std::move(opts))
     if (testing_on_postgres() && !opts_.env.contains("DB_DRIVER") && !opts_.env.contains("DATABASE_URL")) {
         database_ = std::make_unique<postgres_database>(shared_postgres());
         for (const auto& [name, value] : database_->server_env()) env_[name] = value;
+        // The SQLite run has as many io threads as cores (each connection on a strand); this
+        // one has a single io thread, which serves connections without strands.
+        env_["SERVER_THREADS"] = "1";
     }
     for (const auto& [name, value] : opts_.env) env_[name] = value;
     fixed_port_ = opts_.env.contains("SERVER_PORT");
