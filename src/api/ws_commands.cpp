@@ -57,8 +57,7 @@ std::optional<realtime::ws_identity> ws_commands::authenticate(const std::string
 
 bool ws_commands::token_valid(const ws_connection& conn)
 {
-    std::int64_t now = ctx_.clock.now_ms();
-    return conn.token_expires_at > now / 1000 && !ctx_.store.is_token_revoked(conn.token_id, now);
+    return bool(ctx_.auth.authenticate_verified(conn.user_id.view(), conn.token_id, conn.token_expires_at));
 }
 
 realtime::token_sweep ws_commands::sweep_tokens()

@@ -42,13 +42,16 @@ constexpr std::size_t k_max_target = 8192;
 constexpr std::size_t k_max_header_fields = 100;
 
 struct session_state final : registered_session, std::enable_shared_from_this<session_state> {
+    // Kept apart from the stream, which an upgrade moves away while the registry may still
+    // reach this session from another thread.
+    boost::asio::any_io_executor executor;
     beast::tcp_stream stream;
     bool busy = false;
     bool upgraded = false;  // the stream now belongs to a WebSocket session
-    explicit session_state(boost::asio::ip::tcp::socket s) : stream(std::move(s)) {}
+    explicit session_state(boost::asio::ip::tcp::socket s) : executor(s.get_executor()), stream(std::move(s)) {}
     void close_if_idle() override
     {
-        boost::asio::post(stream.get_executor(), [weak = weak_from_this()] {
+        boost::asio::post(executor, [weak = weak_from_this()] {
             if (auto s = weak.lock(); s && !s->busy) s->stream.socket().close();
         });
     }

@@ -50,8 +50,8 @@ public:
     virtual ~ws_service() = default;
     // The user for a token (absent, invalid, expired and revoked tokens all give nullopt).
     virtual std::optional<ws_identity> authenticate(const std::string& token) = 0;
-    // Whether the socket's token is still good (not expired, not revoked): checked before
-    // every command, as HTTP checks every request.
+    // Whether the socket's token is still good (not expired, not revoked, its user still
+    // there): checked before every command, as HTTP checks every request.
     virtual bool token_valid(const ws_connection& conn) = 0;
     // The current time and the tokens revoked since the previous call (the first call looks
     // back from its own time). When the database cannot answer, only expiries count this time

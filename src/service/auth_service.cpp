@@ -75,9 +75,8 @@ boost::system::result<authenticated, auth_failure> auth_service::authenticate(st
     if (token.empty()) return auth_failure::absent;
     auto claims = codec_.verify(token);
     if (!claims) return claims.error() == auth::jwt_error::expired ? auth_failure::expired : auth_failure::invalid;
-    if (store_.is_token_revoked(claims->jti, clock_.now_ms())) return auth_failure::revoked;
-    auto user = store_.find_user(claims->sub);
-    if (!user) return auth_failure::user_missing;
+    auto user = holder(claims->jti, claims->sub, clock_.now_ms());
+    if (!user) return user.error();
     return authenticated{std::move(*user), std::move(*claims)};
 }
 
@@ -87,9 +86,8 @@ boost::system::result<authenticated, auth_failure> auth_service::authenticate_ve
 {
     std::int64_t now_ms = clock_.now_ms();
     if (expires_at <= now_ms / 1000) return auth_failure::expired;
-    if (store_.is_token_revoked(token_id, now_ms)) return auth_failure::revoked;
-    auto user = store_.find_user(user_id);
-    if (!user) return auth_failure::user_missing;
+    auto user = holder(token_id, user_id, now_ms);
+    if (!user) return user.error();
     auth::jwt_claims claims;
     claims.sub = user->id;
     claims.jti = token_id;
@@ -104,14 +102,23 @@ boost::system::result<std::string, auth_failure> auth_service::refresh(std::stri
     if (!claims) return auth_failure::invalid;
     std::int64_t now_ms = clock_.now_ms();
     if (now_ms >= (claims->iat + std::int64_t(settings_.jwt_refresh_ttl_min) * 60) * 1000) return auth_failure::expired;
-    if (store_.is_token_revoked(claims->jti, now_ms)) return auth_failure::revoked;
-    auto user = store_.find_user(claims->sub);
-    if (!user) return auth_failure::user_missing;
+    auto user = holder(claims->jti, claims->sub, now_ms);
+    if (!user) return user.error();
     // The old token keeps working for the grace period: requests and audio streams that
     // V started with it may still be in flight.
     store_.revoke_token(claims->jti, refresh_deadline_ms(*claims),
                         now_ms + std::int64_t(settings_.jwt_blacklist_grace_s) * 1000);
     return issue(*user, claims->iat);
+}
+
+boost::system::result<storage::user_record, auth_failure> auth_service::holder(std::string_view token_id,
+                                                                               std::string_view user_id,
+                                                                               std::int64_t now_ms)
+{
+    if (store_.is_token_revoked(token_id, now_ms)) return auth_failure::revoked;
+    auto user = store_.find_user(user_id);
+    if (!user) return auth_failure::user_missing;
+    return std::move(*user);
 }
 
 void auth_service::logout(std::string_view token)

@@ -54,6 +54,9 @@ public:
 private:
     std::string issue(const storage::user_record& user, std::int64_t iat);
     std::int64_t refresh_deadline_ms(const auth::jwt_claims& c) const;
+    // The checks every kind of token ends with: not revoked, and its user still there.
+    boost::system::result<storage::user_record, auth_failure> holder(std::string_view token_id,
+                                                                     std::string_view user_id, std::int64_t now_ms);
 
     storage::store& store_;
     const auth::jwt_codec& codec_;

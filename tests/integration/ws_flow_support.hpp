@@ -95,6 +95,14 @@ inline json::object read_until(ws_client& c, std::vector<json::object>& log, con
     }
 }
 
+// A socket that still answers a ping (whatever else arrives first).
+inline void expect_answers_ping(ws_client& c)
+{
+    ASSERT_TRUE(c.send_json({{"type", "ping"}})) << c.end_reason();
+    auto m = c.expect("pong", k_wait);
+    EXPECT_EQ(type_of(m), "pong");
+}
+
 inline std::uint64_t seq_of(const json::object& m)
 {
     return m.at("seq").to_number<std::uint64_t>();
