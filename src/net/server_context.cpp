@@ -9,41 +9,56 @@ std::uint64_t session_registry::add(std::weak_ptr<registered_session> s)
 {
     std::lock_guard lock(mutex_);
     auto id = next_++;
-    sessions_.emplace(id, std::move(s));
+    sessions_[id % buckets].emplace(id, std::move(s));
+    ++size_;
     return id;
 }
 
 void session_registry::remove(std::uint64_t id)
 {
     std::lock_guard lock(mutex_);
-    sessions_.erase(id);
+    size_ -= sessions_[id % buckets].erase(id);
 }
 
-std::vector<std::shared_ptr<registered_session>> session_registry::live() const
+void session_registry::collect(const bucket& b, std::vector<std::shared_ptr<registered_session>>& out) const
 {
-    std::vector<std::shared_ptr<registered_session>> out;
-    std::lock_guard lock(mutex_);
-    out.reserve(sessions_.size());
-    for (const auto& [id, weak] : sessions_)
+    for (const auto& [id, weak] : b)
         if (auto s = weak.lock()) out.push_back(std::move(s));
-    return out;
 }
 
-// Both calls run outside the lock: they post to strands, and a session may end meanwhile.
+// The calls run outside the lock: they post to strands, and a session may end meanwhile.
 void session_registry::close_idle_all()
 {
-    for (const auto& s : live()) s->close_if_idle();
+    std::vector<std::shared_ptr<registered_session>> all;
+    {
+        std::lock_guard lock(mutex_);
+        all.reserve(size_);
+        for (const auto& b : sessions_) collect(b, all);
+    }
+    for (const auto& s : all) s->close_if_idle();
 }
 
-void session_registry::ping_round_all(const realtime::token_sweep& sweep)
+void session_registry::ping_round(const realtime::token_sweep& sweep, std::size_t first, std::size_t last,
+                                  bool everyone)
 {
-    for (const auto& s : live()) s->ping_round(sweep);
+    std::vector<std::shared_ptr<registered_session>> due, others;
+    {
+        std::lock_guard lock(mutex_);
+        for (std::size_t i = 0; i < buckets; ++i) {
+            if (i >= first && i < last)
+                collect(sessions_[i], due);
+            else if (everyone)
+                collect(sessions_[i], others);
+        }
+    }
+    for (const auto& s : due) s->ping_round(sweep, true);
+    for (const auto& s : others) s->ping_round(sweep, false);
 }
 
 std::size_t session_registry::size() const
 {
     std::lock_guard lock(mutex_);
-    return sessions_.size();
+    return size_;
 }
 
 }  // namespace spotik::net

@@ -11,6 +11,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -25,32 +26,40 @@ namespace spotik::net {
 
 // A live connection as seen by the shutdown logic: close_if_idle() posts to the session's own
 // strand and closes the socket only if no request is in progress. WebSocket sessions also take
-// ping_round(), the shared timer's round: a protocol Ping, or a close when the round found the
-// socket's token revoked or expired. The registry holds sessions weakly: each one removes
-// itself when it ends.
+// ping_round(), the shared timer's visit: a close when the sweep found the socket's token
+// revoked or expired and, when `due`, a protocol Ping (or a close for a socket gone silent).
+// The registry holds sessions weakly: each one removes itself when it ends.
 class registered_session {
 public:
     virtual void close_if_idle() = 0;
-    virtual void ping_round(const realtime::token_sweep&) {}
+    virtual void ping_round(const realtime::token_sweep&, bool /*due*/) {}
 
 protected:
     ~registered_session() = default;
 };
 
+// Sessions are kept in `buckets` groups by id, so the pinger can visit one share of them at a
+// time and spread its Pings over the whole interval.
 class session_registry {
 public:
+    static constexpr std::size_t buckets = 256;
+
     std::uint64_t add(std::weak_ptr<registered_session> s);
     void remove(std::uint64_t id);
     void close_idle_all();
-    void ping_round_all(const realtime::token_sweep& sweep);
+    // ping_round(sweep, due) for the sessions of buckets [first, last) with `due` set, and,
+    // when `everyone`, for all the others with `due` clear.
+    void ping_round(const realtime::token_sweep& sweep, std::size_t first, std::size_t last, bool everyone);
     std::size_t size() const;
 
 private:
-    std::vector<std::shared_ptr<registered_session>> live() const;
+    using bucket = std::unordered_map<std::uint64_t, std::weak_ptr<registered_session>>;
+    void collect(const bucket& b, std::vector<std::shared_ptr<registered_session>>& out) const;
 
     mutable std::mutex mutex_;
     std::uint64_t next_ = 1;
-    std::unordered_map<std::uint64_t, std::weak_ptr<registered_session>> sessions_;
+    std::size_t size_ = 0;
+    std::array<bucket, buckets> sessions_;
 };
 
 struct ws_context;

@@ -13,6 +13,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <span>
 
@@ -107,19 +108,41 @@ void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::re
                    asio::detached);
 }
 
+// The interval is cut into ticks of at least 100 ms, one per share of the registry's buckets:
+// Pings for 20 000 sockets sent in one go would hold an io thread for tens of milliseconds,
+// and every event queued behind them would wait as long.
 asio::awaitable<void> run_ws_pinger(ws_context& ctx)
 {
+    using namespace std::chrono;
+    using clock = steady_clock;
+    constexpr std::size_t buckets = session_registry::buckets;
+    const nanoseconds interval = seconds(ctx.settings.ping_interval_s);
+    const std::size_t ticks = std::clamp<std::size_t>(std::size_t(interval / milliseconds(100)), 1, buckets);
+    const nanoseconds tick = interval / ticks;
     asio::steady_timer timer(co_await asio::this_coro::executor);
-    for (;;) {
-        timer.expires_after(std::chrono::seconds(ctx.settings.ping_interval_s));
+    auto deadline = clock::now();
+    auto swept_at = deadline;
+    std::int64_t swept_s = 0;  // the service clock's time at the round's sweep
+    for (std::size_t n = 0;; n = (n + 1) % ticks) {
+        deadline += tick;
+        timer.expires_at(deadline);
         auto [ec] = co_await timer.async_wait(as_tuple(use_awaitable));
         if (ec) co_return;
-        // The revocations come from the database (any replica's logouts and refreshes), so
-        // they are read on the blocking pool.
-        realtime::token_sweep sweep = co_await asio::co_spawn(
-            ctx.pool, [&ctx]() -> asio::awaitable<realtime::token_sweep> { co_return ctx.service.sweep_tokens(); },
-            use_awaitable);
-        ctx.sessions.ping_round_all(sweep);
+        const std::size_t first = n * buckets / ticks, last = (n + 1) * buckets / ticks;
+        if (n == 0) {
+            // The revocations come from the database (any replica's logouts and refreshes), so
+            // they are read on the blocking pool, once a round, and checked on every socket.
+            auto sweep = co_await asio::co_spawn(
+                ctx.pool, [&ctx]() -> asio::awaitable<realtime::token_sweep> { co_return ctx.service.sweep_tokens(); },
+                use_awaitable);
+            swept_at = clock::now();
+            swept_s = sweep.now_s;
+            ctx.sessions.ping_round(sweep, first, last, true);
+        } else {
+            // Between sweeps the sockets pinged check their token's expiry only.
+            auto elapsed = duration_cast<seconds>(clock::now() - swept_at).count();
+            ctx.sessions.ping_round({swept_s + elapsed, {}}, first, last, false);
+        }
     }
 }
 

@@ -61,7 +61,9 @@ void start_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
                       realtime::frame welcome, std::string subprotocol);
 
 // Sends a protocol Ping to every open socket every WS_PING_INTERVAL seconds, until the
-// io_context stops: one timer for all sockets rather than one per socket.
+// io_context stops: one timer for all sockets rather than one per socket, each tick pinging
+// one share of them. Once a round, every socket's token is checked against the revocations.
+
 boost::asio::awaitable<void> run_ws_pinger(ws_context& ctx);
 
 }  // namespace spotik::net

@@ -79,9 +79,9 @@ public:
 
     // The token that opened the socket is no longer good: say so, then close with 1008.
     void end_for_token();
-    // The shared timer's round: a Ping, or the end of a socket whose token ended or that has
-    // sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
-    void ping_round(const realtime::token_sweep& sweep) override;
+    // The shared timer's visit: the end of a socket whose token ended and, when `due`, a Ping,
+    // or the end of a socket that has sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
+    void ping_round(const realtime::token_sweep& sweep, bool due) override;
 
     // Takes over the socket after Beast's handshake: registers the session, sends the welcome
     // and starts reading.

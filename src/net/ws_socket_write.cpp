@@ -45,13 +45,13 @@ void ws_socket::end_for_token()
 }
 
 // The token's id and expiry never change after the handshake, so any thread may read them.
-void ws_socket::ping_round(const realtime::token_sweep& sweep)
+void ws_socket::ping_round(const realtime::token_sweep& sweep, bool due)
 {
-    if (steady_ms() - last_heard_ms_.load() > std::int64_t(ctx_.settings.activity_timeout_s) * 1000) {
+    if (due && steady_ms() - last_heard_ms_.load() > std::int64_t(ctx_.settings.activity_timeout_s) * 1000) {
         asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drop_socket(); });
     } else if (sweep.ends(conn_)) {
         end_for_token();
-    } else {
+    } else if (due) {
         enqueue({no_payload(), ws::opcode::ping});
     }
 }
