@@ -3,6 +3,8 @@
 // whole-file read/write and a multipart/form-data body builder. Test-only; failures throw
 // std::runtime_error.
 #pragma once
+#include "util/temp_dir_test_support.hpp"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -31,28 +33,7 @@ inline std::string fixture(std::string_view name)
     return (fixtures_dir() / name).string();
 }
 
-class temp_dir {
-public:
-    temp_dir()
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "spotik-media-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    ~temp_dir()
-    {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::string file(std::string_view name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using util::testing::temp_dir;
 
 inline void write_file(const std::string& path, std::string_view bytes)
 {

@@ -25,6 +25,7 @@ public:
     void exec(const char* sql, std::string_view context);
 
     bool in_transaction() const noexcept;
+    sqlite3* handle() const noexcept { return db_.get(); }
     // A connection whose state is unknown (failed rollback) is closed instead of reused.
     void mark_broken() noexcept { broken_ = true; }
     bool broken() const noexcept { return broken_; }

@@ -7,8 +7,8 @@
 
 namespace spotik::storage::sqlite {
 
-connection_pool::connection_pool(std::string path, int busy_timeout_ms)
-    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms)
+connection_pool::connection_pool(std::string path, int busy_timeout_ms, checkpoint_limits limits)
+    : path_(std::move(path)), busy_timeout_ms_(busy_timeout_ms), checkpointer_(path_, limits)
 {
     // Connections move between threads; a single-threaded SQLite build cannot allow that.
     if (sqlite3_threadsafe() == 0) throw storage_error("sqlite: library built without thread support");
@@ -27,7 +27,9 @@ connection_pool::lease connection_pool::acquire()
             return {*this, std::move(conn)};
         }
     }
-    return {*this, std::make_unique<connection>(path_, busy_timeout_ms_)};
+    auto conn = std::make_unique<connection>(path_, busy_timeout_ms_);
+    checkpointer_.watch(*conn);
+    return {*this, std::move(conn)};
 }
 
 void connection_pool::release(std::unique_ptr<connection> conn) noexcept

@@ -1,8 +1,10 @@
 // A mutex-guarded pool of idle SQLite connections, opened lazily and checked out with an
-// RAII lease, so each database thread works on its own connection. The constructor throws
+// RAII lease, so each database thread works on its own connection. Their commits leave the
+// write-ahead log's checkpoints to the pool's checkpointer. The constructor throws
 // storage_error for a single-threaded SQLite build; acquire() throws
 // store_unavailable or sqlite::error when a new connection cannot be opened.
 #pragma once
+#include "storage/sqlite/checkpointer.hpp"
 #include "storage/sqlite/connection.hpp"
 
 #include <memory>
@@ -29,7 +31,7 @@ public:
         std::unique_ptr<connection> conn_;
     };
 
-    connection_pool(std::string path, int busy_timeout_ms);
+    connection_pool(std::string path, int busy_timeout_ms, checkpoint_limits limits = {});
     connection_pool(const connection_pool&) = delete;
     connection_pool& operator=(const connection_pool&) = delete;
     // Leases must all have ended; idle connections are closed.
@@ -42,6 +44,7 @@ private:
 
     std::string path_;
     int busy_timeout_ms_;
+    checkpointer checkpointer_;  // outlives the pooled connections, for the last checkpoint on close
     std::mutex mutex_;
     std::vector<std::unique_ptr<connection>> idle_;
 };

@@ -4,6 +4,7 @@
 #include "storage/sqlite/sqlite_store.hpp"
 #include "storage/store_contract_test.hpp"
 #include "util/ids.hpp"
+#include "util/temp_dir_test_support.hpp"
 
 #include <sqlite3.h>
 
@@ -19,26 +20,7 @@ namespace {
 
 constexpr int k_busy_timeout_ms = 10'000;
 
-class temp_dir {
-public:
-    temp_dir()
-    {
-        std::string pattern = (std::filesystem::temp_directory_path() / "spotik_store_XXXXXX").string();
-        if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-        path_ = pattern;
-    }
-    temp_dir(const temp_dir&) = delete;
-    temp_dir& operator=(const temp_dir&) = delete;
-    ~temp_dir()
-    {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-private:
-    std::filesystem::path path_;
-};
+using util::testing::temp_dir;
 
 class sqlite_harness final : public store_harness {
 public:
