@@ -115,10 +115,10 @@ boost::system::result<storage::user_record, auth_failure> auth_service::holder(s
                                                                                std::string_view user_id,
                                                                                std::int64_t now_ms)
 {
-    if (store_.is_token_revoked(token_id, now_ms)) return auth_failure::revoked;
-    auto user = store_.find_user(user_id);
-    if (!user) return auth_failure::user_missing;
-    return std::move(*user);
+    auto found = store_.find_token_holder(token_id, user_id, now_ms);
+    if (found.revoked) return auth_failure::revoked;
+    if (!found.user) return auth_failure::user_missing;
+    return std::move(*found.user);
 }
 
 void auth_service::logout(std::string_view token)

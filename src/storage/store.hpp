@@ -51,6 +51,12 @@ struct store_status {
 
 enum class create_user_outcome { created, username_taken, email_taken };
 
+// What every authenticated request asks: is the token revoked, and who is its user.
+struct token_holder {
+    bool revoked = false;
+    std::optional<user_record> user;  // absent when no user has the id
+};
+
 struct join_outcome {
     bool inserted = false;           // false: the user already was a participant
     participant_record participant;  // the new or existing row
@@ -147,6 +153,12 @@ public:
     // revoked jti keeps the earlier effective instant.
     virtual void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) = 0;
     virtual bool is_token_revoked(std::string_view jti, std::int64_t now) = 0;
+    // is_token_revoked(jti, now) and find_user(user_id) together; the drivers answer both with
+    // one statement (one round trip on PostgreSQL).
+    virtual token_holder find_token_holder(std::string_view jti, std::string_view user_id, std::int64_t now)
+    {
+        return {is_token_revoked(jti, now), find_user(user_id)};
+    }
     // The jtis whose revocation took effect in (after, until]: how open WebSockets learn of
     // logouts and refreshes made through any replica.
     virtual std::vector<std::string> tokens_revoked_between(std::int64_t after, std::int64_t until) = 0;

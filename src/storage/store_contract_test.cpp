@@ -166,6 +166,30 @@ TEST_P(store_contract, revokes_and_purges_tokens)
     EXPECT_FALSE(store_->is_token_revoked("jti-2", k_t0 + 10'000));
 }
 
+TEST_P(store_contract, finds_a_token_s_holder_and_its_revocation_in_one_call)
+{
+    const auto alice = add_user("alice");
+    auto holder = store_->find_token_holder("jti-h", alice.id, k_t0);
+    EXPECT_FALSE(holder.revoked);
+    ASSERT_TRUE(holder.user);
+    EXPECT_TRUE(same_user(*holder.user, alice));
+    // Unknown, malformed and hostile ids name nobody.
+    for (const std::string id : {util::new_uuid(), std::string("not-a-uuid"), std::string("' OR 1=1 --")}) {
+        holder = store_->find_token_holder("jti-h", id, k_t0);
+        EXPECT_FALSE(holder.revoked) << id;
+        EXPECT_FALSE(holder.user) << id;
+    }
+    EXPECT_FALSE(store_->find_token_holder(std::string("jti\0h", 5), alice.id, k_t0).revoked);
+    // Revoked from k_t0 + 100: the grace period still counts, then the flag is set whether or
+    // not the user exists.
+    store_->revoke_token("jti-h", k_t0 + 5000, k_t0 + 100);
+    EXPECT_FALSE(store_->find_token_holder("jti-h", alice.id, k_t0 + 99).revoked);
+    holder = store_->find_token_holder("jti-h", alice.id, k_t0 + 100);
+    EXPECT_TRUE(holder.revoked);
+    EXPECT_TRUE(holder.user);
+    EXPECT_TRUE(store_->find_token_holder("jti-h", util::new_uuid(), k_t0 + 100).revoked);
+}
+
 TEST_P(store_contract, lists_the_revocations_that_took_effect_in_a_stretch)
 {
     store_->revoke_token("logout", k_t0 + 5000, k_t0 + 10);

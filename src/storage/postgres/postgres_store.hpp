@@ -69,6 +69,7 @@ public:
 
     void revoke_token(std::string_view jti, std::int64_t expires_at, std::int64_t effective_from) override;
     bool is_token_revoked(std::string_view jti, std::int64_t now) override;
+    token_holder find_token_holder(std::string_view jti, std::string_view user_id, std::int64_t now) override;
     std::vector<std::string> tokens_revoked_between(std::int64_t after, std::int64_t until) override;
     std::int64_t purge_expired_tokens(std::int64_t now) override;
     void erase_all_data() override;

@@ -80,6 +80,25 @@ bool postgres_store::is_token_revoked(std::string_view jti, std::int64_t now)
     return conn->query(sql, pg::params(jti, now)).boolean(0, 0);
 }
 
+token_holder postgres_store::find_token_holder(std::string_view jti, std::string_view user_id, std::int64_t now)
+{
+    // One row whether or not the user exists: the user's columns (NULL without one), then the flag.
+    static const std::string sql =
+        "SELECT " + pg::user_columns() +
+        ", EXISTS (SELECT 1 FROM jwt_blacklist WHERE jti = $1 AND created_at <= " + pg::at(2) +
+        ") FROM (SELECT 1) AS one LEFT JOIN users u ON u.id = $3";
+    // Values the column types cannot hold name no row, as in the separate lookups.
+    if (!pg::all_uuids({user_id}) || jti.find('\0') != std::string_view::npos)
+        return store::find_token_holder(jti, user_id, now);
+    auto conn = pool_->acquire();
+    const auto res = conn->query(sql, pg::params(jti, now, user_id));
+    const auto r = pg::row(res, 0);
+    token_holder out;
+    out.revoked = res.boolean(0, 6);
+    if (!res.is_null(0, 0)) out.user = pg::read_user(r);
+    return out;
+}
+
 std::vector<std::string> postgres_store::tokens_revoked_between(std::int64_t after, std::int64_t until)
 {
     static const std::string sql =

@@ -105,6 +105,22 @@ bool sqlite_store::is_token_revoked(std::string_view jti, std::int64_t now)
     return stmt.step() && stmt.boolean(0);
 }
 
+token_holder sqlite_store::find_token_holder(std::string_view jti, std::string_view user_id, std::int64_t now)
+{
+    // One row whether or not the user exists: the user's columns (NULL without one), then the flag.
+    static const std::string sql = std::string("SELECT ") + sqlite::k_user_columns +
+                                   ", EXISTS (SELECT 1 FROM jwt_blacklist WHERE jti = ? AND created_at <= ?) "
+                                   "FROM (SELECT 1) LEFT JOIN users u ON u.id = ?";
+    auto conn = pool_->acquire();
+    auto stmt = conn->prepare(sql);
+    stmt.bind_all(jti, now, user_id);
+    if (!stmt.step()) throw storage_error("sqlite: token holder query returned no row");
+    token_holder out;
+    out.revoked = stmt.boolean(6);
+    if (stmt.optional_text(0)) out.user = sqlite::read_user(stmt);
+    return out;
+}
+
 std::vector<std::string> sqlite_store::tokens_revoked_between(std::int64_t after, std::int64_t until)
 {
     auto conn = pool_->acquire();
