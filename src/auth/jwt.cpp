@@ -7,13 +7,15 @@
 #include "util/ids.hpp"
 #include "util/utf8.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <boost/json.hpp>
 
 #include <array>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -159,22 +161,45 @@ void throw_exception_from_error(const jwt_error& e, const boost::source_location
     throw std::runtime_error("jwt: " + std::string(to_string(e)));
 }
 
+namespace {
+
+using mac_ctx_ptr = std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)>;
+
+std::shared_ptr<const EVP_MAC_CTX> keyed_hmac_sha256(const std::string& secret)
+{
+    std::unique_ptr<EVP_MAC, decltype(&EVP_MAC_free)> hmac(EVP_MAC_fetch(nullptr, "HMAC", nullptr), &EVP_MAC_free);
+    if (!hmac) throw std::runtime_error("HMAC unavailable");
+    mac_ctx_ptr ctx(EVP_MAC_CTX_new(hmac.get()), &EVP_MAC_CTX_free);  // keeps its own reference to hmac
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (!ctx ||
+        EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), params) != 1)
+        throw std::runtime_error("HMAC-SHA256 set-up failed");
+    return {ctx.release(), &EVP_MAC_CTX_free};
+}
+
+}  // namespace
+
 jwt_codec::jwt_codec(std::string secret, std::string issuer, const util::clock& clk, int leeway_s)
     : secret_(std::move(secret)), issuer_(std::move(issuer)), clock_(clk), leeway_s_(leeway_s)
 {
     if (secret_.empty()) throw std::invalid_argument("jwt secret must not be empty");
     if (issuer_.empty()) throw std::invalid_argument("jwt issuer must not be empty");
     if (leeway_s < 0 || leeway_s > 300) throw std::invalid_argument("jwt leeway must be within [0, 300] s");
+    keyed_ = keyed_hmac_sha256(secret_);
 }
 
 std::string jwt_codec::mac(std::string_view signing_input) const
 {
+    mac_ctx_ptr ctx(EVP_MAC_CTX_dup(keyed_.get()), &EVP_MAC_CTX_free);
     std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
-    unsigned int len = 0;
-    const auto* ok =
-        HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-             reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), out.data(), &len);
-    if (ok == nullptr || len != k_sig_bytes) throw std::runtime_error("HMAC-SHA256 failed");
+    std::size_t len = 0;
+    if (!ctx ||
+        EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) !=
+            1 ||
+        EVP_MAC_final(ctx.get(), out.data(), &len, out.size()) != 1 || len != k_sig_bytes)
+        throw std::runtime_error("HMAC-SHA256 failed");
     return {reinterpret_cast<const char*>(out.data()), len};
 }
 

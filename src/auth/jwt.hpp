@@ -9,8 +9,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+struct evp_mac_ctx_st;  // OpenSSL's EVP_MAC_CTX
 
 namespace spotik::auth {
 
@@ -71,6 +74,9 @@ private:
     std::string issuer_;
     const util::clock& clock_;
     std::int64_t leeway_s_;
+    // HMAC-SHA256 keyed with the secret once; each signature works on a copy of it, so threads
+    // share it and no call fetches the algorithm or hashes the key again.
+    std::shared_ptr<const evp_mac_ctx_st> keyed_;
 };
 
 // A fresh token id: 32 lower-case hex characters (128 random bits).
