@@ -39,22 +39,27 @@ protected:
 };
 
 // Sessions are kept in `buckets` groups by id, so the pinger can visit one share of them at a
-// time and spread its Pings over the whole interval.
+// time and spread its Pings over the whole interval. Only sessions added as `pinged` (the
+// WebSockets) take part in ping rounds; all take part in the shutdown drain.
 class session_registry {
 public:
     static constexpr std::size_t buckets = 256;
 
-    std::uint64_t add(std::weak_ptr<registered_session> s);
+    std::uint64_t add(std::weak_ptr<registered_session> s, bool pinged = false);
     void remove(std::uint64_t id);
     void close_idle_all();
-    // ping_round(sweep, due) for the sessions of buckets [first, last) with `due` set, and,
-    // when `everyone`, for all the others with `due` clear.
+    // ping_round(sweep, due) for the pinged sessions of buckets [first, last) with `due` set,
+    // and, when `everyone`, for all the other pinged ones with `due` clear.
     void ping_round(const realtime::token_sweep& sweep, std::size_t first, std::size_t last, bool everyone);
     std::size_t size() const;
 
 private:
-    using bucket = std::unordered_map<std::uint64_t, std::weak_ptr<registered_session>>;
-    void collect(const bucket& b, std::vector<std::shared_ptr<registered_session>>& out) const;
+    struct entry {
+        std::weak_ptr<registered_session> session;
+        bool pinged = false;
+    };
+    using bucket = std::unordered_map<std::uint64_t, entry>;
+    static void collect(const bucket& b, bool pinged_only, std::vector<std::shared_ptr<registered_session>>& out);
 
     mutable std::mutex mutex_;
     std::uint64_t next_ = 1;

@@ -28,7 +28,7 @@ struct registry_with_sessions {
     {
         for (std::size_t i = 0; i < n; ++i) {
             sessions.push_back(std::make_shared<recording_session>());
-            ids.push_back(registry.add(sessions.back()));
+            ids.push_back(registry.add(sessions.back(), /*pinged=*/true));
         }
     }
 };
@@ -93,6 +93,21 @@ TEST(session_registry, ended_and_removed_sessions_are_skipped_and_not_counted)
         EXPECT_EQ(r.sessions[i]->due_visits, 1);
         EXPECT_EQ(r.sessions[i]->closes, 1);
     }
+}
+
+TEST(session_registry, sessions_not_added_as_pinged_are_drained_but_never_pinged)
+{
+    session_registry registry;
+    auto plain = std::make_shared<recording_session>();
+    auto pinged = std::make_shared<recording_session>();
+    registry.add(plain);
+    registry.add(pinged, /*pinged=*/true);
+    registry.ping_round({}, 0, session_registry::buckets, true);
+    registry.close_idle_all();
+    EXPECT_EQ(plain->due_visits + plain->other_visits, 0);
+    EXPECT_EQ(plain->closes, 1);
+    EXPECT_EQ(pinged->due_visits, 1);
+    EXPECT_EQ(pinged->closes, 1);
 }
 
 }  // namespace

@@ -32,7 +32,7 @@ void ws_socket::start(const frame& welcome)
 {
     beast::error_code ec;
     socket_.non_blocking(true, ec);  // reads after a readiness wait must never block
-    registration_ = ctx_.sessions.add(weak_from_this());
+    registration_ = ctx_.sessions.add(weak_from_this(), /*pinged=*/true);
     ctx_.counters.opened_total++;
     deliver(welcome);
     read_next();
