@@ -67,7 +67,9 @@ domain::result<vote_result> track_service::vote(std::string_view room_id, std::s
     auto outcome = add ? store_.add_vote(track->id, caller.id, util::new_uuid(), clock_.now_ms())
                        : store_.remove_vote(track->id, caller.id);
     if (outcome.changed) {
-        if (auto fresh = store_.find_track(track->id, "")) events_.track_voted(*fresh, caller, add);
+        // The score counted inside the vote's own transaction is the only column a vote changes.
+        track->vote_score = outcome.vote_score;
+        events_.track_voted(*track, caller, add);
     }
     return vote_result{outcome.changed, outcome.vote_score};
 }
