@@ -27,7 +27,7 @@ std::uint64_t track_service::max_upload_bytes() const
 }
 
 domain::result<std::vector<storage::track_record>> track_service::queue(std::string_view room_id,
-                                                                       const storage::user_record& caller)
+                                                                        const storage::user_record& caller)
 {
     auto room = store_.find_room(room_id);
     if (!room) return failure::not_found;

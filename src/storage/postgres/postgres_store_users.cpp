@@ -92,10 +92,10 @@ token_holder postgres_store::find_token_holder(std::string_view jti, std::string
         return store::find_token_holder(jti, user_id, now);
     auto conn = pool_->acquire();
     const auto res = conn->query(sql, pg::params(jti, now, user_id));
-    const auto r = pg::row(res, 0);
+    const pg::row r(res, 0);
     token_holder out;
-    out.revoked = res.boolean(0, 6);
-    if (!res.is_null(0, 0)) out.user = pg::read_user(r);
+    out.revoked = r.boolean(6);
+    if (r.optional_text(0)) out.user = pg::read_user(r);
     return out;
 }
 

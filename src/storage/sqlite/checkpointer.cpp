@@ -39,6 +39,12 @@ int checkpointer::restarts() const
     return restarts_;
 }
 
+bool checkpointer::due_locked() const
+{
+    const int since = frames_ < copied_ ? frames_ : frames_ - copied_;  // the log may have restarted
+    return since >= limits_.passive_frames;
+}
+
 // Runs inside every commit of a watched connection, so it only records and signals.
 int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames)
 {
@@ -47,8 +53,7 @@ int checkpointer::on_commit(void* self, sqlite3*, const char*, int frames)
     {
         std::lock_guard lock(c.mutex_);
         c.frames_ = frames;
-        const int since = frames < c.copied_ ? frames : frames - c.copied_;  // the log may have restarted
-        due = since >= c.limits_.passive_frames;
+        due = c.due_locked();
     }
     if (due) c.wake_.notify_one();
     return SQLITE_OK;
@@ -58,10 +63,7 @@ void checkpointer::run()
 {
     std::unique_lock lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] {
-            const int since = frames_ < copied_ ? frames_ : frames_ - copied_;
-            return stopping_ || since >= limits_.passive_frames;
-        });
+        wake_.wait(lock, [this] { return stopping_ || due_locked(); });
         if (stopping_) return;
         const int frames = frames_;
         lock.unlock();

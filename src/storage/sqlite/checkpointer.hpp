@@ -44,6 +44,8 @@ public:
 
 private:
     static int on_commit(void* self, sqlite3* db, const char* schema, int frames);
+    // Whether the log grew by passive_frames since the last checkpoint; mutex_ held.
+    bool due_locked() const;
     void run();
     void checkpoint(int frames);
 
