@@ -147,6 +147,15 @@ void migrate_when_reachable(storage::store& store, int wait_s)
     }
 }
 
+// Start-up failed: the log is drained first so its record comes before the console line, which is written
+// whole (the log thread shares the terminal).
+int fail_start(const std::string& reason)
+{
+    obs::shutdown_logging();
+    std::cerr << ("spotik: " + reason + "\n") << std::flush;
+    return 1;
+}
+
 asio::awaitable<void> drain(asio::io_context& ioc, net::server_context& sctx, net::http_server& server, int timeout_s)
 {
     sctx.stopping = true;
@@ -179,9 +188,7 @@ int application::run()
         migrate_when_reachable(store, cfg_.database.connect_timeout_s);
     } catch (const storage::storage_error& e) {
         obs::error("cannot open the database", {{"detail", e.what()}, {"driver", store.driver()}});
-        std::cerr << "spotik: cannot open the database: " << e.what() << std::endl;
-        obs::shutdown_logging();
-        return 1;
+        return fail_start(std::string("cannot open the database: ") + e.what());
     }
     sweep_leftovers(store, cfg_.storage);
     util::system_clock clock;
@@ -226,10 +233,8 @@ int application::run()
         port = server.open(cfg_.server.host, cfg_.server.port);
     } catch (const std::exception& e) {
         obs::error("cannot listen", {{"detail", e.what()}, {"port", cfg_.server.port}});
-        std::cerr << "spotik: cannot listen on " << cfg_.server.host << ":" << cfg_.server.port << ": " << e.what()
-                  << "\n";
-        obs::shutdown_logging();
-        return 1;
+        return fail_start("cannot listen on " + cfg_.server.host + ":" + std::to_string(cfg_.server.port) + ": " +
+                          e.what());
     }
     server.start();
     asio::co_spawn(ioc, purge_revocations_periodically(pool, auth), asio::detached);
@@ -247,7 +252,10 @@ int application::run()
                             {"database", store.driver()},
                             {"database_target", store.status().target},
                             {"event_bus", replicas.enabled() ? "redis" : "in-process"}});
-    std::cerr << "Spotik " << cfg_.app.version << " is listening on http://" << shown_host << ":" << port << std::endl;
+    // One write: the asynchronous log thread shares the terminal and must not split the line.
+    std::cerr << ("Spotik " + cfg_.app.version + " is listening on http://" + shown_host + ":" + std::to_string(port) +
+                  "\n")
+              << std::flush;
 
     std::vector<std::thread> workers;
     // Store calls block: on an io thread they would stall every connection it serves.
