@@ -4,6 +4,7 @@
 // exceptions (only std::bad_alloc can escape); no message contains a secret's value.
 #pragma once
 #include "config/config.hpp"
+#include "config/dotenv.hpp"
 
 #include <map>
 #include <optional>
@@ -13,8 +14,6 @@
 #include <vector>
 
 namespace spotik::config {
-
-using env_map = std::map<std::string, std::string>;
 
 struct load_result {
     config cfg;
@@ -44,17 +43,6 @@ std::vector<std::string> validate(const config& cfg, std::vector<std::string>& w
 // Creates path (and its parents) if missing and proves it writable by creating and removing a
 // temporary file. Returns what went wrong, or nullopt.
 std::optional<std::string> check_writable_dir(const std::string& path);
-
-// Every variable of the process environment (from environ).
-env_map read_process_env();
-
-// KEY=VALUE lines; '#' comments and blank lines skipped; optional "export "; values either
-// '...' (literal), "..." (with \n \t \" \\ escapes) or unquoted (trimmed, a " # comment" cut).
-// Malformed lines are skipped and reported in errors as "line N: ..." (never with the value).
-env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors);
-
-// The whole file, or nullopt if it cannot be opened.
-std::optional<std::string> read_file(const std::string& path);
 
 // Every variable with its default and description (spotik --help prints it after the usage).
 std::string help_text();
