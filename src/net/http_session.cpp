@@ -6,8 +6,10 @@
 
 #include "http/client_address.hpp"
 #include "http/middleware.hpp"
+#include "net/admission.hpp"
 #include "net/exchange.hpp"
 #include "net/reply_writer.hpp"
+#include "net/ws_handshake.hpp"
 #include "net/ws_session.hpp"
 #include "util/file_claim.hpp"
 #include "util/ids.hpp"
@@ -21,11 +23,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
-#include <strings.h>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
-#include <type_traits>
+#include <variant>
 
 namespace spotik::net {
 namespace beast = boost::beast;
@@ -126,52 +127,6 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     co_return body_outcome{limit_reply(400, "Malformed request body")};
 }
 
-// Runs a guard check where it may block: inline when the counters are in this process, on the
-// blocking pool when they are in Redis.
-template <typename Check>
-boost::asio::awaitable<std::invoke_result_t<Check>> guarded(server_context& ctx, Check check)
-{
-    using result = std::invoke_result_t<Check>;
-    if (!ctx.guard->remote()) co_return check();
-    co_return co_await boost::asio::co_spawn(
-        ctx.pool, [&]() -> boost::asio::awaitable<result> { co_return check(); }, use_awaitable);
-}
-
-// The request rate and, for uploads, the user's uploads in progress, checked before the body
-// is read. A refusal is the reply to send; an admitted upload holds `slot` until it is done.
-boost::asio::awaitable<std::optional<http::reply>> admit(server_context& ctx, const http::route& r,
-                                                         const http::request& req,
-                                                         std::unique_ptr<limits::guard::upload_slot>& slot)
-{
-    const bool counted = r.options.rate_limited, upload = r.options.body == http::body_mode::file;
-    if (ctx.guard == nullptr || !ctx.guard->enabled() || (!counted && !upload)) co_return std::nullopt;
-    const std::int64_t slot_ttl_ms = (std::int64_t(ctx.cfg.server.body_timeout_s) + 300) * 1000;
-    co_return co_await guarded(ctx, [&]() -> std::optional<http::reply> {
-        auto& g = *ctx.guard;
-        const std::string token = http::bearer_token(req);
-        if (counted) {
-            auto v = g.check_request(g.client_of(token, req.remote_addr));
-            if (!v.allowed)
-                return http::too_many_requests(v.retry_after_ms, "Rate limit exceeded",
-                                               "Too many requests; try again later");
-        }
-        if (upload && !g.try_upload(g.user_of(token), slot_ttl_ms, slot))
-            return http::too_many_requests(5000, "Too many uploads in progress",
-                                           "Wait for one of your uploads to finish before starting another");
-        return std::nullopt;
-    });
-}
-
-// Gives an upload slot back (a Redis call when the counters are shared).
-boost::asio::awaitable<void> release(server_context& ctx, std::unique_ptr<limits::guard::upload_slot>& slot)
-{
-    if (!slot) co_return;
-    co_await guarded(ctx, [&] {
-        slot.reset();
-        return true;
-    });
-}
-
 void discard_body_file(http::request& req, std::optional<util::file_claim>& body_claim)
 {
     body_claim.reset();  // removes the file
@@ -192,74 +147,6 @@ boost::asio::awaitable<bool> await_request(server_context& ctx, session_state& s
     if (ec) co_return false;
     buffer.commit(n);
     co_return true;
-}
-
-// The handshake token: ?token=, then Authorization: Bearer, then a "token.<jwt>" subprotocol
-// (which is then echoed back as the accepted subprotocol).
-std::string ws_token(const http::request& req, std::string& subprotocol)
-{
-    if (auto q = req.query_value("token"); !q.empty()) return std::string(q);
-    auto auth = req.header("authorization");
-    if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) return std::string(auth.substr(7));
-    std::string_view protocols = req.header("sec-websocket-protocol");
-    while (!protocols.empty()) {
-        auto comma = protocols.find(',');
-        auto item = protocols.substr(0, comma);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (item.starts_with("token.")) {
-            subprotocol = std::string(item);
-            return std::string(item.substr(6));
-        }
-        protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
-    }
-    return {};
-}
-
-// Authenticates an upgrade request and hands the connection to a WebSocket session. Returns
-// the refusal to send when the upgrade is not accepted.
-boost::asio::awaitable<std::optional<http::reply>> upgrade(server_context& ctx, session_state& st,
-                                                           bhttp::request_parser<bhttp::empty_body>& hp,
-                                                           http::request& req)
-{
-    auto& ws = *ctx.ws;
-    if (ws.counters.open >= ws.settings.max_connections) {
-        ws.counters.handshake_failures++;
-        auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");
-        rep.set("Retry-After", "5");
-        co_return rep;
-    }
-    if (ctx.guard != nullptr && ctx.guard->enabled()) {
-        auto v = co_await guarded(ctx, [&] { return ctx.guard->check_handshake(req.remote_addr); });
-        if (!v.allowed) {
-            ws.counters.handshake_failures++;
-            co_return http::too_many_requests(v.retry_after_ms, "Too many WebSocket connections",
-                                              "Too many connection attempts from this address; try again later");
-        }
-    }
-    std::string subprotocol;
-    std::string token = ws_token(req, subprotocol);
-    std::optional<realtime::ws_identity> user;
-    if (!token.empty()) {
-        user = co_await boost::asio::co_spawn(
-            ctx.pool,
-            [&]() -> boost::asio::awaitable<std::optional<realtime::ws_identity>> {
-                co_return ws.service.authenticate(token);
-            },
-            use_awaitable);
-    }
-    if (!user) {
-        ws.counters.handshake_failures++;
-        co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
-                                : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
-    }
-    realtime::ws_connection conn{util::inline_id(util::random_hex(16)), util::inline_id(user->user.id), std::nullopt,
-                                 std::move(user->token_id), user->expires_at};
-    auto welcome = ws.service.welcome(conn, user->user);
-    st.upgraded = true;
-    start_ws_session(ws, std::move(st.stream), hp.release(), std::move(conn), std::move(welcome),
-                     std::move(subprotocol));
-    co_return std::nullopt;
 }
 
 boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<session_state> st, std::string remote)
@@ -295,9 +182,14 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
         } else if (http::ambiguous_body_framing(req)) {
             rep = limit_reply(400, "Malformed request");
         } else if (ctx.ws && req.path == "/ws" && boost::beast::websocket::is_upgrade(hp.get())) {
-            auto refusal = co_await upgrade(ctx, *st, hp, req);
-            if (!refusal) co_return;
-            rep = std::move(*refusal);
+            auto outcome = co_await check_ws_handshake(ctx, req);
+            if (auto* ok = std::get_if<accepted_handshake>(&outcome)) {
+                st->upgraded = true;
+                start_ws_session(*ctx.ws, std::move(st->stream), hp.release(), std::move(ok->conn),
+                                 std::move(ok->welcome), std::move(ok->subprotocol));
+                co_return;
+            }
+            rep = std::move(std::get<http::reply>(outcome));
             rep.close = true;
         } else {
             auto m = ctx.routes.match(req.method, req.path);

@@ -1,0 +1,77 @@
+// The checks of ws_handshake.hpp.
+#include "net/ws_handshake.hpp"
+
+#include "net/admission.hpp"
+#include "net/ws_session.hpp"
+#include "util/ids.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <strings.h>
+
+#include <optional>
+
+namespace spotik::net {
+
+std::string ws_token(const http::request& req, std::string& subprotocol)
+{
+    if (auto q = req.query_value("token"); !q.empty()) return std::string(q);
+    auto auth = req.header("authorization");
+    if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) return std::string(auth.substr(7));
+    std::string_view protocols = req.header("sec-websocket-protocol");
+    while (!protocols.empty()) {
+        auto comma = protocols.find(',');
+        auto item = protocols.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        if (item.starts_with("token.")) {
+            subprotocol = std::string(item);
+            return std::string(item.substr(6));
+        }
+        protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
+    }
+    return {};
+}
+
+boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_handshake(server_context& ctx,
+                                                                                         const http::request& req)
+{
+    auto& ws = *ctx.ws;
+    if (ws.counters.open >= ws.settings.max_connections) {
+        ws.counters.handshake_failures++;
+        auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");
+        rep.set("Retry-After", "5");
+        co_return rep;
+    }
+    if (ctx.guard != nullptr && ctx.guard->enabled()) {
+        auto v = co_await guarded(ctx, [&] { return ctx.guard->check_handshake(req.remote_addr); });
+        if (!v.allowed) {
+            ws.counters.handshake_failures++;
+            co_return http::too_many_requests(v.retry_after_ms, "Too many WebSocket connections",
+                                              "Too many connection attempts from this address; try again later");
+        }
+    }
+    std::string subprotocol;
+    std::string token = ws_token(req, subprotocol);
+    std::optional<realtime::ws_identity> user;
+    if (!token.empty()) {
+        user = co_await boost::asio::co_spawn(
+            ctx.pool,
+            [&]() -> boost::asio::awaitable<std::optional<realtime::ws_identity>> {
+                co_return ws.service.authenticate(token);
+            },
+            boost::asio::use_awaitable);
+    }
+    if (!user) {
+        ws.counters.handshake_failures++;
+        co_return token.empty() ? http::error_a(401, "Token not provided", "Token absent")
+                                : http::error_a(401, "Authentication failed", "Invalid or missing JWT token");
+    }
+    realtime::ws_connection conn{util::inline_id(util::random_hex(16)), util::inline_id(user->user.id), std::nullopt,
+                                 std::move(user->token_id), user->expires_at};
+    auto welcome = ws.service.welcome(conn, user->user);
+    co_return accepted_handshake{std::move(conn), std::move(welcome), std::move(subprotocol)};
+}
+
+}  // namespace spotik::net

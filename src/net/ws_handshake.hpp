@@ -1,0 +1,32 @@
+// The checks of a WebSocket handshake on /ws, before the connection is handed to a socket
+// session: the connection cap, the handshake rate per address and the token (§9.1).
+#pragma once
+#include "http/reply.hpp"
+#include "http/request.hpp"
+#include "net/server_context.hpp"
+#include "realtime/ws_service.hpp"
+
+#include <boost/asio/awaitable.hpp>
+
+#include <string>
+#include <variant>
+
+namespace spotik::net {
+
+// What an accepted handshake opens the socket session with.
+struct accepted_handshake {
+    realtime::ws_connection conn;
+    realtime::frame welcome;  // connection_established
+    std::string subprotocol;  // echoed in the handshake when not empty
+};
+
+// The handshake token: ?token=, then Authorization: Bearer, then a "token.<jwt>" subprotocol
+// (which is then set in `subprotocol`, to be echoed back as the accepted one). "" when none.
+std::string ws_token(const http::request& req, std::string& subprotocol);
+
+// Accepts the handshake or gives the refusal to send: 503 at WS_MAX_CONNECTIONS, 429 past the
+// handshake rate, 401 without a valid token. The token is checked on the blocking pool.
+boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_handshake(server_context& ctx,
+                                                                                         const http::request& req);
+
+}  // namespace spotik::net
