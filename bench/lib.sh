@@ -13,8 +13,6 @@
 #   spotik_crashed            check_spotik_alive
 #   RPS, P99, NON2XX, SOCKERR, REQS (by wrk run key): parse_wrk
 
-# Every request a benchmark makes goes to this address; it is deliberately not configurable.
-readonly HOST=127.0.0.1
 readonly NGINX=/usr/sbin/nginx
 
 # shellcheck disable=SC2034 # DURATION and WARMUP are read by the scripts
@@ -31,15 +29,12 @@ readonly KEEP_TMP="${BENCH_KEEP_TMP:-0}"
 script_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo_root="$(cd "$script_dir/.." && pwd)"
 readonly script_dir repo_root
+bench_name=bench
+# shellcheck source=bench/common.sh
+source "$script_dir/common.sh"
 SPOTIK="$(realpath -m "${BENCH_BINARY:-$repo_root/build/release/spotik}")"
 readonly SPOTIK
 
-say() { printf '%s\n' "$*"; }
-note() { printf 'bench: %s\n' "$*" >&2; }
-die() {
-  printf 'bench: ERROR: %s\n' "$*" >&2
-  exit 1
-}
 
 # check_positive_numbers NAME=VALUE...: dies unless every VALUE is a positive whole number.
 check_positive_numbers() {
@@ -58,22 +53,6 @@ spotik_pid=""
 nginx_pid=""
 request_timeout=""
 
-# shellcheck disable=SC2317 # called from the EXIT trap
-stop_process() { # pid, name, signal, seconds to wait before SIGKILL
-  local pid="$1" name="$2" sig="$3" wait_s="$4" i
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < wait_s * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    note "$name (pid $pid) did not stop within ${wait_s}s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 # cleanup [STOP_FIRST]: the EXIT trap. Runs the command STOP_FIRST (the script's own processes),
 # then stops nginx and Spotik and removes the temporary directory; exits with the script's code.
@@ -140,24 +119,6 @@ build_spotik() {
 # ---------------------------------------------------------------------------------------------
 # CPU placement: the server under test and the load generators on disjoint cores when there are
 # at least two.
-expand_cpu_list() { # "0-2,5" -> "0 1 2 5"
-  local part lo hi c
-  local -a list=()
-  local IFS=,
-  for part in $1; do
-    if [[ "$part" == *-* ]]; then
-      lo="${part%-*}" hi="${part#*-}"
-      for ((c = lo; c <= hi; c++)); do list+=("$c"); done
-    else
-      list+=("$part")
-    fi
-  done
-  printf '%s\n' "${list[@]}"
-}
-join_by_comma() {
-  local IFS=,
-  printf '%s' "$*"
-}
 
 # plan_cpus SPLIT_FORMAT SHARED_TEXT: sets cpus, ncpu, server_n, server_cpus, load_cpus,
 # wrk_threads and placement (a sentence for the report). With two or more CPUs the servers get
@@ -189,18 +150,6 @@ plan_cpus() {
 
 # ---------------------------------------------------------------------------------------------
 # Helpers: a free loopback port, HTTP requests to 127.0.0.1 only, JSON string fields.
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-    if ! port_in_use "$p"; then
-      printf '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free loopback port found"
-}
 
 # http_req METHOD PORT PATH BODY_FILE [curl args...] -> prints the status code; body in BODY_FILE.
 # Each request may take the REQUEST_TIMEOUT_S given to bench_init.
@@ -390,7 +339,6 @@ warn_if_busy() { # load average
   fi
 }
 
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
 
 # ---------------------------------------------------------------------------------------------
 # Report lines common to the scripts.

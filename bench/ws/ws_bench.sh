@@ -32,9 +32,6 @@
 #   BENCH_KEEP_TMP             1 = keep the temporary directory (logs, raw JSON)
 set -euo pipefail
 
-# Every request this script and the load generator make goes to this address; not configurable.
-readonly HOST=127.0.0.1
-
 if [[ "${WS_BENCH_QUICK:-0}" == 1 ]]; then
   d_sockets=2000 d_members=1000 d_rooms=100 d_duration=8 d_sat=6
 else
@@ -66,13 +63,9 @@ readonly script_dir repo_root
 readonly baseline_dir="$script_dir/baseline"
 readonly loadgen_build="$repo_root/build/ws-bench"
 readonly LOADGEN="$loadgen_build/ws-loadgen"
-
-say() { printf '%s\n' "$*"; }
-note() { printf 'ws-bench: %s\n' "$*" >&2; }
-die() {
-  printf 'ws-bench: ERROR: %s\n' "$*" >&2
-  exit 1
-}
+bench_name=ws-bench
+# shellcheck source=bench/common.sh
+source "$repo_root/bench/common.sh"
 
 for pair in "WS_BENCH_SOCKETS=$SOCKETS" "WS_BENCH_PER_ROOM=$PER_ROOM" "WS_BENCH_MEMBERS=$MEMBERS" \
   "WS_BENCH_WINDOW=$WINDOW" "WS_BENCH_MIX_ROOMS=$MIX_ROOMS" "WS_BENCH_MIX_ROOM_SIZE=$MIX_ROOM_SIZE" \
@@ -87,7 +80,6 @@ for pair in "WS_BENCH_RATE=$RATE" "WS_BENCH_DURATION=$DURATION" "WS_BENCH_SAT_DU
     die "${pair%%=*} must be a non-negative number, got '${pair#*=}'"
   fi
 done
-gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
 gt "$RATE" 0 || die "WS_BENCH_RATE must be positive"
 gt "$MIX_RATE" 0 || die "WS_BENCH_MIX_RATE must be positive"
 gt "$DURATION" "$WARMUP" || die "WS_BENCH_DURATION ($DURATION) must exceed WS_BENCH_WARMUP ($WARMUP)"
@@ -105,25 +97,6 @@ tmp=""
 spotik_pid=""
 node_pid=""
 
-# shellcheck disable=SC2317 # called from the EXIT trap and between runs
-stop_process() { # pid, name, signal, seconds to wait before SIGKILL
-  local pid="$1" name="$2" sig="$3" wait_s="$4" i
-  [[ -n "$pid" ]] || return 0
-  kill -0 "$pid" 2>/dev/null || {
-    wait "$pid" 2>/dev/null || true
-    return 0
-  }
-  kill "-$sig" "$pid" 2>/dev/null || true
-  for ((i = 0; i < wait_s * 10; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    note "$name (pid $pid) did not stop within ${wait_s}s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-}
 
 # shellcheck disable=SC2317 # called from the EXIT trap
 cleanup() {
@@ -210,24 +183,6 @@ readonly MIX_ROOMS mix_note
 # ---------------------------------------------------------------------------------------------
 # CPU placement: each server on one core (Spotik with one io thread; Node is one thread), the
 # load generator on the other cores when there are any.
-expand_cpu_list() { # "0-2,5" -> "0 1 2 5"
-  local part lo hi c
-  local -a list=()
-  local IFS=,
-  for part in $1; do
-    if [[ "$part" == *-* ]]; then
-      lo="${part%-*}" hi="${part#*-}"
-      for ((c = lo; c <= hi; c++)); do list+=("$c"); done
-    else
-      list+=("$part")
-    fi
-  done
-  printf '%s\n' "${list[@]}"
-}
-join_by_comma() {
-  local IFS=,
-  printf '%s' "$*"
-}
 mapfile -t cpus < <(expand_cpu_list "$(taskset -cp $$ | sed 's/.*: *//')")
 ncpu=${#cpus[@]}
 server_cpu="${cpus[0]:-0}"
@@ -248,20 +203,8 @@ readonly server_cpu gen_cpus gen_threads placement
 # their TIME_WAIT leftovers from the previous run) occupy ports inside it, and a server cannot
 # bind a port that an open connection uses as its local port.
 read -r ephemeral_low _ </proc/sys/net/ipv4/ip_local_port_range || ephemeral_low=32768
-if ((ephemeral_low > 12000)); then port_lo=10000 port_span=$((ephemeral_low - 10000)); else port_lo=61000 port_span=4000; fi
-readonly port_lo port_span
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((port_lo + (RANDOM * 32768 + RANDOM) % port_span))
-    if ! port_in_use "$p"; then
-      printf '%s' "$p"
-      return 0
-    fi
-  done
-  die "no free loopback port found"
-}
+if ((ephemeral_low > 12000)); then free_port_lo=10000 free_port_span=$((ephemeral_low - 10000)); else free_port_lo=61000 free_port_span=4000; fi
+readonly free_port_lo free_port_span
 live_ok() { # port: GET /live answers 200 within 5 s
   [[ "$(curl --silent --noproxy '*' --max-time 5 -o /dev/null -w '%{http_code}' "http://$HOST:$1/live" || true)" == 200 ]]
 }
@@ -407,9 +350,6 @@ num_or_na() { # value, decimals
 ratio_of() { # a, b -> a / b
   if [[ -n "$1" && -n "$2" ]]; then awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; fi
 }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
-lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 # What makes a run's figures meaningless, or nothing: NOT RUN, NO DATA, INVALID (...).
 validity() { # key
