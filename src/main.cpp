@@ -9,6 +9,7 @@
 #include "util/clock.hpp"
 
 #include <exception>
+#include <csignal>
 #include <iostream>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,11 @@ int run(const spotik::app::command& cmd)
 
 int main(int argc, char** argv)
 {
+    // A peer that resets its connection turns the next write into EPIPE and SIGPIPE. Asio's
+    // sends pass MSG_NOSIGNAL, but file bodies go out with sendfile(2) and hiredis sends without
+    // it: left at its default, the signal would end the server whenever a client hangs up in the
+    // middle of a download. Ignored, the write fails with EPIPE and only that connection closes.
+    std::signal(SIGPIPE, SIG_IGN);
     using spotik::app::command_kind;
     const std::vector<std::string_view> args(argv + 1, argv + argc);
     auto parsed = spotik::app::parse_command_line(args);

@@ -176,6 +176,29 @@ TEST_F(stream_api, a_large_file_streams_exactly)
     EXPECT_TRUE(part.body == wav.substr(10485760, 1048576));
 }
 
+TEST_F(stream_api, clients_hanging_up_in_the_middle_of_a_download_do_not_stop_the_server)
+{
+    // The body leaves through sendfile(2), which has no MSG_NOSIGNAL: writing to a connection the
+    // peer has reset raises SIGPIPE, whose default action ends the process.
+    const std::string wav = generated_wav(8);
+    const std::string id = upload_wav(client_, room_id_, member_.token, wav);
+    ASSERT_FALSE(id.empty());
+    const std::string request =
+        "GET /api/tracks/" + id + "/stream HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + member_.token + "\r\n\r\n";
+    for (int i = 0; i < 30; ++i) {
+        raw_connection conn{"127.0.0.1", server_.port()};
+        ASSERT_TRUE(conn.send(request));
+        if (i % 3 != 0) conn.read_until("\r\n\r\n", 5s);    // some leave before a byte of the body
+        if (i % 3 == 2) std::this_thread::sleep_for(20ms);  // some after the socket buffers filled
+        conn.close();                                       // with unread data: the server's side is reset
+    }
+    std::this_thread::sleep_for(200ms);
+    ASSERT_TRUE(server_.running()) << "exit status " << server_.exit_status().value_or(-1) << "\n" << server_.output();
+    auto r = client_.get_auth("/api/tracks/" + id + "/stream", member_.token);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_TRUE(r.body == wav);
+}
+
 class slow_reader : public room_fixture {
 protected:
     slow_reader() : room_fixture({.env = {{"HTTP_IDLE_TIMEOUT", "2"}}}) {}
