@@ -10,6 +10,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 namespace spotik::api {
 namespace {
 
@@ -144,16 +146,16 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     *room_id = util::normalize_uuid(*room_id);
     auto view = ctx_.rooms.show(*room_id, conn.user_id.str(), false);
     if (!view) return {error("room_not_found", "Room not found")};
-    if (!ctx_.store.is_participant(*room_id, conn.user_id.view()))
-        return {error("access_denied", "You are not a participant of this room")};
+    // The view's participant list was just read: membership needs no second query.
+    const auto member = std::find_if(view->participants.begin(), view->participants.end(),
+                                     [&](const auto& p) { return p.user_id == conn.user_id.view(); });
+    if (member == view->participants.end()) return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
     if (conn.room_id && conn.room_id->view() != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);
-    auto viewer = viewer_in(*view, conn.user_id.view());
-    if (!viewer) return {error("room_not_found", "Room not found")};
-    auto room = room_json(*view, &*viewer, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
+    auto room = room_json(*view, &member->user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
     auto reply = hub::make_frame("room_joined", {{"room", room},
                                                  {"message", "Joined room: " + view->room.name},
                                                  {"websocket_connected", true},
