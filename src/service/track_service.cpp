@@ -59,11 +59,14 @@ domain::result<vote_result> track_service::vote(std::string_view room_id, std::s
                                                 const storage::user_record& caller, bool add)
 {
     auto track = store_.find_track(track_id, "");
-    std::string room_key = room_id.empty() ? (track ? track->room_id : std::string()) : std::string(room_id);
-    auto room = room_key.empty() ? std::nullopt : store_.find_room(room_key);
-    if (!room) return room_id.empty() ? failure::wrong_room : failure::not_found;
-    if (!track || track->room_id != room->id) return failure::wrong_room;
-    if (!store_.is_participant(room->id, caller.id)) return failure::not_participant;
+    // A track's room exists as long as the track does (deleting a room deletes its tracks): the
+    // room is only read to tell a missing room from a track of another room.
+    if (!track || (!room_id.empty() && track->room_id != room_id)) {
+        auto room = room_id.empty() ? std::nullopt : store_.find_room(room_id);
+        if (!room) return room_id.empty() ? failure::wrong_room : failure::not_found;
+        if (!track || track->room_id != room->id) return failure::wrong_room;
+    }
+    if (!store_.is_participant(track->room_id, caller.id)) return failure::not_participant;
     auto outcome = add ? store_.add_vote(track->id, caller.id, util::new_uuid(), clock_.now_ms())
                        : store_.remove_vote(track->id, caller.id);
     if (outcome.changed) {

@@ -24,7 +24,8 @@ TEST_F(votes_api, add_and_remove_are_idempotent)
     r = client_.post_json(path, json::object{}, admin_.token);  // own tracks and others' alike
     EXPECT_EQ(r.json().at("vote_score"), 2);
     r = client_.del(path, member_.token);
-    EXPECT_EQ(r.json(), json::parse(R"({"message":"Vote removed successfully","vote_score":1,"user_has_voted":false})"));
+    EXPECT_EQ(r.json(),
+              json::parse(R"({"message":"Vote removed successfully","vote_score":1,"user_has_voted":false})"));
     r = client_.del(path, member_.token);
     EXPECT_EQ(r.json(), json::parse(R"({"message":"No vote to remove","vote_score":1,"user_has_voted":false})"));
     // R's alias derives the room from the track.
@@ -48,7 +49,13 @@ TEST_F(votes_api, errors)
     r = client_.post_json("/api/rooms/" + other_room + "/tracks/" + t + "/vote", json::object{}, member_.token);
     EXPECT_EQ(r.status, 404);
     EXPECT_EQ(r.json().at("error"), "Track does not belong to this room");
-    EXPECT_EQ(client_.post_json("/api/tracks/00000000-0000-4000-8000-000000000000/vote", json::object{}, member_.token).status, 404);
+    r = client_.post_json("/api/rooms/00000000-0000-4000-8000-000000000000/tracks/" + t + "/vote", json::object{},
+                          member_.token);
+    EXPECT_EQ(r.status, 404);
+    EXPECT_EQ(r.json().at("error"), "Room not found") << "a missing room is told apart from a track of another room";
+    EXPECT_EQ(client_.post_json("/api/tracks/00000000-0000-4000-8000-000000000000/vote", json::object{}, member_.token)
+                  .status,
+              404);
     EXPECT_EQ(client_.post_json("/api/tracks/nope/vote", json::object{}, member_.token).status, 404);
 }
 
@@ -59,7 +66,8 @@ TEST_F(votes_api, fifty_concurrent_voters_are_all_counted)
     std::vector<registered_user> voters;
     for (int i = 0; i < 50; ++i) {
         voters.push_back(register_user(client_, "voter"));
-        ASSERT_EQ(client_.post_json("/api/rooms/" + room_id_ + "/join", json::object{}, voters.back().token).status, 200);
+        ASSERT_EQ(client_.post_json("/api/rooms/" + room_id_ + "/join", json::object{}, voters.back().token).status,
+                  200);
     }
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -68,11 +76,13 @@ TEST_F(votes_api, fifty_concurrent_voters_are_all_counted)
             auto c = server_.client();
             // Everyone votes for t1 (twice, to test idempotency under load); even voters also for t2.
             for (const auto& t : {t1, t1}) {
-                if (c.post_json("/api/rooms/" + room_id_ + "/tracks/" + t + "/vote", json::object{}, voters[i].token).status != 200)
+                if (c.post_json("/api/rooms/" + room_id_ + "/tracks/" + t + "/vote", json::object{}, voters[i].token)
+                        .status != 200)
                     ++failures;
             }
             if (i % 2 == 0 &&
-                c.post_json("/api/rooms/" + room_id_ + "/tracks/" + t2 + "/vote", json::object{}, voters[i].token).status != 200)
+                c.post_json("/api/rooms/" + room_id_ + "/tracks/" + t2 + "/vote", json::object{}, voters[i].token)
+                        .status != 200)
                 ++failures;
         });
     }
