@@ -51,10 +51,25 @@ std::optional<std::int64_t> from_civil(int y, int mo, int d, int h, int mi, int 
 std::string iso8601_ms(std::int64_t epoch_ms)
 {
     civil c = to_civil(epoch_ms);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour, c.minute,
-                  c.second, c.millis);
-    return buf;
+    if (c.year < 0 || c.year > 9999) {  // not the fixed width below
+        char buf[40];
+        std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", c.year, c.month, c.day, c.hour, c.minute,
+                      c.second, c.millis);
+        return buf;
+    }
+    // Written digit by digit: every room view and event carries dozens of these dates.
+    std::string out = "0000-00-00T00:00:00.000Z";
+    const auto put = [&out](std::size_t end, int value) {
+        for (std::size_t i = end; value > 0; --i, value /= 10) out[i] = char('0' + value % 10);
+    };
+    put(3, c.year);
+    put(6, c.month);
+    put(9, c.day);
+    put(12, c.hour);
+    put(15, c.minute);
+    put(18, c.second);
+    put(22, c.millis);
+    return out;
 }
 
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view t)

@@ -33,6 +33,15 @@ TEST(iso8601_ms, milliseconds_are_zero_padded)
     EXPECT_EQ(iso8601_ms(1000), "1970-01-01T00:00:01.000Z");
 }
 
+TEST(iso8601_ms, years_at_and_beyond_four_digits)
+{
+    constexpr std::int64_t day_ms = 86'400'000;
+    EXPECT_EQ(iso8601_ms(-62'167'219'200'000), "0000-01-01T00:00:00.000Z");
+    EXPECT_EQ(iso8601_ms(253'402'300'799'999), "9999-12-31T23:59:59.999Z");
+    EXPECT_EQ(iso8601_ms(253'402'300'800'000), "10000-01-01T00:00:00.000Z");
+    EXPECT_EQ(iso8601_ms(-62'167'219'200'000 - day_ms), "-001-12-31T00:00:00.000Z");
+}
+
 TEST(iso8601_ms, leap_days)
 {
     EXPECT_EQ(iso8601_ms(1'709'251'199'999), "2024-02-29T23:59:59.999Z");
@@ -138,29 +147,29 @@ TEST(http_date, negative_epochs_have_the_right_weekday)
 
 TEST(http_date, round_trips_known_values)
 {
-    for (std::int64_t s : {0LL, 1LL, 59LL, 86'399LL, 784'111'777LL, 1'709'251'199LL, 2'147'483'648LL, -1LL,
-                           253'402'300'799LL}) {
+    for (std::int64_t s :
+         {0LL, 1LL, 59LL, 86'399LL, 784'111'777LL, 1'709'251'199LL, 2'147'483'648LL, -1LL, 253'402'300'799LL}) {
         EXPECT_EQ(parse_http_date(http_date(s)), s) << s;
     }
 }
 
 TEST(parse_http_date, rejects_malformed)
 {
-    for (const char* s : {"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC",
-                          "Sun, 6 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994",
-                          "Sun, 06 nov 1994 08:49:37 GMT", "Sun, 06 Xyz 1994 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 08:49:37 GMT ", "Sun, 06 Nov 94 08:49:37 GMT",
-                          "Sun, 06 Nov 1994 08.49.37 GMT", "Sun, 0a Nov 1994 08:49:37 GMT"}) {
+    for (const char* s :
+         {"", "Sun, 06 Nov 1994 08:49:37", "Sun, 06 Nov 1994 08:49:37 UTC", "Sun, 6 Nov 1994 08:49:37 GMT",
+          "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 nov 1994 08:49:37 GMT",
+          "Sun, 06 Xyz 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:49:37 GMT ", "Sun, 06 Nov 94 08:49:37 GMT",
+          "Sun, 06 Nov 1994 08.49.37 GMT", "Sun, 0a Nov 1994 08:49:37 GMT"}) {
         EXPECT_FALSE(parse_http_date(s).has_value()) << s;
     }
 }
 
 TEST(parse_http_date, rejects_invalid_dates_and_times)
 {
-    for (const char* s : {"Mon, 30 Feb 2025 00:00:00 GMT", "Sat, 29 Feb 2025 00:00:00 GMT",
-                          "Thu, 31 Apr 2025 00:00:00 GMT", "Wed, 00 Jan 2025 00:00:00 GMT",
-                          "Wed, 15 Jan 2025 24:00:00 GMT", "Wed, 15 Jan 2025 10:60:00 GMT",
-                          "Wed, 15 Jan 2025 10:30:61 GMT"}) {
+    for (const char* s :
+         {"Mon, 30 Feb 2025 00:00:00 GMT", "Sat, 29 Feb 2025 00:00:00 GMT", "Thu, 31 Apr 2025 00:00:00 GMT",
+          "Wed, 00 Jan 2025 00:00:00 GMT", "Wed, 15 Jan 2025 24:00:00 GMT", "Wed, 15 Jan 2025 10:60:00 GMT",
+          "Wed, 15 Jan 2025 10:30:61 GMT"}) {
         EXPECT_FALSE(parse_http_date(s).has_value()) << s;
     }
 }
