@@ -8,8 +8,8 @@
 #include "config/load.hpp"
 #include "util/clock.hpp"
 
-#include <exception>
 #include <csignal>
+#include <exception>
 #include <iostream>
 #include <string_view>
 #include <vector>

@@ -147,8 +147,8 @@ void migrate_when_reachable(storage::store& store, int wait_s)
     }
 }
 
-// Start-up failed: the log is drained first so its record comes before the console line, which is written
-// whole (the log thread shares the terminal).
+// Start-up failed: the log is drained first, so that its record comes before the console line;
+// the line goes out in one write.
 int fail_start(const std::string& reason)
 {
     obs::shutdown_logging();
