@@ -10,8 +10,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
-
 namespace spotik::api {
 namespace {
 
@@ -36,12 +34,19 @@ std::string message_of(const boost::json::value& body)
     return "Request failed";
 }
 
+// The user among the view's participants, or nullptr when they are not one.
+const storage::user_record* participant_in(const service::room_view& view, std::string_view user_id)
+{
+    for (const auto& p : view.participants)
+        if (p.user_id == user_id) return &p.user;
+    return nullptr;
+}
+
 }  // namespace
 
 std::optional<storage::user_record> ws_commands::viewer_in(const service::room_view& view, std::string_view user_id)
 {
-    for (const auto& p : view.participants)
-        if (p.user_id == user_id) return p.user;
+    if (const auto* user = participant_in(view, user_id)) return *user;
     return ctx_.store.find_user(user_id);
 }
 
@@ -147,15 +152,14 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     auto view = ctx_.rooms.show(*room_id, conn.user_id.str(), false);
     if (!view) return {error("room_not_found", "Room not found")};
     // The view's participant list was just read: membership needs no second query.
-    const auto member = std::find_if(view->participants.begin(), view->participants.end(),
-                                     [&](const auto& p) { return p.user_id == conn.user_id.view(); });
-    if (member == view->participants.end()) return {error("access_denied", "You are not a participant of this room")};
+    const auto* member = participant_in(*view, conn.user_id.view());
+    if (member == nullptr) return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
     if (conn.room_id && conn.room_id->view() != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);
-    auto room = room_json(*view, &member->user, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
+    auto room = room_json(*view, member, ctx_.cfg.storage.public_path, ctx_.clock.now_ms());
     auto reply = hub::make_frame("room_joined", {{"room", room},
                                                  {"message", "Joined room: " + view->room.name},
                                                  {"websocket_connected", true},

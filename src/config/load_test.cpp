@@ -1,8 +1,6 @@
-// Unit tests of configuration loading: defaults, precedence, every validation error, --help and
-// the redacted description. Each test works in its own temporary directory.
+// Unit tests of configuration loading: defaults, precedence, every validation error. Each test works in its own
+// temporary directory.
 #include "config/load.hpp"
-
-#include "config/variables.hpp"
 
 #include <gtest/gtest.h>
 
@@ -391,103 +389,6 @@ TEST_F(config_load, startup_config_reports_dotenv_errors_with_the_file_name)
         ::unsetenv("DATA_PATH");
     EXPECT_FALSE(mentions(without_file.errors, "missing.env")) << joined(without_file.errors);
     EXPECT_EQ(without_file.cfg.app.data_path, dir_);
-}
-
-TEST(config_variables, every_default_is_a_valid_value)
-{
-    for (const auto& v : variables()) {
-        config c;
-        const std::string text = v.get(config{});
-        if (text.empty()) continue;
-        EXPECT_EQ(v.set(c, text), std::nullopt) << v.name;
-        EXPECT_EQ(v.get(c), text) << v.name;
-    }
-}
-
-TEST(config_variables, help_lists_every_variable_with_its_default)
-{
-    const std::string help = help_text();
-    EXPECT_TRUE(help.starts_with("Configuration comes from environment variables"));
-    const char* required[] = {"APP_NAME",
-                              "APP_ENV",
-                              "APP_DEBUG",
-                              "APP_URL",
-                              "DATA_PATH",
-                              "SERVER_HOST",
-                              "SERVER_PORT",
-                              "SERVER_THREADS",
-                              "HTTP_HEADER_TIMEOUT",
-                              "HTTP_BODY_TIMEOUT",
-                              "HTTP_IDLE_TIMEOUT",
-                              "HTTP_MAX_HEADER_BYTES",
-                              "HTTP_MAX_BODY_BYTES",
-                              "SHUTDOWN_TIMEOUT",
-                              "CORS_ORIGINS",
-                              "DB_DRIVER",
-                              "DB_PATH",
-                              "DB_POOL_MAX",
-                              "DB_BUSY_TIMEOUT_MS",
-                              "DB_CACHE_MB",
-                              "DATABASE_URL",
-                              "DB_HOST",
-                              "DB_PORT",
-                              "DB_NAME",
-                              "DB_USER",
-                              "DB_PASSWORD",
-                              "DB_POOL_MIN",
-                              "DB_POOL_TIMEOUT",
-                              "DB_CONNECT_TIMEOUT",
-                              "DB_READ_TIMEOUT",
-                              "AUDIO_STORAGE_PATH",
-                              "PUBLIC_STORAGE_PATH",
-                              "TEMP_STORAGE_PATH",
-                              "MAX_FILE_SIZE_MB",
-                              "JWT_SECRET",
-                              "JWT_TTL",
-                              "JWT_REFRESH_TTL",
-                              "JWT_LEEWAY",
-                              "JWT_BLACKLIST_GRACE_PERIOD",
-                              "BCRYPT_COST",
-                              "LOG_LEVEL",
-                              "LOG_FORMAT",
-                              "LOG_FILE"};
-    for (const char* name : required) EXPECT_NE(find_variable(name), nullptr) << name;
-    for (const auto& v : variables()) {
-        EXPECT_NE(help.find("  " + std::string(v.name) + " "), std::string::npos) << v.name;
-        EXPECT_NE(help.find("default: " + default_text(v)), std::string::npos) << v.name;
-        EXPECT_NE(help.find(v.description), std::string::npos) << v.name;
-        EXPECT_EQ(find_variable(v.name), &v);
-    }
-    EXPECT_EQ(find_variable("NOPE"), nullptr);
-}
-
-TEST(config_variables, describe_hides_secrets_and_paths)
-{
-    config c;
-    c.auth.jwt_secret = "Zq-very-secret-value";
-    c.storage.audio_path = "/srv/spotik/audio";
-    c.database.url = "postgres://u:Zq-db-password@h/d";
-    c.database.password = "Zq-db-password";
-    c.database.host = "/srv/spotik/pg-socket";
-    const auto pairs = describe(c);
-    ASSERT_EQ(pairs.size(), variables().size());
-    const env_map shown(pairs.begin(), pairs.end());
-    EXPECT_EQ(shown.at("JWT_SECRET"), "(set)");
-    EXPECT_EQ(shown.at("AUDIO_STORAGE_PATH"), "(set)");
-    EXPECT_EQ(shown.at("TEMP_STORAGE_PATH"), "(not set)");
-    EXPECT_EQ(shown.at("SERVER_PORT"), "3000");
-    EXPECT_EQ(shown.at("CORS_ORIGINS"), "*");
-    EXPECT_EQ(shown.at("DATABASE_URL"), "(set)");
-    EXPECT_EQ(shown.at("DB_PASSWORD"), "(set)");
-    EXPECT_EQ(shown.at("DB_HOST"), "(set)");
-    for (const auto& [name, value] : pairs) {
-        EXPECT_EQ(value.find("Zq"), std::string::npos) << name;
-        EXPECT_EQ(value.find("/srv/"), std::string::npos) << name;
-    }
-    EXPECT_EQ(describe(config{})[0].first, "APP_NAME");
-    const auto defaults = describe(config{});
-    EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("JWT_SECRET"), "(not set)");
-    EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("DB_HOST"), "localhost");
 }
 
 }  // namespace

@@ -94,7 +94,7 @@ token_holder postgres_store::find_token_holder(std::string_view jti, std::string
     const auto res = conn->query(sql, pg::params(jti, now, user_id));
     const pg::row r(res, 0);
     token_holder out;
-    out.revoked = r.boolean(6);
+    out.revoked = r.boolean(pg::user_column_count);
     if (r.optional_text(0)) out.user = pg::read_user(r);
     return out;
 }

@@ -18,6 +18,7 @@ std::string at(int n);
 
 // users u: 6 columns (password_hash included).
 const std::string& user_columns();
+inline constexpr int user_column_count = 6;  // a column selected after them has this index
 // rooms r: 10 columns.
 const std::string& room_columns();
 // room_participants p joined with users u: 8 columns (no password hash).

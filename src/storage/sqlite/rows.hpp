@@ -9,6 +9,7 @@ namespace spotik::storage::sqlite {
 
 // users u: 6 columns (password_hash included).
 inline constexpr const char* k_user_columns = "u.id, u.username, u.email, u.password_hash, u.created_at, u.updated_at";
+inline constexpr int k_user_column_count = 6;  // a column selected after them has this index
 // rooms r: 10 columns.
 inline constexpr const char* k_room_columns =
     "r.id, r.name, r.description, r.administrator_id, r.current_track_id, r.is_playing, "

@@ -116,7 +116,7 @@ token_holder sqlite_store::find_token_holder(std::string_view jti, std::string_v
     stmt.bind_all(jti, now, user_id);
     if (!stmt.step()) throw storage_error("sqlite: token holder query returned no row");
     token_holder out;
-    out.revoked = stmt.boolean(6);
+    out.revoked = stmt.boolean(sqlite::k_user_column_count);
     if (stmt.optional_text(0)) out.user = sqlite::read_user(stmt);
     return out;
 }
