@@ -602,6 +602,7 @@ struct thread_stats {
     std::uint64_t received = 0, replayed = 0, duplicates = 0, gaps = 0, unmatched = 0, score_mismatch = 0;
     std::uint64_t other_events = 0, unrecovered = 0, disconnects = 0, reconnects = 0, reconnect_failures = 0;
     std::uint64_t pre_run_events = 0;
+    std::uint64_t voted = 0, voted_bytes = 0;  // track_voted frames received and their payload bytes
     std::map<std::string, std::uint64_t> errors;      // error frames by error_code
     std::map<std::string, std::uint64_t> failures;    // socket failures by reason
 };
@@ -714,6 +715,8 @@ bool on_message(sock_rt& s, std::string_view text, std::int64_t recv_ns)
     static constexpr std::string_view k_voted = R"({"type":"track_voted")";
     static constexpr std::string_view k_joined = R"({"type":"room_joined")";
     if (text.starts_with(k_voted)) {
+        ++st.voted;
+        st.voted_bytes += text.size();
         auto seq = int_after(text, "\"seq\":");
         if (!seq) {
             ++st.unmatched;
@@ -1344,6 +1347,8 @@ int run(const options& o)
         total.reconnects += s.reconnects;
         total.reconnect_failures += s.reconnect_failures;
         total.pre_run_events += s.pre_run_events;
+        total.voted += s.voted;
+        total.voted_bytes += s.voted_bytes;
         for (auto& [k, v] : s.errors) total.errors[k] += v;
         for (auto& [k, v] : s.failures) total.failures[k] += v;
     }
@@ -1419,6 +1424,7 @@ int run(const options& o)
         out["score_mismatch"] = total.score_mismatch;
         out["other_events"] = total.other_events;
         out["pre_run_events"] = total.pre_run_events;
+        out["event_bytes"] = total.voted ? round_to(double(total.voted_bytes) / double(total.voted), 0) : 0.0;
         out["unrecovered"] = total.unrecovered;
         out["disconnects"] = total.disconnects;
         out["reconnects"] = total.reconnects;

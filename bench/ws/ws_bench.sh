@@ -7,7 +7,8 @@
 #   mix     many rooms of 20, 2 events/s per room, 1 % of the sockets reconnecting per second
 #           (Spotik only); p99 delivery latency and server CPU
 # idle and fanout run against both servers in the same run; the table gives both figures, the
-# ratios and the targets. Exits 0 whatever the figures are; non-zero only when something broke
+# ratios and the targets, and for fanout the kernel's floor on this machine (bench/ws/floor.cpp:
+# the same deliveries as a bare send loop, no server). Exits 0 whatever the figures are; non-zero only when something broke
 # (build, start-up, set-up, a crash or hang under load).
 #
 # Environment (all optional; WS_BENCH_QUICK=1 gives a quick run with smaller defaults):
@@ -63,6 +64,7 @@ readonly script_dir repo_root
 readonly baseline_dir="$script_dir/baseline"
 readonly loadgen_build="$repo_root/build/ws-bench"
 readonly LOADGEN="$loadgen_build/ws-loadgen"
+readonly FLOOR="$loadgen_build/ws-floor"
 bench_name=ws-bench
 # shellcheck source=bench/common.sh
 source "$repo_root/bench/common.sh"
@@ -333,6 +335,23 @@ for server in spotik node; do
     fi
   done
 done
+# The kernel's floor for the fan-out: the same sockets, rate, phases and message size (that of
+# Spotik's track_voted) as a bare send(2) loop on the servers' CPU, read on the generator's.
+run_floor() {
+  local bytes rc=0
+  bytes="$(j spotik_fanout .event_bytes)"
+  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes="$(j node_fanout .event_bytes)"
+  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes=1000
+  note "floor: ws-floor --sockets $MEMBERS --bytes $bytes"
+  timeout --kill-after=10 600 "$FLOOR" --json --sockets "$MEMBERS" --bytes "${bytes%.*}" --rate "$RATE" \
+    --duration "$DURATION" --sat-duration "$SAT_DURATION" --window "$WINDOW" --warmup "$WARMUP" \
+    --sender-cpu "$server_cpu" --receiver-cpu "${gen_cpus%%,*}" >"$tmp/floor.json" 2>"$tmp/floor.err" || rc=$?
+  if ((rc != 0)) || ! jq -e .phases "$tmp/floor.json" >/dev/null 2>&1; then
+    PROBLEM[floor]="ws-floor failed (exit $rc): $(tail -n 1 "$tmp/floor.err" 2>/dev/null)"
+    rm -f "$tmp/floor.json"
+  fi
+}
+if wants fanout; then run_floor; fi
 if wants mix; then
   start_spotik mix
   run_loadgen spotik_mix spotik "$spotik_pid" --scenario mix --rooms "$MIX_ROOMS" --room-size "$MIX_ROOM_SIZE" \
@@ -396,6 +415,14 @@ s_rate="$(phase spotik_fanout fixed events_per_s)"
 n_rate="$(phase node_fanout fixed events_per_s)"
 s_cpumsg="$(phase spotik_fanout saturating server_cpu_us_per_msg)"
 n_cpumsg="$(phase node_fanout saturating server_cpu_us_per_msg)"
+f_p99="$(phase floor fixed p99_ms)"
+f_p50="$(phase floor fixed p50_ms)"
+f_fmsgs="$(phase floor fixed msgs_per_s)"
+f_smsgs="$(phase floor saturating msgs_per_s)"
+f_sp99="$(phase floor saturating p99_ms)"
+f_cpumsg="$(phase floor saturating sender_us_per_msg)"
+# verdict COMMAND...: whether a target is within the floor's reach.
+verdict() { if "$@"; then printf 'within reach'; else printf 'NOT REACHABLE on this machine'; fi; }
 # kept_up RATE_SENT RATE_WANTED: the triggers went out at 90 % of the wanted rate or more.
 kept_up() { [[ -n "$1" ]] && ge "$1" "$(awk -v r="$2" 'BEGIN { print r * 0.9 }')"; }
 fanout_result="$(validity spotik_fanout)"
@@ -450,39 +477,54 @@ say "Open files per process: $hard_nofile (hard limit)"
 say "Scale: idle $SOCKETS sockets ($PER_ROOM per room); fanout $MEMBERS sockets ($FANOUT_SOCKETS_PER_USER per user), $RATE events/s for ${DURATION}s then saturating (window $WINDOW) for ${SAT_DURATION}s; mix $MIX_ROOMS rooms x $MIX_ROOM_SIZE, $MIX_RATE events/s per room, $RECONNECT_PCT %/s reconnecting, ${DURATION}s; first ${WARMUP}s of each phase not measured"
 [[ -z "$mix_note" ]] || say "Note: $mix_note"
 say ""
-row='%-38s %10s %10s %7s  %-34s %s\n'
+row='%-38s %10s %10s %7s %10s  %-34s %s\n'
 # shellcheck disable=SC2059 # the format is the constant above
 {
-  printf "$row" "scenario" "Spotik" "Node ws" "ratio" "target" "result"
+  printf "$row" "scenario" "Spotik" "Node ws" "ratio" "floor" "target" "result"
   if wants idle; then
-    printf "$row" "idle: memory per socket, KiB" "$(num_or_na "$s_idle" 2)" "$(num_or_na "$n_idle" 2)" "${idle_ratio:-n/a}" \
+    printf "$row" "idle: memory per socket, KiB" "$(num_or_na "$s_idle" 2)" "$(num_or_na "$n_idle" 2)" "${idle_ratio:-n/a}" "-" \
       "< 8 KiB and <= 0.40x Node" "$idle_result"
   fi
   if wants fanout; then
     printf "$row" "fanout $RATE ev/s: p99 latency, ms" "$(num_or_na "$s_p99" 2)" "$(num_or_na "$n_p99" 2)" \
-      "$(ratio_of "$s_p99" "$n_p99")" "p99 < 20 ms" "$fanout_result"
+      "$(ratio_of "$s_p99" "$n_p99")" "$(num_or_na "$f_p99" 2)" "p99 < 20 ms" "$fanout_result"
     printf "$row" "fanout $RATE ev/s: p50 latency, ms" "$(num_or_na "$s_p50" 2)" "$(num_or_na "$n_p50" 2)" \
-      "$(ratio_of "$s_p50" "$n_p50")" "" ""
+      "$(ratio_of "$s_p50" "$n_p50")" "$(num_or_na "$f_p50" 2)" "" ""
     printf "$row" "fanout $RATE ev/s: events/s sent" "$(num_or_na "$s_rate" 1)" "$(num_or_na "$n_rate" 1)" \
-      "$(ratio_of "$s_rate" "$n_rate")" "(the server answers each vote)" ""
+      "$(ratio_of "$s_rate" "$n_rate")" "-" "(the server answers each vote)" ""
     printf "$row" "fanout $RATE ev/s: delivered msgs/s" "$(num_or_na "$s_fmsgs" 0)" "$(num_or_na "$n_fmsgs" 0)" \
-      "$(ratio_of "$s_fmsgs" "$n_fmsgs")" "(offered: $(awk -v r="$RATE" -v m="$MEMBERS" 'BEGIN { print r * m }'))" ""
+      "$(ratio_of "$s_fmsgs" "$n_fmsgs")" "$(num_or_na "$f_fmsgs" 0)" "(offered: $(awk -v r="$RATE" -v m="$MEMBERS" 'BEGIN { print r * m }'))" ""
     if gt "$SAT_DURATION" 0; then
       printf "$row" "fanout saturating: delivered msgs/s" "$(num_or_na "$s_smsgs" 0)" "$(num_or_na "$n_smsgs" 0)" \
-        "${sat_ratio:-n/a}" ">= 3.00x Node" "$sat_result"
+        "${sat_ratio:-n/a}" "$(num_or_na "$f_smsgs" 0)" ">= 3.00x Node" "$sat_result"
       printf "$row" "fanout saturating: p99 latency, ms" "$(num_or_na "$s_sp99" 2)" "$(num_or_na "$n_sp99" 2)" \
-        "$(ratio_of "$s_sp99" "$n_sp99")" "" ""
+        "$(ratio_of "$s_sp99" "$n_sp99")" "$(num_or_na "$f_sp99" 2)" "" ""
       printf "$row" "fanout saturating: server CPU us/msg" "$(num_or_na "$s_cpumsg" 2)" "$(num_or_na "$n_cpumsg" 2)" \
-        "$(ratio_of "$s_cpumsg" "$n_cpumsg")" "(CPU time per delivery)" ""
+        "$(ratio_of "$s_cpumsg" "$n_cpumsg")" "$(num_or_na "$f_cpumsg" 2)" "(CPU time per delivery)" ""
     fi
   fi
   if wants mix; then
-    printf "$row" "mix: p99 latency, ms" "$(num_or_na "$m_p99" 2)" "-" "-" "p99 < 5 ms" "$mix_result"
-    printf "$row" "mix: p50 latency, ms" "$(num_or_na "$m_p50" 2)" "-" "-" "" ""
-    printf "$row" "mix: events/s sent" "$(num_or_na "$m_rate" 0)" "-" "-" "(wanted: $m_wanted)" ""
-    printf "$row" "mix: server CPU, % of one core" "$(num_or_na "$m_cpu" 1)" "-" "-" "" ""
+    printf "$row" "mix: p99 latency, ms" "$(num_or_na "$m_p99" 2)" "-" "-" "-" "p99 < 5 ms" "$mix_result"
+    printf "$row" "mix: p50 latency, ms" "$(num_or_na "$m_p50" 2)" "-" "-" "-" "" ""
+    printf "$row" "mix: events/s sent" "$(num_or_na "$m_rate" 0)" "-" "-" "-" "(wanted: $m_wanted)" ""
+    printf "$row" "mix: server CPU, % of one core" "$(num_or_na "$m_cpu" 1)" "-" "-" "-" "" ""
   fi
 }
+
+if wants fanout; then
+  say ""
+  if [[ -n "$f_p99" ]]; then
+    say "floor: the fan-out as a bare send(2) loop on the servers' CPU (bench/ws/floor.cpp), $(j floor .frame_bytes)-byte frames to the same $MEMBERS sockets."
+    say "  No server that sends each socket its own copy does better on this machine:"
+    say "  p99 < 20 ms at $RATE ev/s: the floor's p99 is $(num_or_na "$f_p99" 2) ms: $(verdict lt "$f_p99" 20)"
+    f_best="$(ratio_of "$n_cpumsg" "$f_cpumsg")"
+    if [[ -n "$f_best" ]]; then
+      say "  >= 3x Node's msgs/s: Node's CPU per delivery over the floor's ($(num_or_na "$n_cpumsg" 2) / $(num_or_na "$f_cpumsg" 2) us) caps any server at ${f_best}x: $(verdict ge "$f_best" 3)"
+    fi
+  else
+    say "floor: not measured${PROBLEM[floor]:+ (${PROBLEM[floor]})}"
+  fi
+fi
 
 say ""
 say "Run details:"
@@ -508,6 +550,11 @@ for key in spotik_idle node_idle spotik_fanout node_fanout spotik_mix; do
   if [[ -n "${WS_COUNTERS[$key]:-}" ]]; then say "    Spotik /api/websocket/status counters: ${WS_COUNTERS[$key]}"; fi
   if [[ -n "${PROBLEM[$key]:-}" ]]; then say "    PROBLEM: ${PROBLEM[$key]}"; fi
 done
+if [[ -s "$tmp/floor.json" ]]; then
+  while IFS= read -r line; do say "  floor: $line"; done < <(jq -r '.phases[] |
+    "phase \(.name): \(.sends) sends (\(.send_errors) failed), \(.delivered) delivered, lost \(.lost); \(.msgs_per_s) msgs/s; ms p50 \(.p50_ms) p99 \(.p99_ms) max \(.max_ms); sender CPU \(.sender_us_per_msg) us per send"' "$tmp/floor.json")
+  say "  floor: receiver CPU $(j floor .receiver_us_per_msg) us per message"
+fi
 for key in spotik_idle spotik_fanout spotik_mix; do
   log="$tmp/spotik-${key#spotik_}.log"
   [[ -f "$log" ]] || continue
