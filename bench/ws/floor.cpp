@@ -81,16 +81,26 @@ options parse_options(int argc, char** argv)
         char* end = nullptr;
         double v = std::strtod(argv[++i], &end);
         if (*end != '\0' || v < 0) usage("bad value for " + a);
-        if (a == "--sockets") o.sockets = int(v);
-        else if (a == "--bytes") o.bytes = int(v);
-        else if (a == "--rate") o.rate = v;
-        else if (a == "--duration") o.duration = v;
-        else if (a == "--sat-duration") o.sat_duration = v;
-        else if (a == "--window") o.window = int(v);
-        else if (a == "--warmup") o.warmup = v;
-        else if (a == "--sender-cpu") o.sender_cpu = int(v);
-        else if (a == "--receiver-cpu") o.receiver_cpu = int(v);
-        else usage("unknown option " + a);
+        if (a == "--sockets")
+            o.sockets = int(v);
+        else if (a == "--bytes")
+            o.bytes = int(v);
+        else if (a == "--rate")
+            o.rate = v;
+        else if (a == "--duration")
+            o.duration = v;
+        else if (a == "--sat-duration")
+            o.sat_duration = v;
+        else if (a == "--window")
+            o.window = int(v);
+        else if (a == "--warmup")
+            o.warmup = v;
+        else if (a == "--sender-cpu")
+            o.sender_cpu = int(v);
+        else if (a == "--receiver-cpu")
+            o.receiver_cpu = int(v);
+        else
+            usage("unknown option " + a);
     }
     if (o.sockets < 1 || o.bytes < 16 || o.bytes > 65535 || o.rate <= 0 || o.window < 1) usage("values out of range");
     return o;
@@ -279,7 +289,8 @@ int main(int argc, char** argv)
             const std::size_t first = first_saturating.load();
             if (next_event >= first + std::size_t(o.window)) {
                 const std::int64_t deadline = now_ns() + 2'000'000'000;
-                while (!all_reached(next_event - std::size_t(o.window)) && now_ns() < deadline) std::this_thread::yield();
+                while (!all_reached(next_event - std::size_t(o.window)) && now_ns() < deadline)
+                    std::this_thread::yield();
             }
             send_event(p);
         }
@@ -294,8 +305,8 @@ int main(int argc, char** argv)
         std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(i), v.end());
         return double(v[i]) / 1e6;
     };
-    std::string out = o.json ? "{\"sockets\":" + std::to_string(o.sockets) + ",\"frame_bytes\":" +
-                                   std::to_string(frame_size) + ",\"phases\":["
+    std::string out = o.json ? "{\"sockets\":" + std::to_string(o.sockets) +
+                                   ",\"frame_bytes\":" + std::to_string(frame_size) + ",\"phases\":["
                              : "";
     for (int i = 0; i < (o.sat_duration > 0 ? 2 : 1); ++i) {
         phase& p = phases[i];
@@ -317,10 +328,11 @@ int main(int argc, char** argv)
                       us_per_send, p50, p99, max);
         out += line;
     }
-    const double rx_us = double(receiver_cpu_ns) / 1e3 / double(std::max<std::uint64_t>(1, phases[0].delivered + phases[1].delivered));
+    const double rx_us =
+        double(receiver_cpu_ns) / 1e3 / double(std::max<std::uint64_t>(1, phases[0].delivered + phases[1].delivered));
     char tail[128];
-    std::snprintf(tail, sizeof tail, o.json ? "],\"receiver_us_per_msg\":%.2f}\n" : "receiver CPU %.2f us per message\n",
-                  rx_us);
+    std::snprintf(tail, sizeof tail,
+                  o.json ? "],\"receiver_us_per_msg\":%.2f}\n" : "receiver CPU %.2f us per message\n", rx_us);
     out += tail;
     std::fputs(out.c_str(), stdout);
     for (int s : tx) close(s);
