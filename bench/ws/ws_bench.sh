@@ -8,8 +8,8 @@
 #           (Spotik only); p99 delivery latency and server CPU
 # idle and fanout run against both servers in the same run; the table gives both figures, the
 # ratios and the targets, and for fanout the kernel's floor on this machine (bench/ws/floor.cpp:
-# the same deliveries as a bare send loop, no server). Exits 0 whatever the figures are; non-zero only when something broke
-# (build, start-up, set-up, a crash or hang under load).
+# the same deliveries as a bare send loop, no server). Exits 0 whatever the figures are;
+# non-zero only when something broke (build, start-up, set-up, a crash or hang under load).
 #
 # Environment (all optional; WS_BENCH_QUICK=1 gives a quick run with smaller defaults):
 #   WS_BENCH_QUICK             1 = sockets 2000, members 1000, mix rooms 100, 8 s phases
