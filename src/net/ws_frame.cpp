@@ -52,6 +52,14 @@ std::uint16_t close_code_of(std::string_view payload)
                                       static_cast<unsigned char>(payload[1]));
 }
 
+bool is_valid_close_code(std::uint16_t code)
+{
+    // RFC 6455 §7.4: the defined codes a peer may send (1004 is reserved; 1005, 1006 and 1015
+    // are never sent), the IANA-registered 1012-1014, and 3000-4999 for libraries and
+    // applications.
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
 std::optional<frame_event> frame_reader::fail(std::uint16_t code)
 {
     failed_ = true;
@@ -154,9 +162,10 @@ std::optional<frame_event> frame_reader::frame_done()
         if (frame_op_ == opcode::close) {
             ev.kind = frame_event::close;
             std::uint16_t code = close_code_of(ev.payload);
-            if (ev.payload.size() == 1 ||
-                (ev.payload.size() > 2 && !util::is_valid_utf8(std::string_view(ev.payload).substr(2))))
+            if (ev.payload.size() == 1 || (ev.payload.size() >= 2 && !is_valid_close_code(code)))
                 return fail(close_code::protocol_error);
+            if (ev.payload.size() > 2 && !util::is_valid_utf8(std::string_view(ev.payload).substr(2)))
+                return fail(close_code::bad_payload);
             ev.code = code;
         }
         return ev;

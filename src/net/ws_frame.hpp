@@ -38,6 +38,9 @@ std::string close_payload(std::uint16_t code, std::string_view reason = {});
 // The code of a received close frame's payload; 1005 (no code) when it carries none.
 std::uint16_t close_code_of(std::string_view payload);
 
+// Whether a peer may send `code` in a close frame (RFC 6455 §7.4).
+bool is_valid_close_code(std::uint16_t code);
+
 // A whole message or a control frame read from the client.
 struct frame_event {
     enum kind_type : std::uint8_t {

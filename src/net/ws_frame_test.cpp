@@ -123,6 +123,10 @@ TEST(ws_frame, protocol_violations_end_the_reading)
         {"invalid UTF-8", client_frame(0x81, "\xC3\x28"), close_code::bad_payload},
         {"truncated UTF-8", client_frame(0x81, "ok\xE2\x82"), close_code::bad_payload},
         {"one-byte close", client_frame(0x88, "x"), close_code::protocol_error},
+        {"close code 1005", client_frame(0x88, close_payload(1005)), close_code::protocol_error},
+        {"close code 999", client_frame(0x88, close_payload(999)), close_code::protocol_error},
+        {"close code 5000", client_frame(0x88, close_payload(5000)), close_code::protocol_error},
+        {"close reason not UTF-8", client_frame(0x88, close_payload(1000, "\xC3\x28")), close_code::bad_payload},
     };
     for (const auto& c : cases) {
         frame_reader r(1024);
@@ -132,6 +136,14 @@ TEST(ws_frame, protocol_violations_end_the_reading)
         EXPECT_EQ(got[0].kind, frame_event::violation) << c.what;
         EXPECT_EQ(got[0].code, c.code) << c.what;
     }
+}
+
+TEST(ws_frame, only_the_close_codes_a_peer_may_send_are_valid)
+{
+    for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999})
+        EXPECT_TRUE(is_valid_close_code(code)) << code;
+    for (std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535})
+        EXPECT_FALSE(is_valid_close_code(code)) << code;
 }
 
 TEST(ws_frame, binary_is_not_checked_for_utf8)

@@ -39,18 +39,19 @@ struct exact_allocator {
 
 }  // namespace
 
+// A token bucket. A client that went over the rate stays marked (strikes_ counts the messages
+// refused since) until it has kept under it long enough for the bucket to fill up again, so a
+// flood that goes on is cut off even when some of its messages find a token.
 bool ws_socket::allow_message()
 {
     std::int64_t now = now_us();
-    tokens_ = std::min<double>(ctx_.settings.rate_burst,
-                               tokens_ + double(now - refilled_us_) / 1e6 * ctx_.settings.rate_per_s);
+    const double burst = ctx_.settings.rate_burst;
+    tokens_ = std::min(burst, tokens_ + double(now - refilled_us_) / 1e6 * ctx_.settings.rate_per_s);
     refilled_us_ = now;
-    if (tokens_ >= 1.0) {
-        tokens_ -= 1.0;
-        strikes_ = 0;
-        return true;
-    }
-    return false;
+    if (tokens_ >= burst) strikes_ = 0;
+    if (tokens_ < 1.0) return false;
+    tokens_ -= 1.0;
+    return true;
 }
 
 // An idle socket waits for readability only; the bytes are then read into a stack buffer, so
@@ -101,6 +102,8 @@ bool ws_socket::on_frame(ws::frame_event ev)
     switch (ev.kind) {
         case ev_kind::text:
         case ev_kind::binary:
+            // Nothing that follows a close (the client's or the server's) is acted on.
+            if (close_received_ || closing()) return true;
             return on_message(std::move(ev.payload), ev.kind == ev_kind::text);
         case ev_kind::ping:
             enqueue({std::make_shared<const std::string>(std::move(ev.payload)), ws::opcode::pong});

@@ -190,7 +190,8 @@ void hub::prepare_join(const std::string& room_id, std::optional<std::uint64_t> 
     bool needed = true;
     if (auto r = find(room_id)) {
         std::lock_guard lock(r->mutex);
-        needed = last_seq && *last_seq < r->seq && (r->history.empty() || *last_seq + 1 < r->history.front().first);
+        needed = last_seq && (*last_seq > r->seq ||
+                              (*last_seq < r->seq && (r->history.empty() || *last_seq + 1 < r->history.front().first)));
     }
     if (needed) source_->catch_up(room_id);
 }
@@ -212,7 +213,11 @@ join_result hub::join(const std::string& room_id, const std::shared_ptr<hub_clie
     join_result out;
     out.current_seq = r->seq;
     for (const auto& f : first) client->deliver(f);
-    if (last_seq && *last_seq < r->seq) {
+    if (last_seq && *last_seq > r->seq) {
+        // A seq the room never reached here: the numbering restarted (a server restart without
+        // the shared bus), so what the client holds cannot be brought up to date by replay.
+        out.recovered = false;
+    } else if (last_seq && *last_seq < r->seq) {
         std::uint64_t oldest = r->history.empty() ? r->seq + 1 : r->history.front().first;
         if (*last_seq + 1 < oldest) {
             out.recovered = false;

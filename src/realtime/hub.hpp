@@ -50,7 +50,7 @@ public:
 
 struct join_result {
     std::uint64_t current_seq = 0;
-    bool recovered = true;  // false: the client asked for events older than the history keeps
+    bool recovered = true;  // false: last_seq is older than the history keeps, or in the future
     std::size_t replayed = 0;
 };
 
@@ -81,13 +81,14 @@ public:
     // callers may overlap: each seq reaches a client once). Returns true if it was new.
     bool deliver(const sequenced_event& e, bool to_clients = true);
     // Before join(): lets the history source catch up when the room is unknown here or when
-    // last_seq is older than the local history.
+    // last_seq is older than the local history or newer than the room's seq here.
     void prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq);
     void set_history_source(history_source* source) { source_ = source; }
     std::vector<std::string> room_ids() const;
 
     // Adds the client to the room. `first` frames (the join reply) are delivered before any
-    // replayed or later event; with last_seq, the events after it are replayed in order.
+    // replayed or later event; with last_seq, the events after it are replayed in order (a
+    // last_seq older than the history or newer than the room's seq is not recovered).
     join_result join(const std::string& room_id, const std::shared_ptr<hub_client>& client,
                      const std::vector<frame>& first, std::optional<std::uint64_t> last_seq);
     void leave(const std::string& room_id, const hub_client* client);

@@ -1,5 +1,6 @@
 // Unit tests for the bounds of the hub's per-room history: by count and by bytes (the newest
-// event is always kept), for published and bus-delivered events, and what a join then gets.
+// event is always kept), for published and bus-delivered events, and what a join then gets
+// (including a last_seq the room never reached).
 #include "realtime/hub.hpp"
 #include "realtime/hub_test_recorder.hpp"
 
@@ -64,6 +65,18 @@ TEST(hub_history, the_count_bound_still_applies)
     auto c = std::make_shared<recorder>();
     EXPECT_TRUE(h.join("room", c, {}, 7).recovered);
     EXPECT_FALSE(h.join("room", std::make_shared<recorder>(), {}, 6).recovered);
+}
+
+TEST(hub_history, a_last_seq_the_room_never_reached_is_not_recovered)
+{
+    hub h{8, 1 << 20};
+    for (int i = 1; i <= 3; ++i) h.publish({"room", "track_voted", {{"i", i}}, {}});
+    auto c = std::make_shared<recorder>();
+    auto r = h.join("room", c, {}, 500);
+    EXPECT_FALSE(r.recovered);
+    EXPECT_EQ(r.replayed, 0u);
+    EXPECT_EQ(r.current_seq, 3u);
+    EXPECT_TRUE(h.join("room", std::make_shared<recorder>(), {}, 3).recovered) << "up to date";
 }
 
 }  // namespace

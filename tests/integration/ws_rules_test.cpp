@@ -1,0 +1,137 @@
+// Clients that break the channel's rules, at the level of frames (issue 4, Deliver 3): a flood
+// kept up at a steady pace is cut off after one rate_limited error, not warned again and again;
+// nothing a client sends after its Close frame is acted on (RFC 6455 §5.5.1); a Close frame with
+// a code no peer may send is answered with 1002 (RFC 6455 §7.4).
+#include "integration/ws_flow_support.hpp"
+#include "support/raw_connection.hpp"
+
+#include <thread>
+
+namespace spotik::test {
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// One masked client frame (RFC 6455 §5.2) with a payload of up to 65535 bytes.
+std::string client_frame(unsigned char first_byte, std::string_view payload)
+{
+    std::string f(1, char(first_byte));
+    if (payload.size() < 126) {
+        f.push_back(char(0x80 | payload.size()));
+    } else {
+        f.push_back(char(0x80 | 126));
+        f.push_back(char(payload.size() >> 8));
+        f.push_back(char(payload.size() & 0xFF));
+    }
+    const std::string mask = "\x1F\x2E\x3D\x4C";
+    f += mask;
+    for (std::size_t i = 0; i < payload.size(); ++i) f.push_back(char(payload[i] ^ mask[i % 4]));
+    return f;
+}
+
+std::string close_frame(std::uint16_t code)
+{
+    return client_frame(0x88, std::string{char(code >> 8), char(code & 0xFF)});
+}
+
+std::string text_frame(const json::value& message)
+{
+    return client_frame(0x81, json::serialize(message));
+}
+
+// The server's close frame for `code`, as it ends the bytes it sent.
+std::string server_close(std::uint16_t code)
+{
+    return std::string{'\x88', '\x02', char(code >> 8), char(code & 0xFF)};
+}
+
+raw_connection upgraded(const server_process& server, const std::string& token)
+{
+    raw_connection raw("127.0.0.1", server.port());
+    EXPECT_TRUE(raw.send("GET /ws?token=" + token +
+                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+    auto head = raw.read_until("\r\n\r\n", k_wait);
+    EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
+    return raw;
+}
+
+int count_type(const std::vector<json::object>& msgs, const std::string& type)
+{
+    return int(std::count_if(msgs.begin(), msgs.end(), [&](const auto& m) { return type_of(m) == type; }));
+}
+
+TEST(ws_rules, a_flood_kept_up_at_a_steady_pace_is_cut_off_after_one_error)
+{
+    // 20 messages a second against a limit of 5 (burst 5): some find a token, most do not.
+    server_process server{{.env = {{"WS_RATE_LIMIT", "5"}, {"WS_RATE_BURST", "5"}}}};
+    auto http = server.client();
+    auto u = register_user(http);
+    auto bystander = open_ws(server, u.token);
+    auto c = open_ws(server, u.token);
+    int sent = 0;
+    for (auto start = clock_type::now(); clock_type::now() - start < 10s; ++sent)
+        if (!c.send_json({{"type", "ping"}}) || c.closed(50ms)) break;
+    ASSERT_FALSE(c.is_open()) << "still open after " << sent << " messages at four times the rate";
+    EXPECT_EQ(c.close_code(), 1008) << c.end_reason();
+    EXPECT_LT(sent, 60) << "cut off only after about 3 s";
+    auto msgs = c.drain(1ms);
+    EXPECT_EQ(count_type(msgs, "error"), 1) << "one rate_limited error, then the close";
+    EXPECT_GE(count_type(msgs, "pong"), 5) << "the burst is served";
+    expect_answers_ping(bystander);
+}
+
+class ws_rules_room : public room_fixture {
+protected:
+    ws_rules_room() : room_fixture({.env = {{"AUTO_ADVANCE", "false"}}}) {}
+    int vote_score(const std::string& track)
+    {
+        auto r = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", member_.token);
+        EXPECT_EQ(r.status, 200) << r.body;
+        const auto body = r.json();
+        for (const auto& t : body.at("tracks").as_array())
+            if (t.at("id") == track.c_str()) return int(t.at("vote_score").to_number<std::int64_t>());
+        ADD_FAILURE() << "track " << track << " not listed";
+        return -1;
+    }
+};
+
+TEST_F(ws_rules_room, a_command_sent_after_the_close_frame_is_not_acted_on)
+{
+    auto track = upload_id(admin_.token, "tone-3s-cbr.mp3");
+    auto vote = [&](const char* how) {
+        return text_frame({{"type", "vote_track"}, {"data", {{"track_id", track}, {"vote_type", how}}}});
+    };
+    auto raw = upgraded(server_, member_.token);
+    ASSERT_TRUE(raw.send(text_frame({{"type", "join_room"}, {"data", {{"room_id", room_id_}}}})));
+    EXPECT_NE(raw.read_until("room_joined", k_wait).find("room_joined"), std::string::npos);
+    ASSERT_TRUE(raw.send(vote("up")));
+    EXPECT_NE(raw.read_until("vote_success", k_wait).find("vote_success"), std::string::npos);
+    EXPECT_EQ(vote_score(track), 1);
+    // The close and then a command, in one write: the close is answered, the command dropped.
+    ASSERT_TRUE(raw.send(close_frame(1000) + vote("remove")));
+    ASSERT_TRUE(raw.closed_by_peer(k_wait));
+    auto rest = raw.read_all(1ms);
+    EXPECT_EQ(rest.find("vote_success"), std::string::npos) << "the command after the close ran";
+    EXPECT_TRUE(rest.ends_with(server_close(1000)));
+    std::this_thread::sleep_for(300ms);  // a command that slipped through would have run by now
+    EXPECT_EQ(vote_score(track), 1);
+}
+
+TEST_F(ws_rules_room, a_close_code_no_peer_may_send_gets_1002)
+{
+    for (std::uint16_t code : {999, 1005, 1006, 1015, 2999, 5000}) {
+        auto raw = upgraded(server_, member_.token);
+        ASSERT_TRUE(raw.send(close_frame(code)));
+        ASSERT_TRUE(raw.closed_by_peer(k_wait)) << code;
+        EXPECT_TRUE(raw.read_all(1ms).ends_with(server_close(1002))) << code;
+    }
+    // A valid one is echoed.
+    auto raw = upgraded(server_, member_.token);
+    ASSERT_TRUE(raw.send(close_frame(4000)));
+    ASSERT_TRUE(raw.closed_by_peer(k_wait));
+    EXPECT_TRUE(raw.read_all(1ms).ends_with(server_close(4000)));
+}
+
+}  // namespace
+}  // namespace spotik::test
