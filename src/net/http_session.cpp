@@ -164,6 +164,9 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
         const http::route* matched = nullptr;
         if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec == boost::asio::error::eof)
             co_return;
+        // Read now: reading the body takes the header over from the parser.
+        const bool client_keeps_alive = !ec && hp.get().keep_alive();
+        const unsigned version = ec ? 11 : hp.get().version();
         if (!ec) parsed = to_request(hp.get().base());
         http::request req = parsed ? std::move(*parsed) : http::request{};
         req.remote_addr =
@@ -216,9 +219,8 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             }
         }
         finish_reply(ctx, req, matched, rep, started);
-        bool keep = !ec && hp.get().keep_alive() && !rep.close && !ctx.stopping;
+        bool keep = client_keeps_alive && !rep.close && !ctx.stopping;
         bool head = req.method == "HEAD";
-        unsigned version = ec ? 11 : hp.get().version();
         if (!co_await write_reply(st->stream, rep, version, keep, head, seconds(s.idle_timeout_s))) co_return;
         if (!keep) co_return;
     }
