@@ -17,6 +17,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -68,6 +69,20 @@ std::string temp_body_path(const server_context& ctx)
     return ctx.cfg.storage.temp_path + "/body-" + util::random_hex(12) + ".part";
 }
 
+// A client that sent `Expect: 100-continue` waits for this interim answer before it sends the
+// body (RFC 9110 §10.1.1); it is sent once the request has passed every check before the body.
+// False when the connection failed.
+boost::asio::awaitable<bool> send_continue_if_expected(session_state& st,
+                                                       const bhttp::request_parser<bhttp::empty_body>& hp)
+{
+    const auto& h = hp.get();
+    if (h.version() < 11 || !beast::iequals(h[bhttp::field::expect], "100-continue")) co_return true;
+    static constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
+    auto [ec, n] =
+        co_await boost::asio::async_write(st.stream, boost::asio::buffer(k_continue), as_tuple(use_awaitable));
+    co_return !ec;
+}
+
 struct body_outcome {
     std::optional<http::reply> failure;  // set when the body could not be received
 };
@@ -84,6 +99,7 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     auto declared = hp.content_length();
     if (declared && *declared > limit) co_return body_outcome{limit_reply(413, "Request body too large")};
     st.stream.expires_after(seconds(s.body_timeout_s));
+    if (!co_await send_continue_if_expected(st, hp)) co_return body_outcome{limit_reply(400, "Malformed request body")};
     beast::error_code ec;
     if (r.options.body == http::body_mode::file) {
         bhttp::request_parser<bhttp::file_body> fp{std::move(hp)};

@@ -1,7 +1,8 @@
 // The client's Connection header decides whether a connection stays open after an answer, on
 // routed requests as on the rest (RFC 9112 §9.3, §9.6): HTTP/1.1 with `Connection: close` is
 // answered and closed at once, HTTP/1.0 with `Connection: keep-alive` stays open for the next
-// request, plain HTTP/1.0 is closed.
+// request, plain HTTP/1.0 is closed. A client that sends `Expect: 100-continue` gets
+// `100 Continue` before it sends its body, unless the request is refused first (RFC 9110 §10.1.1).
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 
@@ -79,6 +80,24 @@ TEST_F(http_connection, http_1_0_keep_alive_is_honoured_and_plain_http_1_0_is_cl
     ASSERT_TRUE(plain.send("GET /api/time HTTP/1.0\r\n\r\n"));
     EXPECT_EQ(read_response(plain).rfind("HTTP/1.0 200", 0), 0u);
     EXPECT_TRUE(plain.closed_by_peer(k_answer));
+}
+
+TEST_F(http_connection, expect_100_continue_is_answered_before_the_body)
+{
+    raw_connection raw("127.0.0.1", server_.port());
+    ASSERT_TRUE(
+        raw.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Expect: 100-continue\r\nContent-Length: 2\r\n\r\n"));
+    EXPECT_EQ(raw.read_until("\r\n\r\n", k_answer), "HTTP/1.1 100 Continue\r\n\r\n");
+    ASSERT_TRUE(raw.send("{}"));
+    EXPECT_EQ(read_response(raw).rfind("HTTP/1.1 422", 0), 0u);
+
+    // Refused on its headers: the final answer comes at once, with no 100 before it.
+    raw_connection big("127.0.0.1", server_.port());
+    ASSERT_TRUE(
+        big.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Expect: 100-continue\r\nContent-Length: 100000000\r\n\r\n"));
+    EXPECT_EQ(read_response(big).rfind("HTTP/1.1 413", 0), 0u);
 }
 
 }  // namespace
