@@ -10,6 +10,8 @@
 
 #include <strings.h>
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 namespace spotik::net {
@@ -34,10 +36,29 @@ std::string ws_token(const http::request& req, std::string& subprotocol)
     return {};
 }
 
+std::optional<http::reply> refuse_ws_fields(const http::request& req)
+{
+    if (req.header("sec-websocket-version") != "13") {
+        auto rep = http::error_b(426, "Unsupported WebSocket version", "This server speaks WebSocket version 13");
+        rep.set("Sec-WebSocket-Version", "13");
+        return rep;
+    }
+    // 16 bytes in base64: 22 significant characters, then "==".
+    std::string_view key = req.header("sec-websocket-key");
+    auto base64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/'; };
+    if (key.size() != 24 || !key.ends_with("==") || !std::all_of(key.begin(), key.end() - 2, base64))
+        return http::error_b(400, "Invalid WebSocket key", "Sec-WebSocket-Key must be 16 bytes in base64");
+    return std::nullopt;
+}
+
 boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_handshake(server_context& ctx,
                                                                                          const http::request& req)
 {
     auto& ws = *ctx.ws;
+    if (auto refusal = refuse_ws_fields(req)) {
+        ws.counters.handshake_failures++;
+        co_return std::move(*refusal);
+    }
     if (ws.counters.open >= ws.settings.max_connections) {
         ws.counters.handshake_failures++;
         auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");

@@ -1,5 +1,6 @@
 // The checks of a WebSocket handshake on /ws, before the connection is handed to a socket
-// session: the connection cap, the handshake rate per address and the token (§9.1).
+// session: the handshake's own fields, the connection cap, the handshake rate per address and
+// the token (§9.1).
 #pragma once
 #include "http/reply.hpp"
 #include "http/request.hpp"
@@ -8,6 +9,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include <optional>
 #include <string>
 #include <variant>
 
@@ -24,8 +26,13 @@ struct accepted_handshake {
 // (which is then set in `subprotocol`, to be echoed back as the accepted one). "" when none.
 std::string ws_token(const http::request& req, std::string& subprotocol);
 
-// Accepts the handshake or gives the refusal to send: 503 at WS_MAX_CONNECTIONS, 429 past the
-// handshake rate, 401 without a valid token. The token is checked on the blocking pool.
+// The refusal of a handshake whose fields RFC 6455 §4.2.1 rules out, as JSON (§0.5): 426 (with
+// the version spoken) unless Sec-WebSocket-Version is 13, 400 unless Sec-WebSocket-Key is the
+// base64 form of 16 bytes. nullopt when both are right.
+std::optional<http::reply> refuse_ws_fields(const http::request& req);
+
+// Accepts the handshake or gives the refusal to send: the above, 503 at WS_MAX_CONNECTIONS, 429
+// past the handshake rate, 401 without a valid token. The token is checked on the blocking pool.
 boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_handshake(server_context& ctx,
                                                                                          const http::request& req);
 

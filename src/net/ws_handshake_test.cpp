@@ -1,7 +1,10 @@
-// Unit tests of where a WebSocket handshake's token is taken from (§9.1).
+// Unit tests of where a WebSocket handshake's token is taken from (§9.1) and of the checks of its
+// version and key fields (RFC 6455 §4.2.1).
 #include "net/ws_handshake.hpp"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
 
 namespace spotik::net {
 namespace {
@@ -46,6 +49,28 @@ TEST(ws_token, nothing_usable_gives_an_empty_token)
     EXPECT_EQ(ws_token(handshake("", {{"authorization", "Bearer "}}), subprotocol), "");
     EXPECT_EQ(ws_token(handshake("", {{"sec-websocket-protocol", "chat, json"}}), subprotocol), "");
     EXPECT_TRUE(subprotocol.empty());
+}
+
+TEST(ws_fields, version_13_and_a_16_byte_base64_key_are_required)
+{
+    auto with = [](std::string version, std::string key) {
+        return handshake("", {{"sec-websocket-version", std::move(version)}, {"sec-websocket-key", std::move(key)}});
+    };
+    const std::string good_key = "dGhlIHNhbXBsZSBub25jZQ==";
+    EXPECT_FALSE(refuse_ws_fields(with("13", good_key)).has_value());
+    auto old = refuse_ws_fields(with("8", good_key));
+    ASSERT_TRUE(old.has_value());
+    EXPECT_EQ(old->status, 426);
+    EXPECT_NE(std::find(old->headers.begin(), old->headers.end(),
+                        std::pair<std::string, std::string>{"Sec-WebSocket-Version", "13"}),
+              old->headers.end());
+    EXPECT_EQ(refuse_ws_fields(handshake("", {{"sec-websocket-key", good_key}}))->status, 426) << "no version";
+    for (const char* key : {"", "abc", "dGhlIHNhbXBsZSBub25jZQ", "dGhlIHNhbXBsZSBub25jZQ=!",
+                            "dGhl*HNhbXBsZSBub25jZQ==", "dGhlIHNhbXBsZSBub25jZQ===="}) {
+        auto r = refuse_ws_fields(with("13", key));
+        ASSERT_TRUE(r.has_value()) << key;
+        EXPECT_EQ(r->status, 400) << key;
+    }
 }
 
 }  // namespace

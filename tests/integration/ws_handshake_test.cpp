@@ -3,6 +3,7 @@
 // refresh, expiry) while their sockets are open.
 #include "auth/jwt.hpp"
 #include "integration/ws_flow_support.hpp"
+#include "support/raw_connection.hpp"
 
 #include <regex>
 
@@ -213,6 +214,28 @@ TEST(ws_handshake, plain_get_is_400_upgrade_required)
         EXPECT_EQ(r.status, 400) << r.body;
         EXPECT_EQ(r.json().at("error"), "WebSocket upgrade required") << r.body;
     }
+}
+
+TEST(ws_handshake, a_wrong_version_or_key_gets_a_json_refusal)
+{
+    server_process server;
+    auto client = server.client();
+    auto u = register_user(client);
+    auto attempt = [&](const std::string& version, const std::string& key) {
+        return raw_exchange("127.0.0.1", server.port(),
+                            "GET /ws?token=" + u.token +
+                                " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                "Sec-WebSocket-Version: " +
+                                version + "\r\nSec-WebSocket-Key: " + key + "\r\n\r\n",
+                            k_wait);
+    };
+    auto old = attempt("8", "dGhlIHNhbXBsZSBub25jZQ==");
+    EXPECT_EQ(old.rfind("HTTP/1.1 426", 0), 0u) << old;
+    EXPECT_NE(old.find("Sec-WebSocket-Version: 13\r\n"), std::string::npos) << old;
+    EXPECT_NE(old.find("\"error\":\"Unsupported WebSocket version\""), std::string::npos) << old;
+    auto bad_key = attempt("13", "abc");
+    EXPECT_EQ(bad_key.rfind("HTTP/1.1 400", 0), 0u) << bad_key;
+    EXPECT_NE(bad_key.find("\"error\":\"Invalid WebSocket key\""), std::string::npos) << bad_key;
 }
 
 TEST(ws_handshake, connection_cap_answers_503)
