@@ -11,6 +11,7 @@
 #include "net/reply_writer.hpp"
 #include "net/ws_handshake.hpp"
 #include "net/ws_session.hpp"
+#include "util/clock.hpp"
 #include "util/file_claim.hpp"
 #include "util/ids.hpp"
 
@@ -185,6 +186,7 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
         const unsigned version = ec ? 11 : hp.get().version();
         if (!ec) parsed = to_request(hp.get().base());
         http::request req = parsed ? std::move(*parsed) : http::request{};
+        if (!parsed) req.received_at_ms = util::system_clock{}.now_ms();  // for its request id
         req.remote_addr =
             http::client_address(remote, req.header("x-forwarded-for"), req.header("x-real-ip"), ctx.trusted_proxies);
         req.request_id = http::choose_request_id(req.header("x-request-id"), req.received_at_ms / 1000);
