@@ -77,13 +77,6 @@ public:
 
     void close_if_idle() override { request_close(ws::close_code::going_away); }
 
-    // A close frame is queued or sent, or the socket is gone.
-    bool closing()
-    {
-        std::lock_guard lock(mutex_);
-        return close_ || closed_;
-    }
-
     // The token that opened the socket is no longer good: say so, then close with 1008.
     void end_for_token();
     // The shared timer's visit: the end of a socket whose token ended and, when `due`, a Ping,
@@ -95,6 +88,12 @@ public:
     void start(const frame& welcome);
 
 private:
+    // A close frame is queued or sent, or the socket is gone.
+    bool closing()
+    {
+        std::lock_guard lock(mutex_);
+        return close_ || closed_;
+    }
     void enqueue(outgoing o);
     void start_writer_locked()
     {

@@ -184,14 +184,22 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
     return true;
 }
 
+// Whether the events after last_seq are all in r's history. Not when last_seq is older than the
+// history, nor when it is a seq the room never reached here: the numbering restarted (a server
+// restart without the shared bus) or this replica lags behind the bus.
+bool hub::replayable(const room& r, std::uint64_t last_seq)
+{
+    if (last_seq >= r.seq) return last_seq == r.seq;
+    return !r.history.empty() && last_seq + 1 >= r.history.front().first;
+}
+
 void hub::prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq)
 {
     if (!source_) return;
     bool needed = true;
     if (auto r = find(room_id)) {
         std::lock_guard lock(r->mutex);
-        needed = last_seq && (*last_seq > r->seq ||
-                              (*last_seq < r->seq && (r->history.empty() || *last_seq + 1 < r->history.front().first)));
+        needed = last_seq && !replayable(*r, *last_seq);
     }
     if (needed) source_->catch_up(room_id);
 }
@@ -213,21 +221,14 @@ join_result hub::join(const std::string& room_id, const std::shared_ptr<hub_clie
     join_result out;
     out.current_seq = r->seq;
     for (const auto& f : first) client->deliver(f);
-    if (last_seq && *last_seq > r->seq) {
-        // A seq the room never reached here: the numbering restarted (a server restart without
-        // the shared bus), so what the client holds cannot be brought up to date by replay.
+    if (last_seq && !replayable(*r, *last_seq)) {
         out.recovered = false;
-    } else if (last_seq && *last_seq < r->seq) {
-        std::uint64_t oldest = r->history.empty() ? r->seq + 1 : r->history.front().first;
-        if (*last_seq + 1 < oldest) {
-            out.recovered = false;
-        } else {
-            for (const auto& [seq, f] : r->history)
-                if (seq > *last_seq) {
-                    client->deliver(f);
-                    ++out.replayed;
-                }
-        }
+    } else if (last_seq) {
+        for (const auto& [seq, f] : r->history)
+            if (seq > *last_seq) {
+                client->deliver(f);
+                ++out.replayed;
+            }
     }
     if (std::find(r->raw.begin(), r->raw.end(), client.get()) == r->raw.end()) {
         r->clients.push_back(client);

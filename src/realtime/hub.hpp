@@ -116,6 +116,8 @@ private:
     // Drops the user's clients from r (after user_left: leaving over HTTP ends the sockets'
     // share of the room's events too); r's mutex is held.
     static void detach_user(room& r, const std::string& user_id);
+    // r's mutex is held.
+    static bool replayable(const room& r, std::uint64_t last_seq);
     std::shared_ptr<room> find(const std::string& room_id) const;
     // Keeps r's history within both bounds, dropping the oldest events; r's mutex is held.
     void trim_history(room& r) const;

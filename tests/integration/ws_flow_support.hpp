@@ -1,13 +1,15 @@
 // Helpers shared by the WebSocket integration tests (handshake, commands, session flow, replay,
-// back-pressure): opening and joining sockets, reading messages and errors, and telling room
-// events apart.
+// back-pressure, resilience, frame rules): opening and joining sockets (also on a raw
+// connection), reading messages and errors, and telling room events apart.
 #pragma once
+#include "support/raw_connection.hpp"
 #include "support/room_fixture.hpp"
 #include "support/ws_client.hpp"
 #include "util/clock.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -101,6 +103,22 @@ inline void expect_answers_ping(ws_client& c)
     ASSERT_TRUE(c.send_json({{"type", "ping"}})) << c.end_reason();
     auto m = c.expect("pong", k_wait);
     EXPECT_EQ(type_of(m), "pong");
+}
+
+// Sends the upgrade request for /ws with `token` on a raw connection and returns the answer's
+// head ("" when the request could not be sent); the frames that follow are left to read.
+inline std::string raw_upgrade(raw_connection& raw, const std::string& token)
+{
+    if (!raw.send("GET /ws?token=" + token +
+                  " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"))
+        return {};
+    return raw.read_until("\r\n\r\n", k_wait);
+}
+
+inline int count_type(const std::vector<json::object>& msgs, const std::string& type)
+{
+    return int(std::count_if(msgs.begin(), msgs.end(), [&](const auto& m) { return type_of(m) == type; }));
 }
 
 inline std::uint64_t seq_of(const json::object& m)

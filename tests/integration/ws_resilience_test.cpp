@@ -31,11 +31,6 @@ std::vector<json::object> rest_of(ws_client& c)
     return c.drain(1ms);
 }
 
-int count_type(const std::vector<json::object>& msgs, const std::string& type)
-{
-    return int(std::count_if(msgs.begin(), msgs.end(), [&](const auto& m) { return type_of(m) == type; }));
-}
-
 // Reads a socket on its own thread (so it keeps up while the test thread makes requests).
 class background_reader {
 public:
@@ -215,10 +210,7 @@ TEST(ws_resilience, a_silent_client_that_never_answers_is_closed)
     auto http = server.client();
     auto u = register_user(http);
     raw_connection raw("127.0.0.1", server.port());
-    ASSERT_TRUE(raw.send("GET /ws?token=" + u.token +
-                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
-    auto head = raw.read_until("\r\n\r\n", k_wait);
+    auto head = raw_upgrade(raw, u.token);
     ASSERT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
     EXPECT_NE(head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), std::string::npos) << head;
     auto upgraded = clock_type::now();
@@ -336,10 +328,7 @@ TEST_F(ws_membership, closing_a_socket_never_changes_room_membership)
     {
         // A connection that just drops (no Close frame).
         raw_connection raw("127.0.0.1", server_.port());
-        ASSERT_TRUE(raw.send("GET /ws?token=" + member_.token +
-                             " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
-        ASSERT_EQ(raw.read_until("\r\n\r\n", k_wait).rfind("HTTP/1.1 101", 0), 0u);
+        ASSERT_EQ(raw_upgrade(raw, member_.token).rfind("HTTP/1.1 101", 0), 0u);
         raw.close();
     }
     auto deadline = clock_type::now() + 10s;

@@ -48,17 +48,9 @@ std::string server_close(std::uint16_t code)
 raw_connection upgraded(const server_process& server, const std::string& token)
 {
     raw_connection raw("127.0.0.1", server.port());
-    EXPECT_TRUE(raw.send("GET /ws?token=" + token +
-                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
-    auto head = raw.read_until("\r\n\r\n", k_wait);
+    auto head = raw_upgrade(raw, token);
     EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
     return raw;
-}
-
-int count_type(const std::vector<json::object>& msgs, const std::string& type)
-{
-    return int(std::count_if(msgs.begin(), msgs.end(), [&](const auto& m) { return type_of(m) == type; }));
 }
 
 TEST(ws_rules, a_flood_kept_up_at_a_steady_pace_is_cut_off_after_one_error)
