@@ -94,13 +94,13 @@ struct options {
     std::string scenario;
     std::string label = "server";
     int port = 0;
-    std::vector<int> ws_ports;   // sockets spread over these (round robin); empty: --port
+    std::vector<int> ws_ports;  // sockets spread over these (round robin); empty: --port
     int server_pid = 0;
-    int sockets = 15000;         // idle
-    int per_room = 50;           // idle
-    int members = 5000;          // fanout
-    int rooms = 1000;            // mix
-    int room_size = 20;          // mix
+    int sockets = 15000;  // idle
+    int per_room = 50;    // idle
+    int members = 5000;   // fanout
+    int rooms = 1000;     // mix
+    int room_size = 20;   // mix
     int sockets_per_user = 1;
     double rate = -1;            // fanout: events/s in the room; mix: events/s per room
     double duration = 20;        // fixed-rate phase (fanout, mix)
@@ -114,7 +114,7 @@ struct options {
     int connect_parallel = 200;  // WebSocket handshakes in flight (per thread)
     double settle = 3;           // idle: seconds between the last join and the RSS reading
     double join_timeout = 600;
-    double drain = 10;           // max seconds to wait for the last deliveries of a phase
+    double drain = 10;  // max seconds to wait for the last deliveries of a phase
     bool json = false;
 };
 
@@ -150,38 +150,64 @@ options parse_options(int argc, char** argv)
     };
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
-        if (a == "--scenario" && i + 1 < argc) o.scenario = argv[++i];
-        else if (a == "--label" && i + 1 < argc) o.label = argv[++i];
-        else if (a == "--port") o.port = integer(i, a, 1);
+        if (a == "--scenario" && i + 1 < argc)
+            o.scenario = argv[++i];
+        else if (a == "--label" && i + 1 < argc)
+            o.label = argv[++i];
+        else if (a == "--port")
+            o.port = integer(i, a, 1);
         else if (a == "--ws-ports" && i + 1 < argc) {
             std::stringstream list(argv[++i]);
             for (std::string item; std::getline(list, item, ',');) o.ws_ports.push_back(std::stoi(item));
-        }
-        else if (a == "--server-pid") o.server_pid = integer(i, a, 0);
-        else if (a == "--sockets") o.sockets = integer(i, a, 1);
-        else if (a == "--per-room") o.per_room = integer(i, a, 1);
-        else if (a == "--members") o.members = integer(i, a, 1);
-        else if (a == "--rooms") o.rooms = integer(i, a, 1);
-        else if (a == "--room-size") o.room_size = integer(i, a, 1);
-        else if (a == "--sockets-per-user") o.sockets_per_user = integer(i, a, 1);
-        else if (a == "--rate") o.rate = num(i, a);
-        else if (a == "--duration") o.duration = num(i, a);
-        else if (a == "--sat-duration") o.sat_duration = num(i, a);
-        else if (a == "--window") o.window = integer(i, a, 1);
-        else if (a == "--warmup") o.warmup = num(i, a);
-        else if (a == "--reconnect-pct") o.reconnect_pct = num(i, a);
-        else if (a == "--threads") o.threads = integer(i, a, 1);
-        else if (a == "--http-conns") o.http_conns = integer(i, a, 1);
-        else if (a == "--trigger-conns") o.trigger_conns = integer(i, a, 1);
-        else if (a == "--connect-parallel") o.connect_parallel = integer(i, a, 1);
-        else if (a == "--settle") o.settle = num(i, a);
-        else if (a == "--join-timeout") o.join_timeout = num(i, a);
-        else if (a == "--drain") o.drain = num(i, a);
-        else if (a == "--json") o.json = true;
-        else if (a == "-h" || a == "--help") usage("help");
-        else usage("unknown or incomplete argument: " + a);
+        } else if (a == "--server-pid")
+            o.server_pid = integer(i, a, 0);
+        else if (a == "--sockets")
+            o.sockets = integer(i, a, 1);
+        else if (a == "--per-room")
+            o.per_room = integer(i, a, 1);
+        else if (a == "--members")
+            o.members = integer(i, a, 1);
+        else if (a == "--rooms")
+            o.rooms = integer(i, a, 1);
+        else if (a == "--room-size")
+            o.room_size = integer(i, a, 1);
+        else if (a == "--sockets-per-user")
+            o.sockets_per_user = integer(i, a, 1);
+        else if (a == "--rate")
+            o.rate = num(i, a);
+        else if (a == "--duration")
+            o.duration = num(i, a);
+        else if (a == "--sat-duration")
+            o.sat_duration = num(i, a);
+        else if (a == "--window")
+            o.window = integer(i, a, 1);
+        else if (a == "--warmup")
+            o.warmup = num(i, a);
+        else if (a == "--reconnect-pct")
+            o.reconnect_pct = num(i, a);
+        else if (a == "--threads")
+            o.threads = integer(i, a, 1);
+        else if (a == "--http-conns")
+            o.http_conns = integer(i, a, 1);
+        else if (a == "--trigger-conns")
+            o.trigger_conns = integer(i, a, 1);
+        else if (a == "--connect-parallel")
+            o.connect_parallel = integer(i, a, 1);
+        else if (a == "--settle")
+            o.settle = num(i, a);
+        else if (a == "--join-timeout")
+            o.join_timeout = num(i, a);
+        else if (a == "--drain")
+            o.drain = num(i, a);
+        else if (a == "--json")
+            o.json = true;
+        else if (a == "-h" || a == "--help")
+            usage("help");
+        else
+            usage("unknown or incomplete argument: " + a);
     }
-    if (o.scenario != "idle" && o.scenario != "fanout" && o.scenario != "mix") usage("--scenario is idle, fanout or mix");
+    if (o.scenario != "idle" && o.scenario != "fanout" && o.scenario != "mix")
+        usage("--scenario is idle, fanout or mix");
     if (o.port == 0) usage("--port is required");
     if (o.rate < 0) o.rate = o.scenario == "mix" ? 2 : 10;
     if (o.scenario != "idle" && o.rate <= 0) usage("--rate must be positive");
@@ -403,7 +429,10 @@ std::string string_at(const json::value& v, std::initializer_list<const char*> p
     return cur->is_string() ? std::string(cur->as_string()) : std::string();
 }
 
-std::string excerpt(const std::string& s) { return s.size() > 300 ? s.substr(0, 300) + "..." : s; }
+std::string excerpt(const std::string& s)
+{
+    return s.size() > 300 ? s.substr(0, 300) + "..." : s;
+}
 
 // A valid 1-second WAV: 44-byte header, 8 kHz, mono, 16-bit PCM (a quiet 440 Hz tone).
 std::string tiny_wav()
@@ -422,8 +451,8 @@ std::string tiny_wav()
     u32(36 + data_bytes);
     w += "WAVEfmt ";
     u32(16);
-    u16(1);         // PCM
-    u16(1);         // mono
+    u16(1);  // PCM
+    u16(1);  // mono
     u32(rate);
     u32(rate * 2);  // byte rate
     u16(2);         // block align
@@ -446,9 +475,9 @@ struct user_info {
 struct room_plan {
     std::string id;
     std::string track_id;
-    int creator = -1;        // index into users; votes, has no socket
+    int creator = -1;  // index into users; votes, has no socket
     int sockets = 0;
-    int first_member = 0;    // users [first_member, first_member + member_users)
+    int first_member = 0;  // users [first_member, first_member + member_users)
     int member_users = 0;
 };
 
@@ -602,9 +631,9 @@ struct thread_stats {
     std::uint64_t received = 0, replayed = 0, duplicates = 0, gaps = 0, unmatched = 0, score_mismatch = 0;
     std::uint64_t other_events = 0, unrecovered = 0, disconnects = 0, reconnects = 0, reconnect_failures = 0;
     std::uint64_t pre_run_events = 0;
-    std::uint64_t voted = 0, voted_bytes = 0;  // track_voted frames received and their payload bytes
-    std::map<std::string, std::uint64_t> errors;      // error frames by error_code
-    std::map<std::string, std::uint64_t> failures;    // socket failures by reason
+    std::uint64_t voted = 0, voted_bytes = 0;       // track_voted frames received and their payload bytes
+    std::map<std::string, std::uint64_t> errors;    // error frames by error_code
+    std::map<std::string, std::uint64_t> failures;  // socket failures by reason
 };
 
 struct worker;
@@ -749,9 +778,11 @@ bool on_message(sock_rt& s, std::string_view text, std::int64_t recv_ns)
         return s.joined_once;
     }
     if (type == "room_state") {
-        if (data && data->contains("recovered") && data->at("recovered").is_bool() && !data->at("recovered").as_bool()) {
+        if (data && data->contains("recovered") && data->at("recovered").is_bool() &&
+            !data->at("recovered").as_bool()) {
             ++st.unrecovered;
-            if (auto* ls = data->if_contains("last_seq"); ls && ls->is_int64()) s.last_seq = s.join_seq = ls->as_int64();
+            if (auto* ls = data->if_contains("last_seq"); ls && ls->is_int64())
+                s.last_seq = s.join_seq = ls->as_int64();
         }
         return true;
     }
@@ -770,8 +801,7 @@ awaitable<bool> open_socket(sock_rt& s, bool rejoin)
     auto* ws = s.ws.get();
     auto& lowest = beast::get_lowest_layer(*ws);
     lowest.expires_after(30s);
-    auto [cec] = co_await lowest.async_connect(tcp::endpoint(k_host, s.port),
-                                               tuple_awaitable);
+    auto [cec] = co_await lowest.async_connect(tcp::endpoint(k_host, s.port), tuple_awaitable);
     if (cec) {
         ++st.failures["connect: " + cec.message()];
         co_return false;
@@ -954,7 +984,8 @@ awaitable<void> fixed_rate_triggers(std::vector<room_rt*> rooms, double rate, st
     using item = std::pair<std::int64_t, room_rt*>;
     std::priority_queue<item, std::vector<item>, std::greater<>> due;
     std::mt19937_64 rng(std::hash<std::string>{}(rooms.empty() ? "" : rooms.front()->plan->id));
-    for (auto* r : rooms) due.emplace(start_ns + std::int64_t(std::uniform_real_distribution<double>(0, 1)(rng) * double(period)), r);
+    for (auto* r : rooms)
+        due.emplace(start_ns + std::int64_t(std::uniform_real_distribution<double>(0, 1)(rng) * double(period)), r);
     asio::steady_timer t(co_await asio::this_coro::executor);
     // A server that cannot keep up gets the scheduled events late; past twice the phase's length
     // the rest is dropped (the report gives the events per second actually sent).
@@ -1037,13 +1068,13 @@ int run(const options& o)
     lim.rlim_cur = lim.rlim_max;
     setrlimit(RLIMIT_NOFILE, &lim);
     getrlimit(RLIMIT_NOFILE, &lim);
-    const long total_sockets = o.scenario == "idle" ? o.sockets
+    const long total_sockets = o.scenario == "idle"     ? o.sockets
                                : o.scenario == "fanout" ? o.members
                                                         : long(o.rooms) * o.room_size;
     const long need = total_sockets + o.http_conns + o.trigger_conns + 64;
     if (rlim_t(need) > lim.rlim_cur) {
-        std::cerr << "ws-loadgen: " << total_sockets << " sockets need about " << need
-                  << " open files; the limit is " << lim.rlim_cur << " (ulimit -Hn)\n";
+        std::cerr << "ws-loadgen: " << total_sockets << " sockets need about " << need << " open files; the limit is "
+                  << lim.rlim_cur << " (ulimit -Hn)\n";
         return 2;
     }
     if (!o.json)
@@ -1164,8 +1195,7 @@ int run(const options& o)
     const int pending = int(total_sockets) - joined - failed_to_join;
     if (!o.json)
         std::cout << "sockets: " << joined << " joined, " << failed_to_join << " failed, " << pending
-                  << " never answered, in " << fmt(join_s, 1)
-                  << " s\n"
+                  << " never answered, in " << fmt(join_s, 1) << " s\n"
                   << std::flush;
 
     long rss_after = -1, rss_closed = -1;
@@ -1210,7 +1240,8 @@ int run(const options& o)
             if (ph.rate > 0) {
                 const int conns = std::max(1, std::min<int>(o.trigger_conns, int(sh.rooms.size())));
                 std::vector<std::vector<room_rt*>> split(static_cast<std::size_t>(conns));
-                for (std::size_t ri = 0; ri < sh.rooms.size(); ++ri) split[ri % std::size_t(conns)].push_back(sh.rooms[ri].get());
+                for (std::size_t ri = 0; ri < sh.rooms.size(); ++ri)
+                    split[ri % std::size_t(conns)].push_back(sh.rooms[ri].get());
                 for (auto& part : split) {
                     triggers_running.fetch_add(1);
                     asio::co_spawn(ioc0, fixed_rate_triggers(part, ph.rate, start, ph.end_ns, port), done);
@@ -1220,7 +1251,8 @@ int run(const options& o)
                 asio::co_spawn(ioc0, closed_loop_triggers(*sh.rooms.front(), o.window, ph.end_ns, port), done);
             }
             if (o.scenario == "mix" && o.reconnect_pct > 0)
-                for (auto& w : workers) asio::co_spawn(w->ioc, reconnect_ticker(*w, o.reconnect_pct, ph.end_ns), asio::detached);
+                for (auto& w : workers)
+                    asio::co_spawn(w->ioc, reconnect_ticker(*w, o.reconnect_pct, ph.end_ns), asio::detached);
             wait_until([&] { return triggers_running.load() == 0; }, ph.seconds + 120, 0.01);
             const double pcpu1 = proc_cpu_s(o.server_pid), pself1 = self_cpu_s();
             const double trig_s = double(now_ns() - start) / 1e9;
@@ -1331,7 +1363,8 @@ int run(const options& o)
             total.phase[i].latency.merge(s.phase[i].latency);
             total.phase[i].live += s.phase[i].live;
             total.phase[i].warm += s.phase[i].warm;
-            if (s.phase[i].first_recv && (!total.phase[i].first_recv || s.phase[i].first_recv < total.phase[i].first_recv))
+            if (s.phase[i].first_recv &&
+                (!total.phase[i].first_recv || s.phase[i].first_recv < total.phase[i].first_recv))
                 total.phase[i].first_recv = s.phase[i].first_recv;
             total.phase[i].last_recv = std::max(total.phase[i].last_recv, s.phase[i].last_recv);
         }
@@ -1357,8 +1390,7 @@ int run(const options& o)
         auto& ps = total.phase[i];
         res.latency = ps.latency;
         res.live = ps.live;
-        const double window_s =
-            double(ps.last_recv - sh.phases[i].measure_from_ns.load()) / 1e9;
+        const double window_s = double(ps.last_recv - sh.phases[i].measure_from_ns.load()) / 1e9;
         res.msgs_per_s = window_s > 0 ? double(ps.live) / window_s : 0;
     }
 
@@ -1415,7 +1447,8 @@ int run(const options& o)
         out["phases"] = std::move(phases);
         out["run_s"] = round_to(run_seconds, 2);
         out["server_cpu_s"] = round_to(run_server_cpu, 2);
-        out["server_cpu_pct"] = run_seconds > 0 && run_server_cpu >= 0 ? round_to(run_server_cpu / run_seconds * 100, 1) : -1.0;
+        out["server_cpu_pct"] =
+            run_seconds > 0 && run_server_cpu >= 0 ? round_to(run_server_cpu / run_seconds * 100, 1) : -1.0;
         out["loadgen_cpu_pct"] = run_seconds > 0 ? round_to(run_self_cpu / run_seconds * 100, 1) : 0.0;
         out["replayed"] = total.replayed;
         out["duplicates"] = total.duplicates;
@@ -1442,15 +1475,16 @@ int run(const options& o)
         }
         for (auto& r : results) {
             std::cout << "phase " << r.name << ": "
-                      << (r.rate > 0 ? fmt(r.rate, 1) + " events/s per room" : "saturating, window " + std::to_string(o.window))
+                      << (r.rate > 0 ? fmt(r.rate, 1) + " events/s per room"
+                                     : "saturating, window " + std::to_string(o.window))
                       << " for " << fmt(r.seconds, 0) << " s (first " << fmt(r.warmup, 0) << " s not measured)\n"
                       << "  events sent " << r.sent << " (" << fmt(r.events_per_s, 1) << "/s), acknowledged " << r.acked
-                      << ", trigger errors " << r.trigger_errors << (r.first_error.empty() ? "" : " (" + r.first_error + ")")
-                      << "\n"
+                      << ", trigger errors " << r.trigger_errors
+                      << (r.first_error.empty() ? "" : " (" + r.first_error + ")") << "\n"
                       << "  deliveries " << r.received << " of " << r.expected << " expected, lost " << r.lost << "\n"
                       << "  delivered msgs/s " << fmt(r.msgs_per_s, 0) << "; latency ms p50 "
-                      << fmt(r.latency.percentile_ms(50), 3) << " p99 " << fmt(r.latency.percentile_ms(99), 3) << " max "
-                      << fmt(r.latency.max_ms(), 3) << " (" << r.live << " measured)\n"
+                      << fmt(r.latency.percentile_ms(50), 3) << " p99 " << fmt(r.latency.percentile_ms(99), 3)
+                      << " max " << fmt(r.latency.max_ms(), 3) << " (" << r.live << " measured)\n"
                       << "  server CPU " << fmt(r.server_cpu_pct, 1) << " % of one core ("
                       << fmt(r.server_cpu_us_per_msg, 1) << " us per delivered message), load generator CPU "
                       << fmt(r.self_cpu_pct, 1) << " %\n";
