@@ -19,31 +19,19 @@
 //
 // Output: plain lines, or one JSON object with --json. Exit 0 when the run completed, 1 when the
 // sockets could not be set up, 2 for bad arguments.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <pthread.h>
-#include <sched.h>
-#include <sys/epoll.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "floor_support.hpp"
 
-#include <algorithm>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+
 #include <atomic>
-#include <cerrno>
-#include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <stdexcept>
-#include <string>
 #include <thread>
-#include <vector>
 
 namespace {
+using namespace floor_support;
 
 struct options {
     int sockets = 5000;
@@ -106,46 +94,12 @@ options parse_options(int argc, char** argv)
     return o;
 }
 
-std::int64_t now_ns()
-{
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-}
-
-std::int64_t thread_cpu_ns()
-{
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return std::int64_t(t.tv_sec) * 1'000'000'000 + t.tv_nsec;
-}
-
-void pin_to(int cpu)
-{
-    cpu_set_t set;
-    CPU_ZERO(&set);
-    CPU_SET(cpu, &set);
-    if (pthread_setaffinity_np(pthread_self(), sizeof set, &set) != 0)
-        throw std::runtime_error("cannot pin a thread to CPU " + std::to_string(cpu));
-}
-
 // Both ends of n loopback connections: first the accepted (sending) ends, then the connecting ones.
 void connect_pairs(int n, std::vector<int>& senders, std::vector<int>& receivers)
 {
-    rlimit lim{};
-    getrlimit(RLIMIT_NOFILE, &lim);
-    lim.rlim_cur = lim.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &lim);
-    if (lim.rlim_cur < rlim_t(2 * n + 16))
-        throw std::runtime_error(std::to_string(n) + " connections need " + std::to_string(2 * n + 16) +
-                                 " open files; the limit is " + std::to_string(lim.rlim_cur));
-    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    need_open_files(2 * std::int64_t(n) + 16);
     sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (listener < 0 || bind(listener, reinterpret_cast<sockaddr*>(&addr), len) != 0 || listen(listener, 1024) != 0 ||
-        getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-        throw std::runtime_error(std::string("cannot listen on 127.0.0.1: ") + std::strerror(errno));
+    int listener = listen_loopback(addr);
     const int one = 1;
     for (int i = 0; i < n; ++i) {
         int c = socket(AF_INET, SOCK_STREAM, 0);
@@ -159,22 +113,6 @@ void connect_pairs(int n, std::vector<int>& senders, std::vector<int>& receivers
         receivers.push_back(c);
     }
     close(listener);
-}
-
-// One unmasked server-to-client text frame of the given payload size (RFC 6455 §5.2).
-std::vector<char> text_frame(int payload)
-{
-    std::vector<char> f;
-    f.push_back(char(0x81));
-    if (payload < 126) {
-        f.push_back(char(payload));
-    } else {
-        f.push_back(char(126));
-        f.push_back(char(payload >> 8));
-        f.push_back(char(payload & 0xff));
-    }
-    f.resize(f.size() + std::size_t(payload), 'x');
-    return f;
 }
 
 struct phase {
@@ -299,12 +237,6 @@ int main(int argc, char** argv)
     stop.store(true);
     receiver.join();
 
-    auto pct = [](std::vector<std::int64_t>& v, double q) {
-        if (v.empty()) return 0.0;
-        auto i = std::size_t(q * double(v.size() - 1));
-        std::nth_element(v.begin(), v.begin() + std::ptrdiff_t(i), v.end());
-        return double(v[i]) / 1e6;
-    };
     std::string out = o.json ? "{\"sockets\":" + std::to_string(o.sockets) +
                                    ",\"frame_bytes\":" + std::to_string(frame_size) + ",\"phases\":["
                              : "";
@@ -313,7 +245,8 @@ int main(int argc, char** argv)
         const double span_s = double(p.last_recv - p.first_recv) / 1e9;
         const double msgs_per_s = span_s > 0 ? double(p.live) / span_s : 0;
         const double us_per_send = p.sends ? double(p.sender_cpu_ns) / 1e3 / double(p.sends) : 0;
-        const double p50 = pct(p.latency_ns, 0.5), p99 = pct(p.latency_ns, 0.99), max = pct(p.latency_ns, 1);
+        const double p50 = quantile_ms(p.latency_ns, 0.5), p99 = quantile_ms(p.latency_ns, 0.99),
+                     max = quantile_ms(p.latency_ns, 1);
         const std::uint64_t expected = std::uint64_t(p.sends);
         char line[512];
         std::snprintf(line, sizeof line,

@@ -7,8 +7,9 @@
 #   mix     many rooms of 20, 2 events/s per room, 1 % of the sockets reconnecting per second
 #           (Spotik only); p99 delivery latency and server CPU
 # idle and fanout run against both servers in the same run; the table gives both figures, the
-# ratios and the targets, and for fanout the kernel's floor on this machine (bench/ws/floor.cpp:
-# the same deliveries as a bare send loop, no server). Exits 0 whatever the figures are;
+# ratios and the targets, and for fanout and mix the kernel's floor on this machine
+# (bench/ws/floor.cpp, floor_mix.cpp: the same deliveries as a bare send loop, no server). Exits 0
+# whatever the figures are;
 # non-zero only when something broke (build, start-up, set-up, a crash or hang under load).
 #
 # Environment (all optional; WS_BENCH_QUICK=1 gives a quick run with smaller defaults):
@@ -65,6 +66,7 @@ readonly baseline_dir="$script_dir/baseline"
 readonly loadgen_build="$repo_root/build/ws-bench"
 readonly LOADGEN="$loadgen_build/ws-loadgen"
 readonly FLOOR="$loadgen_build/ws-floor"
+readonly FLOOR_MIX="$loadgen_build/ws-floor-mix"
 bench_name=ws-bench
 # shellcheck source=bench/common.sh
 source "$repo_root/bench/common.sh"
@@ -351,6 +353,22 @@ run_floor() {
     rm -f "$tmp/floor.json"
   fi
 }
+# The kernel's floor for the mix: the same rooms, schedule and message size as bare send(2) calls
+# on the servers' CPU, with no HTTP trigger, database or reconnect (bench/ws/floor_mix.cpp).
+run_floor_mix() {
+  local bytes rc=0
+  bytes="$(j spotik_mix .event_bytes)"
+  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes="$(j spotik_fanout .event_bytes)"
+  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes=1000
+  note "floor: ws-floor-mix --rooms $MIX_ROOMS --room-size $MIX_ROOM_SIZE --bytes $bytes"
+  timeout --kill-after=10 600 "$FLOOR_MIX" --json --rooms "$MIX_ROOMS" --room-size "$MIX_ROOM_SIZE" \
+    --bytes "${bytes%.*}" --rate "$MIX_RATE" --duration "$DURATION" --warmup "$WARMUP" \
+    --sender-cpu "$server_cpu" --receiver-cpu "${gen_cpus%%,*}" >"$tmp/floor_mix.json" 2>"$tmp/floor_mix.err" || rc=$?
+  if ((rc != 0)) || ! jq -e .p99_ms "$tmp/floor_mix.json" >/dev/null 2>&1; then
+    PROBLEM[floor_mix]="ws-floor-mix failed (exit $rc): $(tail -n 1 "$tmp/floor_mix.err" 2>/dev/null)"
+    rm -f "$tmp/floor_mix.json"
+  fi
+}
 if wants fanout; then run_floor; fi
 if wants mix; then
   start_spotik mix
@@ -358,6 +376,7 @@ if wants mix; then
     --rate "$MIX_RATE" --duration "$DURATION" --reconnect-pct "$RECONNECT_PCT" --sockets-per-user "$SOCKETS_PER_USER"
   stop_process "$spotik_pid" spotik TERM 12
   spotik_pid=""
+  run_floor_mix
 fi
 load_after="$(cut -d' ' -f1 /proc/loadavg)"
 
@@ -454,6 +473,10 @@ m_p99="$(phase spotik_mix mix p99_ms)"
 m_p50="$(phase spotik_mix mix p50_ms)"
 m_cpu="$(phase spotik_mix mix server_cpu_pct)"
 m_rate="$(phase spotik_mix mix events_per_s)"
+fm_p99="$(j floor_mix .p99_ms)"
+fm_p50="$(j floor_mix .p50_ms)"
+fm_cpu="$(j floor_mix .sender_cpu_pct)"
+fm_rate="$(j floor_mix .events_per_s)"
 m_wanted="$(awk -v r="$MIX_RATE" -v n="$MIX_ROOMS" 'BEGIN { print r * n }')"
 mix_result="$(validity spotik_mix)"
 if [[ -z "$mix_result" ]]; then
@@ -504,10 +527,10 @@ row='%-38s %10s %10s %7s %10s  %-34s %s\n'
     fi
   fi
   if wants mix; then
-    printf "$row" "mix: p99 latency, ms" "$(num_or_na "$m_p99" 2)" "-" "-" "-" "p99 < 5 ms" "$mix_result"
-    printf "$row" "mix: p50 latency, ms" "$(num_or_na "$m_p50" 2)" "-" "-" "-" "" ""
-    printf "$row" "mix: events/s sent" "$(num_or_na "$m_rate" 0)" "-" "-" "-" "(wanted: $m_wanted)" ""
-    printf "$row" "mix: server CPU, % of one core" "$(num_or_na "$m_cpu" 1)" "-" "-" "-" "" ""
+    printf "$row" "mix: p99 latency, ms" "$(num_or_na "$m_p99" 2)" "-" "-" "$(num_or_na "$fm_p99" 2)" "p99 < 5 ms" "$mix_result"
+    printf "$row" "mix: p50 latency, ms" "$(num_or_na "$m_p50" 2)" "-" "-" "$(num_or_na "$fm_p50" 2)" "" ""
+    printf "$row" "mix: events/s sent" "$(num_or_na "$m_rate" 0)" "-" "-" "$(num_or_na "$fm_rate" 0)" "(wanted: $m_wanted)" ""
+    printf "$row" "mix: server CPU, % of one core" "$(num_or_na "$m_cpu" 1)" "-" "-" "$(num_or_na "$fm_cpu" 1)" "" ""
   fi
 }
 
@@ -523,6 +546,16 @@ if wants fanout; then
     fi
   else
     say "floor: not measured${PROBLEM[floor]:+ (${PROBLEM[floor]})}"
+  fi
+fi
+
+if wants mix; then
+  say ""
+  if [[ -n "$fm_p99" ]]; then
+    say "floor: the mix's deliveries as bare send(2) calls on the servers' CPU (bench/ws/floor_mix.cpp), $(j floor_mix .frame_bytes)-byte frames, same rooms and schedule, no trigger, database or reconnect."
+    say "  p99 < 5 ms: the floor's p99 is $(num_or_na "$fm_p99" 2) ms, its sends alone using $(num_or_na "$fm_cpu" 1) % of the core: $(verdict lt "$fm_p99" 5)"
+  else
+    say "floor: mix not measured${PROBLEM[floor_mix]:+ (${PROBLEM[floor_mix]})}"
   fi
 fi
 
@@ -554,6 +587,9 @@ if [[ -s "$tmp/floor.json" ]]; then
   while IFS= read -r line; do say "  floor: $line"; done < <(jq -r '.phases[] |
     "phase \(.name): \(.sends) sends (\(.send_errors) failed), \(.delivered) delivered, lost \(.lost); \(.msgs_per_s) msgs/s; ms p50 \(.p50_ms) p99 \(.p99_ms) max \(.max_ms); sender CPU \(.sender_us_per_msg) us per send"' "$tmp/floor.json")
   say "  floor: receiver CPU $(j floor .receiver_us_per_msg) us per message"
+fi
+if [[ -s "$tmp/floor_mix.json" ]]; then
+  say "  floor_mix: $(jq -r '"\(.events) events (\(.events_per_s)/s), \(.sends) sends (\(.send_errors) failed), \(.delivered) delivered, lost \(.lost); ms p50 \(.p50_ms) p99 \(.p99_ms) p99.9 \(.p999_ms) max \(.max_ms); sender CPU \(.sender_cpu_pct) % (\(.sender_us_per_msg) us per send), latest start \(.max_late_ms) ms after due; receiver CPU \(.receiver_us_per_msg) us per message"' "$tmp/floor_mix.json")"
 fi
 for key in spotik_idle spotik_fanout spotik_mix; do
   log="$tmp/spotik-${key#spotik_}.log"
