@@ -59,37 +59,18 @@ struct options {
 options parse_options(int argc, char** argv)
 {
     options o;
-    for (int i = 1; i < argc; ++i) {
-        std::string a = argv[i];
-        if (a == "--json") {
-            o.json = true;
-            continue;
-        }
-        if (i + 1 >= argc) usage(a + " needs a value");
-        char* end = nullptr;
-        double v = std::strtod(argv[++i], &end);
-        if (*end != '\0' || v < 0) usage("bad value for " + a);
-        if (a == "--sockets")
-            o.sockets = int(v);
-        else if (a == "--bytes")
-            o.bytes = int(v);
-        else if (a == "--rate")
-            o.rate = v;
-        else if (a == "--duration")
-            o.duration = v;
-        else if (a == "--sat-duration")
-            o.sat_duration = v;
-        else if (a == "--window")
-            o.window = int(v);
-        else if (a == "--warmup")
-            o.warmup = v;
-        else if (a == "--sender-cpu")
-            o.sender_cpu = int(v);
-        else if (a == "--receiver-cpu")
-            o.receiver_cpu = int(v);
-        else
-            usage("unknown option " + a);
-    }
+    const std::string wrong = parse_flags(argc, argv,
+                                          {{"--sockets", nullptr, &o.sockets},
+                                           {"--bytes", nullptr, &o.bytes},
+                                           {"--rate", &o.rate},
+                                           {"--duration", &o.duration},
+                                           {"--sat-duration", &o.sat_duration},
+                                           {"--window", nullptr, &o.window},
+                                           {"--warmup", &o.warmup},
+                                           {"--sender-cpu", nullptr, &o.sender_cpu},
+                                           {"--receiver-cpu", nullptr, &o.receiver_cpu}},
+                                          o.json);
+    if (!wrong.empty()) usage(wrong);
     if (o.sockets < 1 || o.bytes < 16 || o.bytes > 65535 || o.rate <= 0 || o.window < 1) usage("values out of range");
     return o;
 }

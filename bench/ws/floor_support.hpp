@@ -13,8 +13,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -83,6 +85,34 @@ inline std::vector<char> text_frame(int payload)
         f[3] = char(payload & 0xff);
     }
     return f;
+}
+
+// A numeric command-line option: its name and where its value goes (one of the two).
+struct flag {
+    const char* name;
+    double* real = nullptr;
+    int* whole = nullptr;
+};
+
+// Reads `--name value` pairs into flags and `--json` into json; returns what was wrong, or "".
+inline std::string parse_flags(int argc, char** argv, std::initializer_list<flag> flags, bool& json)
+{
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--json") {
+            json = true;
+            continue;
+        }
+        const auto* f = std::find_if(flags.begin(), flags.end(), [&](const flag& x) { return a == x.name; });
+        if (f == flags.end()) return "unknown option " + a;
+        if (i + 1 >= argc) return a + " needs a value";
+        char* end = nullptr;
+        const double v = std::strtod(argv[++i], &end);
+        if (*end != '\0' || v < 0) return "bad value for " + a;
+        if (f->real) *f->real = v;
+        if (f->whole) *f->whole = int(v);
+    }
+    return "";
 }
 
 // The q-quantile of v in milliseconds (v is reordered); 0 for no values.

@@ -337,13 +337,23 @@ for server in spotik node; do
     fi
   done
 done
+# event_bytes KEY...: the size of Spotik's track_voted from the first run that measured it, or 1000.
+event_bytes() {
+  local key b
+  for key in "$@"; do
+    b="$(j "$key" .event_bytes)"
+    if [[ -n "$b" && "$b" != 0 ]]; then
+      printf '%s' "$b"
+      return
+    fi
+  done
+  printf 1000
+}
 # The kernel's floor for the fan-out: the same sockets, rate, phases and message size (that of
 # Spotik's track_voted) as a bare send(2) loop on the servers' CPU, read on the generator's.
 run_floor() {
   local bytes rc=0
-  bytes="$(j spotik_fanout .event_bytes)"
-  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes="$(j node_fanout .event_bytes)"
-  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes=1000
+  bytes="$(event_bytes spotik_fanout node_fanout)"
   note "floor: ws-floor --sockets $MEMBERS --bytes $bytes"
   timeout --kill-after=10 600 "$FLOOR" --json --sockets "$MEMBERS" --bytes "${bytes%.*}" --rate "$RATE" \
     --duration "$DURATION" --sat-duration "$SAT_DURATION" --window "$WINDOW" --warmup "$WARMUP" \
@@ -357,9 +367,7 @@ run_floor() {
 # on the servers' CPU, with no HTTP trigger, database or reconnect (bench/ws/floor_mix.cpp).
 run_floor_mix() {
   local bytes rc=0
-  bytes="$(j spotik_mix .event_bytes)"
-  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes="$(j spotik_fanout .event_bytes)"
-  [[ -n "$bytes" && "$bytes" != 0 ]] || bytes=1000
+  bytes="$(event_bytes spotik_mix spotik_fanout)"
   note "floor: ws-floor-mix --rooms $MIX_ROOMS --room-size $MIX_ROOM_SIZE --bytes $bytes"
   timeout --kill-after=10 600 "$FLOOR_MIX" --json --rooms "$MIX_ROOMS" --room-size "$MIX_ROOM_SIZE" \
     --bytes "${bytes%.*}" --rate "$MIX_RATE" --duration "$DURATION" --warmup "$WARMUP" \
