@@ -48,12 +48,10 @@ struct options {
 
 [[noreturn]] void usage(const std::string& why)
 {
-    std::fprintf(stderr,
-                 "ws-floor: %s\n"
-                 "usage: ws-floor [--sockets 5000] [--bytes 1000] [--rate 10] [--duration 20] [--sat-duration 10]\n"
-                 "                [--window 8] [--warmup 2] [--sender-cpu 0] [--receiver-cpu 1] [--json]\n",
-                 why.c_str());
-    std::exit(2);
+    refuse(
+        "ws-floor [--sockets 5000] [--bytes 1000] [--rate 10] [--duration 20] [--sat-duration 10] [--window 8] "
+        "[--warmup 2] [--sender-cpu 0] [--receiver-cpu 1] [--json]",
+        why);
 }
 
 options parse_options(int argc, char** argv)

@@ -45,12 +45,10 @@ struct options {
 
 [[noreturn]] void usage(const std::string& why)
 {
-    std::fprintf(stderr,
-                 "ws-floor-mix: %s\n"
-                 "usage: ws-floor-mix [--rooms 950] [--room-size 20] [--bytes 1000] [--rate 2] [--duration 20]\n"
-                 "                    [--warmup 2] [--sender-cpu 0] [--receiver-cpu 1] [--json]\n",
-                 why.c_str());
-    std::exit(2);
+    refuse(
+        "ws-floor-mix [--rooms 950] [--room-size 20] [--bytes 1000] [--rate 2] [--duration 20] [--warmup 2] "
+        "[--sender-cpu 0] [--receiver-cpu 1] [--json]",
+        why);
 }
 
 options parse_options(int argc, char** argv)

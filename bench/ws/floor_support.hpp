@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -113,6 +114,14 @@ inline std::string parse_flags(int argc, char** argv, std::initializer_list<flag
         if (f->whole) *f->whole = int(v);
     }
     return "";
+}
+
+// Prints why the command line was refused and the synopsis ("program [options]"), exits 2.
+[[noreturn]] inline void refuse(const char* synopsis, const std::string& why)
+{
+    const std::string text = synopsis;
+    std::fprintf(stderr, "%s: %s\nusage: %s\n", text.substr(0, text.find(' ')).c_str(), why.c_str(), synopsis);
+    std::exit(2);
 }
 
 // The q-quantile of v in milliseconds (v is reordered); 0 for no values.
