@@ -1,6 +1,8 @@
 // Accessors of http::request.
 #include "http/request.hpp"
 
+#include <boost/url/parse.hpp>
+
 #include <algorithm>
 
 #include <strings.h>
@@ -51,6 +53,22 @@ bool ambiguous_body_framing(const request& req)
         }
     }
     return !plain || lengths > 1 || encodings > 1 || (lengths > 0 && encodings > 0);
+}
+
+bool bad_host_field(const request& req, unsigned http_version)
+{
+    int count = 0;
+    std::string_view value;
+    for (const auto& [name, v] : req.headers) {
+        if (name != "host") continue;
+        ++count;
+        value = trimmed(v);
+    }
+    if (count == 0) return http_version >= 11;
+    if (count > 1) return true;
+    if (value.empty()) return false;  // allowed for a target with no authority
+    auto authority = boost::urls::parse_authority(value);
+    return !authority || authority->has_userinfo();
 }
 
 std::string_view request::param(std::string_view name) const

@@ -52,4 +52,8 @@ std::string bearer_token(const request& req);
 // Such requests get 400 and the connection is closed.
 bool ambiguous_body_framing(const request& req);
 
+// True when the Host field breaks RFC 9112 §3.2: missing from an HTTP/1.1 (or later) request,
+// given more than once, or not a host with an optional port. Such requests get 400.
+bool bad_host_field(const request& req, unsigned http_version);
+
 }  // namespace spotik::http

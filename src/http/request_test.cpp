@@ -37,5 +37,26 @@ TEST(ambiguous_body_framing, two_readings_of_the_length_are_refused)
     EXPECT_TRUE(ambiguous_body_framing(with_headers({{"transfer-encoding", ""}})));
 }
 
+TEST(bad_host_field, one_host_with_an_optional_port_is_good)
+{
+    EXPECT_FALSE(bad_host_field(with_headers({{"host", "example.com"}}), 11));
+    EXPECT_FALSE(bad_host_field(with_headers({{"host", "127.0.0.1:8000"}}), 11));
+    EXPECT_FALSE(bad_host_field(with_headers({{"host", "[::1]:8000"}}), 11));
+    EXPECT_FALSE(bad_host_field(with_headers({{"host", " spotik.local "}}), 11));
+    EXPECT_FALSE(bad_host_field(with_headers({{"host", ""}}), 11));
+    EXPECT_FALSE(bad_host_field(with_headers({}), 10));  // HTTP/1.0 needs none
+}
+
+TEST(bad_host_field, a_missing_repeated_or_malformed_host_is_refused)
+{
+    EXPECT_TRUE(bad_host_field(with_headers({}), 11));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "a"}, {"host", "a"}}), 11));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "a"}, {"host", "b"}}), 10));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "user@example.com"}}), 11));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "a b"}}), 11));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "example.com/x"}}), 11));
+    EXPECT_TRUE(bad_host_field(with_headers({{"host", "example.com:80x"}}), 11));
+}
+
 }  // namespace
 }  // namespace spotik::http

@@ -198,14 +198,15 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
             rep = limit_reply(414, "Request URI too long");
         } else if (!parsed) {
             rep = limit_reply(400, "Malformed request target");
-        } else if (http::ambiguous_body_framing(req)) {
+        } else if (http::ambiguous_body_framing(req) || http::bad_host_field(req, version)) {
             rep = limit_reply(400, "Malformed request");
         } else if (ctx.ws && req.path == "/ws" && boost::beast::websocket::is_upgrade(hp.get())) {
             auto outcome = co_await check_ws_handshake(ctx, req);
             if (auto* ok = std::get_if<accepted_handshake>(&outcome)) {
                 st->upgraded = true;
+                std::string early(static_cast<const char*>(buffer.data().data()), buffer.size());
                 start_ws_session(*ctx.ws, std::move(st->stream), hp.release(), std::move(ok->conn),
-                                 std::move(ok->welcome), std::move(ok->subprotocol));
+                                 std::move(ok->welcome), std::move(ok->subprotocol), std::move(early));
                 co_return;
             }
             rep = std::move(std::get<http::reply>(outcome));

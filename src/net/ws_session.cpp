@@ -28,14 +28,14 @@ std::int64_t now_us()
     return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-void ws_socket::start(const frame& welcome)
+void ws_socket::start(const frame& welcome, std::string_view early)
 {
     beast::error_code ec;
     socket_.non_blocking(true, ec);  // reads after a readiness wait must never block
     registration_ = ctx_.sessions.add(weak_from_this(), /*pinged=*/true);
     ctx_.counters.opened_total++;
     deliver(welcome);
-    read_next();
+    consume(early);  // reads on once these are handled
 }
 
 namespace {
@@ -44,7 +44,7 @@ namespace {
 // frame only, which ends with the handshake.
 asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
                                 beast::http::request<beast::http::empty_body> upgrade, std::string subprotocol,
-                                realtime::ws_connection conn, frame welcome)
+                                realtime::ws_connection conn, frame welcome, std::string early)
 {
     websocket::stream<tcp::socket> ws(std::move(socket));
     ws.set_option(websocket::stream_base::timeout{std::chrono::seconds(10), websocket::stream_base::none(), false});
@@ -60,7 +60,7 @@ asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
         ctx.counters.open--;
         co_return;
     }
-    std::make_shared<ws_socket>(ctx, std::move(ws.next_layer()), std::move(conn))->start(welcome);
+    std::make_shared<ws_socket>(ctx, std::move(ws.next_layer()), std::move(conn))->start(welcome, early);
 }
 
 }  // namespace
@@ -98,13 +98,13 @@ void ws_write_starts::run()
 }
 
 void start_ws_session(ws_context& ctx, beast::tcp_stream stream, beast::http::request<beast::http::empty_body> upgrade,
-                      realtime::ws_connection conn, frame welcome, std::string subprotocol)
+                      realtime::ws_connection conn, frame welcome, std::string subprotocol, std::string early)
 {
     stream.expires_never();
     auto executor = stream.get_executor();
     asio::co_spawn(executor,
                    handshake(ctx, stream.release_socket(), std::move(upgrade), std::move(subprotocol), std::move(conn),
-                             std::move(welcome)),
+                             std::move(welcome), std::move(early)),
                    asio::detached);
 }
 

@@ -55,10 +55,12 @@ struct ws_context {
 
 // Starts the session on the stream's executor and returns at once: the socket lives on by
 // itself, so nothing of the HTTP connection that carried the upgrade stays in memory.
-// `subprotocol` is echoed in the handshake when non-empty.
+// `subprotocol` is echoed in the handshake when non-empty. `early` holds the bytes that came
+// behind the upgrade request (frames a client sent without waiting for the 101): they are read
+// as the socket's first frames.
 void start_ws_session(ws_context& ctx, boost::beast::tcp_stream stream,
                       boost::beast::http::request<boost::beast::http::empty_body> upgrade, realtime::ws_connection conn,
-                      realtime::frame welcome, std::string subprotocol);
+                      realtime::frame welcome, std::string subprotocol, std::string early);
 
 // Sends a protocol Ping to every open socket every WS_PING_INTERVAL seconds, until the
 // io_context stops: one timer for all sockets rather than one per socket, each tick pinging

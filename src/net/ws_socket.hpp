@@ -83,9 +83,9 @@ public:
     // or the end of a socket that has sent nothing (not even a Pong) for WS_ACTIVITY_TIMEOUT.
     void ping_round(const realtime::token_sweep& sweep, bool due) override;
 
-    // Takes over the socket after Beast's handshake: registers the session, sends the welcome
-    // and starts reading.
-    void start(const frame& welcome);
+    // Takes over the socket after Beast's handshake: registers the session, sends the welcome,
+    // handles the bytes that came with the handshake and starts reading.
+    void start(const frame& welcome, std::string_view early);
 
 private:
     // A close frame is queued or sent, or the socket is gone.

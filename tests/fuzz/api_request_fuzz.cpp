@@ -1,7 +1,7 @@
 // Fuzz target: HTTP requests through the router and every handler that reads a body or a
 // path parameter (api/*: auth, rooms, tracks and uploads, votes, playback), over the real
 // services and a SQLite store (app_fixture.hpp), plus the request plumbing the session applies
-// to every request (request ids, CORS, client address, body framing checks).
+// to every request (request ids, CORS, client address, body framing and Host checks).
 // Input: up to 4 requests separated by a line "%%", each written like HTTP/1.1:
 //   POST /api/rooms/{room}/playback/seek
 //   authorization: Bearer {admin_token}
@@ -101,6 +101,7 @@ void session_plumbing(const http::request& req, http::reply& r)
         http::client_address(req.remote_addr, req.header("x-forwarded-for"), req.header("x-real-ip"), trusted);
     fuzz::check(!client.empty(), "no client address");
     (void)http::ambiguous_body_framing(req);
+    (void)http::bad_host_field(req, 11);
 }
 
 }  // namespace

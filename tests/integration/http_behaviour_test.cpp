@@ -160,6 +160,35 @@ TEST_F(http_behaviour, garbage_requests_get_400_and_the_server_keeps_serving)
     EXPECT_EQ(client_.get("/api/ping").status, 200);
 }
 
+TEST_F(http_behaviour, host_field_is_required_once_and_well_formed)
+{
+    const std::vector<std::pair<std::string, std::string>> refused{
+        {"HTTP/1.1 without Host", "GET /api/time HTTP/1.1\r\n\r\n"},
+        {"two Host fields", "GET /api/time HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"},
+        {"two Host fields in HTTP/1.0", "GET /api/time HTTP/1.0\r\nHost: a\r\nHost: a\r\n\r\n"},
+        {"a Host with user info", "GET /api/time HTTP/1.1\r\nHost: me@spotik.local\r\n\r\n"},
+        {"a Host with a path", "GET /api/time HTTP/1.1\r\nHost: spotik.local/x\r\n\r\n"},
+        {"an upgrade without Host",
+         "GET /ws HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"},
+    };
+    for (const auto& [what, request] : refused) {
+        raw_connection c{"127.0.0.1", server_.port()};
+        ASSERT_TRUE(c.send(request)) << what;
+        auto response = c.read_until("\r\n\r\n", 5s);
+        EXPECT_TRUE(response.starts_with("HTTP/1.1 400") || response.starts_with("HTTP/1.0 400"))
+            << what << ": " << response.substr(0, 80);
+        c.read_all(5s);
+        EXPECT_TRUE(c.closed_by_peer(1s)) << what << ": the connection stayed open";
+    }
+    for (const std::string& request :
+         {std::string("GET /api/time HTTP/1.0\r\n\r\n"),
+          std::string("GET /api/time HTTP/1.1\r\nHost: [::1]:8000\r\nConnection: close\r\n\r\n")}) {
+        auto out = raw_exchange("127.0.0.1", server_.port(), request, 5s);
+        EXPECT_TRUE(out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200")) << out.substr(0, 80);
+    }
+}
+
 TEST_F(http_behaviour, ambiguous_body_lengths_get_400_and_a_closed_connection)
 {
     // Each request carries a second one behind it that a server reading the length differently

@@ -1,7 +1,8 @@
 // Clients that break the channel's rules, at the level of frames (issue 4, Deliver 3): a flood
 // kept up at a steady pace is cut off after one rate_limited error, not warned again and again;
 // nothing a client sends after its Close frame is acted on (RFC 6455 §5.5.1); a Close frame with
-// a code no peer may send is answered with 1002 (RFC 6455 §7.4).
+// a code no peer may send is answered with 1002 (RFC 6455 §7.4); frames a client sends in the same
+// write as its upgrade request, before the 101, are read, not lost.
 #include "integration/ws_flow_support.hpp"
 #include "support/raw_connection.hpp"
 
@@ -123,6 +124,26 @@ TEST_F(ws_rules_room, a_close_code_no_peer_may_send_gets_1002)
     ASSERT_TRUE(raw.send(close_frame(4000)));
     ASSERT_TRUE(raw.closed_by_peer(k_wait));
     EXPECT_TRUE(raw.read_all(1ms).ends_with(server_close(4000)));
+}
+
+TEST_F(ws_rules_room, frames_sent_with_the_upgrade_request_are_handled)
+{
+    raw_connection raw("127.0.0.1", server_.port());
+    ASSERT_TRUE(raw.send("GET /ws?token=" + member_.token +
+                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" +
+                         text_frame({{"type", "join_room"}, {"data", {{"room_id", room_id_}}}}) +
+                         text_frame({{"type", "ping"}, {"data", {{"client_time", 12345}}}})));
+    auto head = raw.read_until("\r\n\r\n", k_wait);
+    EXPECT_EQ(head.rfind("HTTP/1.1 101", 0), 0u) << head;
+    auto frames = raw.read_until("\"client_time\":12345", k_wait);
+    const auto welcome = frames.find("connection_established");
+    const auto joined = frames.find("room_joined");
+    const auto pong = frames.find("\"pong\"");
+    ASSERT_NE(pong, std::string::npos) << "the ping sent with the handshake went unanswered";
+    ASSERT_NE(joined, std::string::npos) << "the join sent with the handshake was lost";
+    EXPECT_LT(welcome, joined);
+    EXPECT_LT(joined, pong);
 }
 
 }  // namespace
