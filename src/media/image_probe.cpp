@@ -1,5 +1,6 @@
-// PNG (IHDR), JPEG (marker walk to the first SOFn) and WebP (VP8 / VP8L / VP8X) header decoding.
-// Expected failures are messages; probe_image throws std::system_error on I/O errors.
+// PNG (IHDR), JPEG (marker walk to the first SOFn) and WebP (VP8 / VP8L / VP8X) header decoding,
+// and for files, whether the image goes on to its end. Expected failures are messages;
+// probe_image throws std::system_error on I/O errors.
 #include "media/image_probe.hpp"
 
 #include "media/ascii.hpp"
@@ -96,6 +97,86 @@ probe_result probe_webp(std::string_view b)
     return broken();
 }
 
+// Limits the walks below on a crafted file of tiny chunks or segments: real images have a few
+// hundred at most.
+constexpr int k_max_steps = 1 << 16;
+
+// The chunks follow one another up to IEND, which must be within the file.
+bool png_complete(const input_file& f)
+{
+    std::uint64_t at = k_png_signature.size();
+    for (int step = 0; step < k_max_steps; ++step) {
+        unsigned char head[8];
+        if (f.read_at(at, head, sizeof head) < sizeof head) return false;
+        const std::uint64_t next = at + 12 + load_be32(head);
+        if (next > f.size()) return false;
+        if (std::string_view(reinterpret_cast<const char*>(head + 4), 4) == "IEND") return true;
+        at = next;
+    }
+    return false;
+}
+
+// Where the first scan's data begins (after the SOS segment), or 0 when the segments end first.
+std::uint64_t jpeg_scan_start(const input_file& f)
+{
+    std::uint64_t at = 2;
+    for (int step = 0; step < k_max_steps; ++step) {
+        unsigned char m[4];
+        const std::size_t n = f.read_at(at, m, sizeof m);
+        if (n < 2 || m[0] != 0xFF) return 0;
+        if (m[1] == 0xFF) {  // fill byte
+            ++at;
+            continue;
+        }
+        if (m[1] == 0x01 || (m[1] >= 0xD0 && m[1] <= 0xD8)) {  // no length field
+            at += 2;
+            continue;
+        }
+        if (n < 4) return 0;
+        at += 2 + load_be16(m + 2);
+        if (m[1] == 0xDA) return at;
+    }
+    return 0;
+}
+
+// The end-of-image marker follows the scans: inside their data a 0xFF byte is always followed
+// by 0x00 or a restart marker, so the first FF D9 after the first scan starts is the end.
+bool jpeg_complete(const input_file& f)
+{
+    std::uint64_t at = jpeg_scan_start(f);
+    if (at == 0) return false;
+    std::string block;
+    bool after_ff = false;  // the previous block ended with 0xFF
+    for (; at < f.size(); at += block.size()) {
+        block = f.read_string(at, k_image_probe_bytes);
+        if (block.empty()) return false;
+        if (after_ff && block[0] == '\xD9') return true;
+        if (block.find("\xFF\xD9") != std::string::npos) return true;
+        after_ff = block.back() == '\xFF';
+    }
+    return false;
+}
+
+// The RIFF chunk, whose size the header gives, must be all there.
+bool webp_complete(const input_file& f)
+{
+    unsigned char size[4];
+    return f.read_at(4, size, sizeof size) == sizeof size && 8 + std::uint64_t{load_le32(size)} <= f.size();
+}
+
+bool complete(const input_file& f, image_format format)
+{
+    switch (format) {
+        case image_format::png:
+            return png_complete(f);
+        case image_format::jpeg:
+            return jpeg_complete(f);
+        case image_format::webp:
+            return webp_complete(f);
+    }
+    return false;
+}
+
 }  // namespace
 
 std::string_view image_info::extension() const noexcept
@@ -144,7 +225,9 @@ std::variant<image_info, std::string> probe_image_bytes(std::string_view bytes)
 std::variant<image_info, std::string> probe_image(const std::string& path)
 {
     const input_file file(path);
-    return probe_image_bytes(file.read_string(0, k_image_probe_bytes));
+    auto probed = probe_image_bytes(file.read_string(0, k_image_probe_bytes));
+    if (const auto* info = std::get_if<image_info>(&probed); info && !complete(file, info->format)) return broken();
+    return probed;
 }
 
 }  // namespace spotik::media

@@ -1,6 +1,7 @@
 // Inspection of uploaded cover images (CONTRACT §5.6, §6.3): PNG, JPEG and WebP are recognised
-// by their headers and must declare positive dimensions. At most the first 64 KiB are read.
-// Expected failures are returned as messages; only I/O failures throw std::system_error.
+// by their headers and must declare positive dimensions; a file must also hold the whole image
+// (a cut-off upload is refused). Expected failures are returned as messages; only I/O failures
+// throw std::system_error.
 #pragma once
 #include <cstddef>
 #include <optional>
@@ -31,7 +32,10 @@ std::optional<image_format> image_format_from_extension(std::string_view ext) no
 // Decodes the header of an image held in memory (the first bytes of a file).
 std::variant<image_info, std::string> probe_image_bytes(std::string_view bytes);
 
-// Reads at most k_image_probe_bytes of path and decodes them with probe_image_bytes.
+// Decodes the first k_image_probe_bytes of path with probe_image_bytes, then checks that the
+// image is complete: a PNG's chunks reach IEND within the file, a JPEG's end marker follows its
+// first scan, a WebP file holds the whole RIFF chunk its header declares. Bytes after the end
+// are allowed (cameras append their own data).
 std::variant<image_info, std::string> probe_image(const std::string& path);
 
 }  // namespace spotik::media

@@ -1,5 +1,6 @@
 // Unit tests for media/image_probe: the cover fixtures, audio fixtures (refused), every
-// truncation of the covers, hand-made JPEG marker sequences and generated WebP headers.
+// truncation of the covers (in memory: their headers; in files: the whole image), hand-made JPEG
+// marker sequences and generated WebP headers.
 #include "media/image_probe.hpp"
 #include "media/media_test_support.hpp"
 
@@ -48,6 +49,8 @@ std::string sof(unsigned char marker, unsigned width, unsigned height)
 }
 
 const std::string k_soi = "\xFF\xD8"s;
+// A start of scan, entropy-coded data (with a stuffed 0xFF and a restart marker) and the end.
+const std::string k_scan = "\xFF\xDA\x00\x08\x01\x01\x00\x00\x3F\x00"s + "\x12\xFF\x00\x34\xFF\xD0\x56"s + "\xFF\xD9"s;
 
 image_info info_of(const std::variant<image_info, std::string>& r)
 {
@@ -100,6 +103,68 @@ TEST(media_image_probe, every_truncation_of_the_covers)
             << n;  // marker, length, precision, height, width
 }
 
+// A file must hold the whole image: every cut before the end is refused, bytes after it are not.
+TEST(media_image_probe, files_cut_short_are_refused)
+{
+    temp_dir dir;
+    const auto path = dir.file("cover");
+    for (const char* name : {"cover.png", "cover.jpg"}) {
+        const auto whole = read_file(fixture(name));
+        for (std::size_t n = 0; n < whole.size(); ++n) {
+            write_file(path, std::string_view(whole).substr(0, n));
+            EXPECT_TRUE(failed(probe_image(path))) << name << " cut to " << n << " bytes";
+        }
+        write_file(path, whole);
+        EXPECT_FALSE(failed(probe_image(path))) << name;
+        write_file(path, whole + "trailer appended by a camera");
+        EXPECT_FALSE(failed(probe_image(path))) << name << " with a trailer";
+    }
+    const auto lossy = webp("VP8 ", "\x30\x01\x00\x9D\x01\x2A"s + le16(300) + le16(200) + std::string(40, '\x7F'));
+    write_file(path, lossy);
+    EXPECT_EQ(info_of(probe_image(path)).width, 300);
+    write_file(path, lossy.substr(0, lossy.size() - 1));
+    EXPECT_TRUE(failed(probe_image(path)));
+}
+
+TEST(media_image_probe, jpeg_end_marker_is_looked_for_after_the_scan_starts)
+{
+    temp_dir dir;
+    const auto path = dir.file("c.jpg");
+    // An end marker inside an APP1 segment (an embedded thumbnail's) does not end the image.
+    const auto thumbnail = jpeg_segment(0xE1, "Exif\0\0\xFF\xD8\xFF\xD9"s);
+    const auto header = k_soi + thumbnail + sof(0xC0, 8, 8);
+    const auto scan_only = k_scan.substr(0, k_scan.size() - 2);
+    write_file(path, header + scan_only);
+    EXPECT_TRUE(failed(probe_image(path)));
+    write_file(path, header + k_scan);
+    EXPECT_EQ(info_of(probe_image(path)).width, 8);
+    // Scan data longer than one read, with the end marker split across two reads.
+    const auto sos = k_scan.substr(0, 10);
+    std::string data(k_image_probe_bytes - 1, '\x11');
+    write_file(path, header + sos + data + "\xFF\xD9"s);
+    EXPECT_FALSE(failed(probe_image(path)));
+    write_file(path, header + sos + data + std::string(k_image_probe_bytes, '\x22'));
+    EXPECT_TRUE(failed(probe_image(path)));
+}
+
+TEST(media_image_probe, png_chunks_must_reach_iend)
+{
+    temp_dir dir;
+    const auto path = dir.file("c.png");
+    const auto png = read_file(fixture("cover.png"));
+    const auto iend = png.substr(png.size() - 12);
+    ASSERT_EQ(iend.substr(4, 4), "IEND");
+    // A chunk whose length runs past the end of the file.
+    auto overlong = png.substr(0, png.size() - 12) + "\x00\x10\x00\x00tEXt"s + "abc" + iend;
+    write_file(path, overlong);
+    EXPECT_TRUE(failed(probe_image(path)));
+    // Without IEND, however many chunks come before the end.
+    std::string many = png.substr(0, png.size() - 12);
+    for (int i = 0; i < 70000; ++i) many += "\0\0\0\0tEXt\0\0\0\0"s;
+    write_file(path, many);
+    EXPECT_TRUE(failed(probe_image(path)));
+}
+
 TEST(media_image_probe, png_header_checks)
 {
     const auto png = read_file(fixture("cover.png"));
@@ -144,7 +209,7 @@ TEST(media_image_probe, jpeg_frame_beyond_64_kib_is_not_found)
     temp_dir dir;
     write_file(dir.file("big.jpg"), k_soi + segments + sof(0xC0, 10, 10));
     EXPECT_TRUE(failed(probe_image(dir.file("big.jpg"))));
-    write_file(dir.file("ok.jpg"), k_soi + jpeg_segment(0xE1, std::string(60000, 'x')) + sof(0xC0, 10, 10));
+    write_file(dir.file("ok.jpg"), k_soi + jpeg_segment(0xE1, std::string(60000, 'x')) + sof(0xC0, 10, 10) + k_scan);
     EXPECT_EQ(info_of(probe_image(dir.file("ok.jpg"))).width, 10);
 }
 

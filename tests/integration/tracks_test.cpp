@@ -290,6 +290,16 @@ TEST_F(tracks_api, room_cover_upload_and_public_serving)
     auto r3 = client_.post_body("/api/rooms/" + room_id_ + "/cover", bad.body(), bad.content_type(), admin_.token);
     EXPECT_EQ(r3.status, 422);
     EXPECT_TRUE(r3.json().at("errors").at("cover_image").is_array());
+    // A PNG cut short (its header intact) is refused too, and the JPEG cover stays.
+    const auto png = read_file_bytes(fixture_path("cover.png"));
+    multipart_builder cut;
+    cut.add_file("cover_image", "c.png", "image/png", png.substr(0, png.size() - 20));
+    auto r4 = client_.post_body("/api/rooms/" + room_id_ + "/cover", cut.body(), cut.content_type(), admin_.token);
+    EXPECT_EQ(r4.status, 422) << r4.body;
+    EXPECT_TRUE(r4.json().at("errors").at("cover_image").is_array());
+    std::string jpeg_url(r2.json().at("cover_url").as_string());
+    EXPECT_EQ(room_state().at("cover_url"), jpeg_url.c_str());
+    EXPECT_EQ(client_.get(jpeg_url).body, read_file_bytes(fixture_path("cover.jpg")));
 }
 
 TEST_F(tracks_api, storage_paths_cannot_escape)
