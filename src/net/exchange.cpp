@@ -10,9 +10,9 @@
 #include <boost/url/parse.hpp>
 
 #include <cctype>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <chrono>
 
 namespace spotik::net {
 namespace beast_http = boost::beast::http;
@@ -23,12 +23,32 @@ std::int64_t monotonic_us()
     return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+// The target as a URL: origin-form ("/path?query"), or absolute-form
+// ("http://host/path?query"), which RFC 9112 §3.2.2 has servers accept as well.
+std::optional<boost::urls::url_view> parse_target(std::string_view target)
+{
+    if (target.starts_with('/')) {
+        auto origin = boost::urls::parse_origin_form(target);
+        if (origin) return *origin;
+        return std::nullopt;
+    }
+    auto absolute = boost::urls::parse_absolute_uri(target);
+    if (!absolute || !absolute->has_authority()) return std::nullopt;
+    const auto scheme = absolute->scheme_id();
+    if (scheme != boost::urls::scheme::http && scheme != boost::urls::scheme::https) return std::nullopt;
+    return *absolute;
+}
+
+}  // namespace
+
 std::optional<http::request> to_request(const beast_http::request_header<>& header)
 {
     http::request req;
     req.method = std::string(header.method_string());
     req.target = std::string(header.target());
-    auto parsed = boost::urls::parse_origin_form(req.target);
+    auto parsed = parse_target(req.target);
     if (!parsed) return std::nullopt;
     req.path = std::string(parsed->path());
     if (req.path.empty()) req.path = "/";

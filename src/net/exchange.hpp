@@ -13,7 +13,9 @@
 
 namespace spotik::net {
 
-// Fills method, target, path, query and headers; nullopt when the target does not parse.
+// Fills method, target, path, query and headers; nullopt when the target does not parse. The
+// target may be a path ("/api/rooms?x=1") or an absolute http(s) URL, whose path and query
+// are used.
 std::optional<http::request> to_request(const boost::beast::http::request_header<>& header);
 
 // Runs a matched route with every failure mapped to a reply.

@@ -189,6 +189,28 @@ TEST_F(http_behaviour, host_field_is_required_once_and_well_formed)
     }
 }
 
+TEST_F(http_behaviour, a_target_is_a_path_or_an_absolute_http_url)
+{
+    auto time_of = [&](const std::string& target) {
+        return raw_exchange("127.0.0.1", server_.port(),
+                            "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", 5s);
+    };
+    for (const std::string& target : {std::string("/api/time"), std::string("http://127.0.0.1/api/time"),
+                                      std::string("HTTPS://spotik.local:8443/api/time?x=1")}) {
+        auto out = time_of(target);
+        EXPECT_EQ(out.rfind("HTTP/1.1 200", 0), 0u) << target << ": " << out.substr(0, 80);
+        EXPECT_NE(out.find("server_time"), std::string::npos) << target;
+    }
+    // The absolute form's path is routed like any other: an unknown one is a JSON 404.
+    auto missing = time_of("http://127.0.0.1/api/nowhere");
+    EXPECT_EQ(missing.rfind("HTTP/1.1 404", 0), 0u) << missing.substr(0, 80);
+    for (const std::string& target : {std::string("ftp://127.0.0.1/api/time"), std::string("http:/api/time"),
+                                      std::string("*"), std::string("api/time")}) {
+        auto out = time_of(target);
+        EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << target << ": " << out.substr(0, 80);
+    }
+}
+
 TEST_F(http_behaviour, ambiguous_body_lengths_get_400_and_a_closed_connection)
 {
     // Each request carries a second one behind it that a server reading the length differently
