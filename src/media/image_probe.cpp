@@ -42,6 +42,12 @@ probe_result probe_png(std::string_view b)
     return make_info(image_format::png, load_be32(bytes_of(b) + 16), load_be32(bytes_of(b) + 20));
 }
 
+// Markers with no length field after them: TEM, the restart markers and SOI.
+bool stands_alone(unsigned char m) noexcept
+{
+    return m == 0x01 || (m >= 0xD0 && m <= 0xD8);
+}
+
 bool is_sof(unsigned char m) noexcept
 {
     return m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC;
@@ -60,8 +66,8 @@ probe_result probe_jpeg(std::string_view b)
             continue;
         }
         pos += 2;
-        if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) continue;  // no length field
-        if (marker == 0xD9 || marker == 0xDA) return broken();               // image data before any frame
+        if (stands_alone(marker)) continue;
+        if (marker == 0xD9 || marker == 0xDA) return broken();  // image data before any frame
         if (pos + 2 > b.size()) break;
         const std::size_t length = load_be16(p + pos);
         if (length < 2) return broken();
@@ -128,7 +134,7 @@ std::uint64_t jpeg_scan_start(const input_file& f)
             ++at;
             continue;
         }
-        if (m[1] == 0x01 || (m[1] >= 0xD0 && m[1] <= 0xD8)) {  // no length field
+        if (stands_alone(m[1])) {
             at += 2;
             continue;
         }
