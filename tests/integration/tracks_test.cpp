@@ -57,7 +57,8 @@ TEST_F(tracks_api, valid_fixtures_are_accepted_with_real_durations)
         EXPECT_EQ(t.at("room_id"), room_id_.c_str());
         EXPECT_EQ(t.at("vote_score"), 0);
         EXPECT_EQ(t.at("user_has_voted"), false);
-        EXPECT_EQ(std::string(t.at("file_url").as_string()), "/api/tracks/" + std::string(t.at("id").as_string()) + "/stream");
+        EXPECT_EQ(std::string(t.at("file_url").as_string()),
+                  "/api/tracks/" + std::string(t.at("id").as_string()) + "/stream");
         EXPECT_FALSE(t.contains("file_path"));
     }
     EXPECT_EQ(queue_size(), 5u);
@@ -67,7 +68,8 @@ TEST_F(tracks_api, invalid_files_leave_nothing_behind)
 {
     upload_id(member_.token, "tone-3s-cbr.mp3");
     auto files_before = stored_files();
-    for (const char* bad : {"fake-text.mp3", "empty.mp3", "image-as-audio.wav", "header-only.wav", "cover.png", "cover.jpg"}) {
+    for (const char* bad :
+         {"fake-text.mp3", "empty.mp3", "image-as-audio.wav", "header-only.wav", "cover.png", "cover.jpg"}) {
         auto r = upload(member_.token, bad, bad == std::string("cover.png") ? "audio/wav" : "");
         EXPECT_EQ(r.status, 422) << bad << ": " << r.body;
         EXPECT_EQ(r.json().at("error"), "Validation failed") << bad;
@@ -90,7 +92,8 @@ TEST_F(tracks_api, extension_and_type_must_agree_with_the_content)
     auto files_before = stored_files();
     auto r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg", "song.flac");
     ASSERT_EQ(r.status, 422);
-    EXPECT_EQ(r.json().at("errors").at("audio_file").as_array()[0], "Unsupported file extension: .flac. Supported: mp3, wav, m4a");
+    EXPECT_EQ(r.json().at("errors").at("audio_file").as_array()[0],
+              "Unsupported file extension: .flac. Supported: mp3, wav, m4a");
     r = upload(member_.token, "tone-3s-cbr.mp3", "video/mp4");
     EXPECT_EQ(r.status, 422);
     r = upload(member_.token, "tone-3s-cbr.mp3", "audio/mpeg", "song.wav");
@@ -146,9 +149,10 @@ TEST_F(tracks_api, uploads_need_a_participant)
 TEST_F(tracks_api, an_oversize_upload_is_refused_while_it_is_received)
 {
     raw_connection c{"127.0.0.1", server_.port()};
-    std::string head = "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                       member_.token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
-                       std::to_string(60 * 1024 * 1024) + "\r\n\r\n";
+    std::string head =
+        "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + member_.token +
+        "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + std::to_string(60 * 1024 * 1024) +
+        "\r\n\r\n";
     ASSERT_TRUE(c.send(head));
     // The server answers as soon as it has seen the declared length, before any body byte.
     auto answer = c.read_until("\r\n\r\n", 10s);
@@ -161,10 +165,11 @@ TEST_F(tracks_api, a_client_that_disconnects_mid_upload_leaves_nothing)
     auto files_before = stored_files();
     {
         raw_connection c{"127.0.0.1", server_.port()};
-        std::string head = "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                           member_.token + "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
-                           std::to_string(8 * 1024 * 1024) + "\r\n\r\n--b\r\nContent-Disposition: form-data; "
-                           "name=\"audio_file\"; filename=\"a.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n";
+        std::string head =
+            "POST /api/rooms/" + room_id_ + "/tracks HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + member_.token +
+            "\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " + std::to_string(8 * 1024 * 1024) +
+            "\r\n\r\n--b\r\nContent-Disposition: form-data; "
+            "name=\"audio_file\"; filename=\"a.mp3\"\r\nContent-Type: audio/mpeg\r\n\r\n";
         ASSERT_TRUE(c.send(head));
         ASSERT_TRUE(c.send(read_file_bytes(fixture_path("tone-3s-cbr.mp3"))));
         std::this_thread::sleep_for(300ms);
@@ -219,7 +224,9 @@ TEST_F(tracks_api, queue_is_ordered_by_votes_then_age)
     auto a = upload_id(member_.token, "tone-3s-cbr.mp3");
     auto b = upload_id(member_.token, "tone-5s.wav");
     auto c = upload_id(member_.token, "tone-4s.m4a");
-    ASSERT_EQ(client_.post_json("/api/rooms/" + room_id_ + "/tracks/" + c + "/vote", json::object{}, member_.token).status, 200);
+    ASSERT_EQ(
+        client_.post_json("/api/rooms/" + room_id_ + "/tracks/" + c + "/vote", json::object{}, member_.token).status,
+        200);
     auto r = client_.get_auth("/api/rooms/" + room_id_ + "/tracks", member_.token);
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.json().at("total_count"), 3);
@@ -304,9 +311,10 @@ TEST_F(tracks_api, room_cover_upload_and_public_serving)
 
 TEST_F(tracks_api, storage_paths_cannot_escape)
 {
-    for (const std::string& p : std::vector<std::string>{"/api/storage/../jwt_secret", "/api/storage/room_covers/../../jwt_secret",
-                          "/api/storage/room_covers/%2e%2e/%2e%2e/jwt_secret", "/api/storage/etc/passwd",
-                          "/api/storage/track_covers/.hidden", "/api/storage/room_covers/a/b.png"}) {
+    for (const std::string& p :
+         std::vector<std::string>{"/api/storage/../jwt_secret", "/api/storage/room_covers/../../jwt_secret",
+                                  "/api/storage/room_covers/%2e%2e/%2e%2e/jwt_secret", "/api/storage/etc/passwd",
+                                  "/api/storage/track_covers/.hidden", "/api/storage/room_covers/a/b.png"}) {
         auto r = client_.get(p);
         EXPECT_TRUE(r.status == 403 || r.status == 404) << p << " -> " << r.status;
         EXPECT_EQ(r.body.find(server_.env("JWT_SECRET")), std::string::npos);
