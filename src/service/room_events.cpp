@@ -10,7 +10,10 @@ namespace {
 
 using boost::json::object;
 
-object brief_user(const storage::user_record& u) { return {{"id", u.id}, {"username", u.username}}; }
+object brief_user(const storage::user_record& u)
+{
+    return {{"id", u.id}, {"username", u.username}};
+}
 
 }  // namespace
 
@@ -23,13 +26,16 @@ room_events::room_events(realtime::event_sink& sink, room_service& rooms, const 
 object room_events::track(const storage::track_record& t) const
 {
     auto o = api::track_json(t, cfg_.storage.public_path);
-    o["user_has_voted"] = false;  // relative to a viewer; broadcasts have none
+    // Relative to a viewer; broadcasts have none. at(): the key is there, and operator[] would
+    // grow the full table first.
+    o.at("user_has_voted") = false;
     return o;
 }
 
 void room_events::emit(const std::string& room_id, std::string type, object data, std::vector<std::string> exclude)
 {
     std::int64_t now = clock_.now_ms();
+    data.reserve(data.size() + 4);  // the three below and the hub's seq
     data["room_id"] = room_id;
     if (!data.contains("server_time")) data["server_time"] = util::iso8601_ms(now);
     data["server_time_ms"] = now;
