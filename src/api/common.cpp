@@ -51,6 +51,15 @@ http::handler with_user(service::auth_service& auth, user_handler fn)
     };
 }
 
+http::precheck user_first(service::auth_service& auth, user_precheck fn)
+{
+    return [&auth, fn = std::move(fn)](http::request& req) -> std::optional<http::reply> {
+        auto who = caller(auth, req);
+        if (!who) return auth_failure_reply(who.error());
+        return fn(req, *who);
+    };
+}
+
 http::handler with_optional_user(service::auth_service& auth, optional_user_handler fn)
 {
     return [&auth, fn = std::move(fn)](http::request& req) {

@@ -27,6 +27,10 @@ http::handler with_user(service::auth_service& auth, user_handler fn);
 // Anonymous callers and bad tokens both get nullptr (the route works without a user).
 http::handler with_optional_user(service::auth_service& auth, optional_user_handler fn);
 
+using user_precheck = std::function<std::optional<http::reply>(http::request&, const service::authenticated&)>;
+// A before_body check (http::route_options): the caller's token first, then `fn`.
+http::precheck user_first(service::auth_service& auth, user_precheck fn);
+
 // Parses a JSON (or form-urlencoded) body into an object; an empty body is {}.
 // On failure the variant holds the error reply (400 malformed, 415 wrong content type).
 std::variant<boost::json::object, http::reply> parse_body(const http::request& req, bool family_a);

@@ -83,7 +83,10 @@ http::reply update_room(context& ctx, http::request& req, const authenticated& w
     field_errors errors;
     std::optional<std::string> name;
     std::optional<std::optional<std::string>> description;
-    if (!read_room_fields(std::get<boost::json::object>(parsed), false, name, description, errors))
+    // A name may be left out, but one that is sent must be a real name (Laravel's
+    // "sometimes|required"): an empty or null name is refused, not ignored.
+    const auto& body = std::get<boost::json::object>(parsed);
+    if (!read_room_fields(body, body.contains("name"), name, description, errors))
         return http::validation_error(errors.json(), true);
     auto view = ctx.rooms.update(*id, who.user, name, description);
     if (!view && view.error() == domain::failure::forbidden) return not_administrator_update();

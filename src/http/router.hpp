@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,8 @@ enum class run_on { io, pool };
 enum class body_mode { memory, file };
 
 using handler = std::function<reply(request&)>;
+// A check of the header alone, before the body is read: a reply refuses the request.
+using precheck = std::function<std::optional<reply>(request&)>;
 
 struct route_options {
     auth_mode auth = auth_mode::required;
@@ -29,6 +32,9 @@ struct route_options {
     body_mode body = body_mode::memory;
     std::uint64_t max_body = 0;  // 0: the server's default limit
     bool rate_limited = true;
+    // Runs on the blocking pool before the body is read, so that a request refused anyway (a
+    // caller without a valid token, or who may not upload here) is not received whole first.
+    precheck before_body;
     std::string summary;
     std::string tag;
 };

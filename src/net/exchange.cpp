@@ -66,11 +66,13 @@ std::optional<http::request> to_request(const beast_http::request_header<>& head
 
 namespace {
 
-http::reply invoke(const http::route& r, http::request& req)
+// Runs the route's handler or its precheck (Result: the reply, or an optional one).
+template <typename Result, typename Fn>
+Result invoke(const http::route& r, http::request& req, const Fn& fn)
 {
     obs::request_scope scope(req.request_id);
     try {
-        return r.fn(req);
+        return fn(req);
     } catch (const storage::store_unavailable& e) {
         obs::warn("database unavailable", {{"detail", e.what()}});
         auto rep = http::error_a(503, "Service temporarily unavailable", "Database unavailable");
@@ -86,9 +88,19 @@ http::reply invoke(const http::route& r, http::request& req)
 
 boost::asio::awaitable<http::reply> run_route(server_context& ctx, const http::route& r, http::request& req)
 {
-    if (r.options.where == http::run_on::io) co_return invoke(r, req);
+    if (r.options.where == http::run_on::io) co_return invoke<http::reply>(r, req, r.fn);
     co_return co_await boost::asio::co_spawn(
-        ctx.pool, [&]() -> boost::asio::awaitable<http::reply> { co_return invoke(r, req); },
+        ctx.pool, [&]() -> boost::asio::awaitable<http::reply> { co_return invoke<http::reply>(r, req, r.fn); },
+        boost::asio::use_awaitable);
+}
+
+boost::asio::awaitable<std::optional<http::reply>> run_before_body(server_context& ctx, const http::route& r,
+                                                                   http::request& req)
+{
+    using result = std::optional<http::reply>;
+    if (!r.options.before_body) co_return std::nullopt;
+    co_return co_await boost::asio::co_spawn(
+        ctx.pool, [&]() -> boost::asio::awaitable<result> { co_return invoke<result>(r, req, r.options.before_body); },
         boost::asio::use_awaitable);
 }
 

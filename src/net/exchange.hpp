@@ -21,6 +21,11 @@ std::optional<http::request> to_request(const boost::beast::http::request_header
 // Runs a matched route with every failure mapped to a reply.
 boost::asio::awaitable<http::reply> run_route(server_context& ctx, const http::route& r, http::request& req);
 
+// Runs the route's before_body check, if it has one, the same way (always on the pool).
+// A reply is a refusal, to send without reading the body.
+boost::asio::awaitable<std::optional<http::reply>> run_before_body(server_context& ctx, const http::route& r,
+                                                                   http::request& req);
+
 // The reply for a request that matched no route (404, 405 or an OPTIONS preflight).
 http::reply unrouted_reply(server_context& ctx, const http::request& req, const http::match_result& m);
 

@@ -221,9 +221,12 @@ boost::asio::awaitable<void> session_loop(server_context& ctx, std::shared_ptr<s
                 matched = m.found;
                 req.params = std::move(m.params);
                 std::unique_ptr<limits::guard::upload_slot> slot;
-                if (auto refusal = co_await admit(ctx, *m.found, req, slot)) {
+                auto refusal = co_await admit(ctx, *m.found, req, slot);
+                if (!refusal) refusal = co_await run_before_body(ctx, *m.found, req);
+                if (refusal) {
                     rep = std::move(*refusal);
                     rep.close = has_body;  // the body was not read
+                    co_await release(ctx, slot);
                 } else {
                     std::optional<util::file_claim> body_claim;  // removes the body file on every way out
                     auto body = co_await read_body(ctx, *st, buffer, hp, *m.found, req, body_claim);

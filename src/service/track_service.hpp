@@ -7,6 +7,8 @@
 #include "service/playback_service.hpp"
 #include "service/room_events.hpp"
 
+#include <array>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -15,11 +17,11 @@
 namespace spotik::service {
 
 enum class upload_problem {
-    not_found,      // room
-    forbidden,      // not a participant / not the administrator
-    invalid,        // field errors (422)
-    too_large,      // 413
-    storage_full,   // 507
+    not_found,     // room
+    forbidden,     // not a participant / not the administrator
+    invalid,       // field errors (422)
+    too_large,     // 413
+    storage_full,  // 507
 };
 
 struct upload_error {
@@ -35,12 +37,21 @@ struct vote_result {
 
 class track_service {
 public:
-    track_service(storage::store& store, room_events& events, playback_service& playback,
-                  const config::config& cfg, const util::clock& clock);
+    track_service(storage::store& store, room_events& events, playback_service& playback, const config::config& cfg,
+                  const util::clock& clock);
 
-    domain::result<std::vector<storage::track_record>> queue(std::string_view room_id, const storage::user_record& caller);
-    std::variant<storage::track_record, upload_error> upload(std::string_view room_id, const storage::user_record& caller,
-                                                             const std::string& body_path, std::string_view content_type);
+    domain::result<std::vector<storage::track_record>> queue(std::string_view room_id,
+                                                             const storage::user_record& caller);
+    // The room an upload or a cover change goes to, once the caller may do it there (checked
+    // before the body is received, then again with it).
+    std::variant<storage::room_record, upload_error> upload_room(std::string_view room_id,
+                                                                 const storage::user_record& caller);
+    std::variant<storage::room_record, upload_error> cover_room(std::string_view room_id,
+                                                                const storage::user_record& caller);
+    std::variant<storage::track_record, upload_error> upload(std::string_view room_id,
+                                                             const storage::user_record& caller,
+                                                             const std::string& body_path,
+                                                             std::string_view content_type);
     domain::result<storage::track_record> remove(std::string_view room_id, std::string_view track_id,
                                                  const storage::user_record& caller);
     // room_id empty: derive the room from the track (the /api/tracks/{id}/vote alias).
@@ -59,6 +70,7 @@ private:
     playback_service& playback_;
     const config::config& cfg_;
     const util::clock& clock_;
+    std::array<std::mutex, 64> cover_locks_;  // by hash of the room id
 };
 
 }  // namespace spotik::service

@@ -123,15 +123,34 @@ std::variant<std::unique_ptr<util::file_claim>, upload_error> stage_cover(const 
 
 }  // namespace
 
-std::variant<storage::track_record, upload_error> track_service::upload(std::string_view room_id,
-                                                                        const storage::user_record& caller,
-                                                                        const std::string& body_path,
-                                                                        std::string_view content_type)
+std::variant<storage::room_record, upload_error> track_service::upload_room(std::string_view room_id,
+                                                                            const storage::user_record& caller)
 {
     auto room = store_.find_room(room_id);
     if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
     if (!store_.is_participant(room->id, caller.id))
         return upload_error{upload_problem::forbidden, "", "You must be a participant of this room to upload tracks"};
+    return std::move(*room);
+}
+
+std::variant<storage::room_record, upload_error> track_service::cover_room(std::string_view room_id,
+                                                                           const storage::user_record& caller)
+{
+    auto room = store_.find_room(room_id);
+    if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
+    if (room->administrator_id != caller.id)
+        return upload_error{upload_problem::forbidden, "", "Only room administrators can update the cover"};
+    return std::move(*room);
+}
+
+std::variant<storage::track_record, upload_error> track_service::upload(std::string_view room_id,
+                                                                        const storage::user_record& caller,
+                                                                        const std::string& body_path,
+                                                                        std::string_view content_type)
+{
+    auto room_or = upload_room(room_id, caller);
+    if (auto* err = std::get_if<upload_error>(&room_or)) return *err;
+    const auto* room = &std::get<storage::room_record>(room_or);
     auto parts_or = read_parts(body_path, content_type, "audio_file");
     if (auto* err = std::get_if<upload_error>(&parts_or)) return *err;
     const auto& parts = std::get<std::vector<media::multipart_part>>(parts_or);
@@ -222,10 +241,9 @@ std::variant<std::string, upload_error> track_service::set_room_cover(std::strin
                                                                       const std::string& body_path,
                                                                       std::string_view content_type)
 {
-    auto room = store_.find_room(room_id);
-    if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
-    if (room->administrator_id != caller.id)
-        return upload_error{upload_problem::forbidden, "", "Only room administrators can update the cover"};
+    auto room_or = cover_room(room_id, caller);
+    if (auto* err = std::get_if<upload_error>(&room_or)) return *err;
+    const auto* room = &std::get<storage::room_record>(room_or);
     auto parts_or = read_parts(body_path, content_type, "cover_image");
     if (auto* err = std::get_if<upload_error>(&parts_or)) return *err;
     const auto* part = find_part(std::get<std::vector<media::multipart_part>>(parts_or), "cover_image");
@@ -237,12 +255,23 @@ std::variant<std::string, upload_error> track_service::set_room_cover(std::strin
     auto& claim = std::get<std::unique_ptr<util::file_claim>>(staged);
     std::string ext(info.extension());
     if (ext == "jpg" && extension_of(*part->filename) == "jpeg") ext = "jpeg";
-    std::error_code ec;
-    for (const char* old : {"jpg", "jpeg", "png", "webp"})
-        if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
-    claim->rename_to(dir / (room->id + "." + ext));
-    claim->keep();
-    store_.touch_room(room->id, clock_.now_ms());
+    {
+        // One cover change of a room at a time: two racing uploads could each remove the other
+        // extensions before either renames, and leave two covers on disk.
+        std::lock_guard lock(cover_locks_[std::hash<std::string>{}(room->id) % cover_locks_.size()]);
+        std::error_code ec;
+        for (const char* old : {"jpg", "jpeg", "png", "webp"})
+            if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
+        fs::path target = dir / (room->id + "." + ext);
+        claim->rename_to(target);
+        claim->keep();
+        // Deleting a room removes its covers after its row: a room that is gone by now had its
+        // covers removed before this one arrived, which must then go too.
+        if (!store_.touch_room(room->id, clock_.now_ms())) {
+            fs::remove(target, ec);
+            return upload_error{upload_problem::not_found, "", "Room not found"};
+        }
+    }
     events_.room_state_updated(room->id);
     return "/api/storage/room_covers/" + room->id + "." + ext;
 }

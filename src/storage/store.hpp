@@ -110,7 +110,8 @@ public:
                              const std::optional<std::string>& description, std::int64_t now) = 0;
     // Deletes the room; tracks, participants and votes cascade.
     virtual bool delete_room(std::string_view id) = 0;
-    virtual void touch_room(std::string_view id, std::int64_t now) = 0;
+    // False when the room is gone.
+    virtual bool touch_room(std::string_view id, std::int64_t now) = 0;
 
     // Membership. list_participants orders by joined_at, then id, with user filled in.
     // add_participant and insert_track throw room_gone when the room no longer exists.

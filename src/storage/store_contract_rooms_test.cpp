@@ -78,13 +78,14 @@ TEST_P(store_contract, updates_and_touches_rooms)
     EXPECT_EQ(found->created_at, k_t0);
 
     EXPECT_TRUE(store_->update_room(room.id, "Renamed", std::nullopt, k_t0 + 6));
-    store_->touch_room(room.id, k_t0 + 9);
+    EXPECT_TRUE(store_->touch_room(room.id, k_t0 + 9));
     found = store_->find_room(room.id);
     ASSERT_TRUE(found);
     EXPECT_FALSE(found->description);
     EXPECT_EQ(found->updated_at, k_t0 + 9);
     EXPECT_FALSE(store_->update_room(util::new_uuid(), "x", std::nullopt, k_t0));
-    store_->touch_room(util::new_uuid(), k_t0);  // no row, no error
+    EXPECT_FALSE(store_->touch_room(util::new_uuid(), k_t0));  // no row: false, no error
+    EXPECT_FALSE(store_->touch_room("not-a-uuid", k_t0));
 }
 
 TEST_P(store_contract, deleting_a_room_cascades)

@@ -34,7 +34,8 @@ void expect_room_not_found(const http_response& r)
 
 TEST_F(rooms_api, create_returns_the_canonical_room)
 {
-    auto r = client_.post_json("/api/rooms", json::object{{"name", "  Friday Mix  "}, {"description", "tunes"}}, admin_.token);
+    auto r = client_.post_json("/api/rooms", json::object{{"name", "  Friday Mix  "}, {"description", "tunes"}},
+                               admin_.token);
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(r.json().at("message"), "Room created successfully");
     auto room = r.json().at("data").as_object();
@@ -73,7 +74,8 @@ TEST_F(rooms_api, create_validates_the_name)
     EXPECT_EQ(r.status, 422);
     r = client_.post_json("/api/rooms", json::object{{"name", std::string(101, 'n')}}, admin_.token);
     ASSERT_EQ(r.status, 422);
-    EXPECT_EQ(r.json().at("errors").at("name").as_array()[0], "The name field must not be greater than 100 characters.");
+    EXPECT_EQ(r.json().at("errors").at("name").as_array()[0],
+              "The name field must not be greater than 100 characters.");
     // 100 multi-byte characters are fine.
     std::string hundred;
     for (int i = 0; i < 100; ++i) hundred += "é";
@@ -146,11 +148,22 @@ TEST_F(rooms_api, update_and_delete_are_administrator_only)
     auto forbidden = client_.put_json("/api/rooms/" + id, json::object{{"name", "hijack"}}, guest_.token);
     EXPECT_EQ(forbidden.status, 403);
     EXPECT_EQ(forbidden.json().at("error"), "Insufficient permissions");
-    auto ok = client_.put_json("/api/rooms/" + id, json::object{{"name", "Renamed"}, {"description", nullptr}}, admin_.token);
+    auto ok =
+        client_.put_json("/api/rooms/" + id, json::object{{"name", "Renamed"}, {"description", nullptr}}, admin_.token);
     ASSERT_EQ(ok.status, 200) << ok.body;
     EXPECT_EQ(ok.json().at("data").at("name"), "Renamed");
     EXPECT_TRUE(ok.json().at("data").at("description").is_null());
-    EXPECT_EQ(client_.put_json("/api/rooms/" + id, json::object{{"name", std::string(200, 'x')}}, admin_.token).status, 422);
+    EXPECT_EQ(client_.put_json("/api/rooms/" + id, json::object{{"name", std::string(200, 'x')}}, admin_.token).status,
+              422);
+    // A name may be left out, but a name that is sent blank or null is refused, not ignored.
+    for (const json::value& blank : {json::value(""), json::value("   "), json::value(nullptr)}) {
+        auto refused = client_.put_json("/api/rooms/" + id, json::object{{"name", blank}}, admin_.token);
+        ASSERT_EQ(refused.status, 422) << json::serialize(blank);
+        EXPECT_EQ(refused.json().at("errors").at("name").at(0), "The name field is required.");
+    }
+    auto unnamed = client_.put_json("/api/rooms/" + id, json::object{{"description", "kept name"}}, admin_.token);
+    ASSERT_EQ(unnamed.status, 200) << unnamed.body;
+    EXPECT_EQ(unnamed.json().at("data").at("name"), "Renamed");
 
     auto del_forbidden = client_.del("/api/rooms/" + id, guest_.token);
     EXPECT_EQ(del_forbidden.status, 403);
@@ -163,8 +176,9 @@ TEST_F(rooms_api, update_and_delete_are_administrator_only)
 
 TEST_F(rooms_api, malformed_and_unknown_ids_are_404)
 {
-    for (const std::string& id : std::vector<std::string>{"not-a-uuid", "00000000-0000-4000-8000-000000000000", "1'%20OR%20'1'='1",
-                           "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", std::string(300, 'a')}) {
+    for (const std::string& id :
+         std::vector<std::string>{"not-a-uuid", "00000000-0000-4000-8000-000000000000", "1'%20OR%20'1'='1",
+                                  "zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz", std::string(300, 'a')}) {
         expect_room_not_found(client_.get_auth("/api/rooms/" + id, admin_.token));
         expect_room_not_found(client_.post_json("/api/rooms/" + id + "/join", json::object{}, admin_.token));
         expect_room_not_found(client_.del("/api/rooms/" + id, admin_.token));

@@ -160,6 +160,43 @@ TEST_F(tracks_api, an_oversize_upload_is_refused_while_it_is_received)
     EXPECT_EQ(queue_size(), 0u);
 }
 
+// Who may not upload is told so from the header alone: the server answers before the body
+// (nothing is spooled to disk for a caller who would be refused anyway) and closes.
+TEST_F(tracks_api, refused_uploads_are_answered_before_their_body)
+{
+    const std::string unknown_room = "00000000-0000-4000-8000-000000000000";
+    struct refused {
+        std::string path, token, status;
+    };
+    const refused cases[] = {
+        {"/api/rooms/" + room_id_ + "/tracks", "", "401"},
+        {"/api/rooms/" + room_id_ + "/tracks", "not-a-token", "401"},
+        {"/api/rooms/" + room_id_ + "/tracks", outsider_.token, "403"},
+        {"/api/rooms/" + unknown_room + "/tracks", member_.token, "404"},
+        {"/api/rooms/" + room_id_ + "/cover", "", "401"},
+        {"/api/rooms/" + room_id_ + "/cover", member_.token, "403"},
+        {"/api/rooms/" + unknown_room + "/cover", admin_.token, "404"},
+    };
+    auto files_before = stored_files();
+    for (const auto& r : cases) {
+        raw_connection c{"127.0.0.1", server_.port()};
+        std::string auth = r.token.empty() ? "" : "Authorization: Bearer " + r.token + "\r\n";
+        ASSERT_TRUE(c.send("POST " + r.path + " HTTP/1.1\r\nHost: x\r\n" + auth +
+                           "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+                           std::to_string(40 * 1024 * 1024) + "\r\n\r\n--b\r\n"));
+        auto answer = c.read_until("\r\n\r\n", 10s);
+        EXPECT_EQ(answer.rfind("HTTP/1.1 " + r.status, 0), 0u) << r.path << ": " << answer.substr(0, 200);
+        EXPECT_TRUE(c.closed_by_peer(10s)) << r.path;
+    }
+    EXPECT_EQ(stored_files(), files_before);
+    // A token in the query counts as well, and a caller who may upload is then received whole.
+    multipart_builder mp;
+    mp.add_file("audio_file", "a.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    auto ok = client_.post_body("/api/rooms/" + room_id_ + "/tracks?token=" + member_.token, mp.body(),
+                                mp.content_type(), "");
+    EXPECT_EQ(ok.status, 201) << ok.body;
+}
+
 TEST_F(tracks_api, a_client_that_disconnects_mid_upload_leaves_nothing)
 {
     auto files_before = stored_files();
@@ -307,6 +344,45 @@ TEST_F(tracks_api, room_cover_upload_and_public_serving)
     std::string jpeg_url(r2.json().at("cover_url").as_string());
     EXPECT_EQ(room_state().at("cover_url"), jpeg_url.c_str());
     EXPECT_EQ(client_.get(jpeg_url).body, read_file_bytes(fixture_path("cover.jpg")));
+}
+
+// Covers sent at the same time leave one cover, the one the room shows; a cover that races the
+// room's deletion leaves no file behind, whichever of the two answers 200.
+TEST_F(tracks_api, racing_cover_changes_and_deletions_leave_one_cover_or_none)
+{
+    const std::string covers = server_.data_dir() + "/storage/public/room_covers/";
+    auto covers_of = [&](const std::string& room) {
+        std::vector<std::string> found;
+        for (const char* ext : {"jpg", "jpeg", "png", "webp"})
+            if (fs::exists(covers + room + "." + ext)) found.push_back(ext);
+        return found;
+    };
+    multipart_builder png, jpg;
+    png.add_file("cover_image", "c.png", "image/png", read_file_bytes(fixture_path("cover.png")));
+    jpg.add_file("cover_image", "c.jpg", "image/jpeg", read_file_bytes(fixture_path("cover.jpg")));
+    auto send_cover = [&](const std::string& room, const multipart_builder& mp) {
+        return server_.client().post_body("/api/rooms/" + room + "/cover", mp.body(), mp.content_type(), admin_.token);
+    };
+    for (int round = 0; round < 6; ++round) {
+        std::vector<std::thread> threads;
+        for (int i = 0; i < 8; ++i)
+            threads.emplace_back([&, i] { EXPECT_EQ(send_cover(room_id_, i % 2 ? jpg : png).status, 200); });
+        for (auto& t : threads) t.join();
+        auto left = covers_of(room_id_);
+        ASSERT_EQ(left.size(), 1u) << "round " << round;
+        EXPECT_EQ(room_state().at("cover_url"), ("/api/storage/room_covers/" + room_id_ + "." + left[0]).c_str());
+    }
+    for (int round = 0; round < 10; ++round) {
+        auto room = create_room(client_, admin_.token, unique_name("doomed"));
+        std::thread cover([&] {
+            auto r = send_cover(room, png);
+            EXPECT_TRUE(r.status == 200 || r.status == 404) << r.status;
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(round * 3));
+        EXPECT_EQ(server_.client().del("/api/rooms/" + room, admin_.token).status, 200);
+        cover.join();
+        EXPECT_TRUE(covers_of(room).empty()) << "round " << round;
+    }
 }
 
 TEST_F(tracks_api, storage_paths_cannot_escape)

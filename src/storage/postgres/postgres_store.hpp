@@ -43,7 +43,7 @@ public:
     bool update_room(std::string_view id, const std::string& name, const std::optional<std::string>& description,
                      std::int64_t now) override;
     bool delete_room(std::string_view id) override;
-    void touch_room(std::string_view id, std::int64_t now) override;
+    bool touch_room(std::string_view id, std::int64_t now) override;
 
     join_outcome add_participant(const participant_record& row) override;
     bool remove_participant(std::string_view room_id, std::string_view user_id) override;

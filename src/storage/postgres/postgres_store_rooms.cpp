@@ -82,12 +82,12 @@ bool postgres_store::delete_room(std::string_view id)
     return conn->query("DELETE FROM rooms WHERE id = $1", pg::params(id)).affected() > 0;
 }
 
-void postgres_store::touch_room(std::string_view id, std::int64_t now)
+bool postgres_store::touch_room(std::string_view id, std::int64_t now)
 {
     static const std::string sql = "UPDATE rooms SET updated_at = " + pg::at(1) + " WHERE id = $2";
-    if (!pg::all_uuids({id})) return;
+    if (!pg::all_uuids({id})) return false;
     auto conn = pool_->acquire();
-    conn->query(sql, pg::params(now, id));
+    return conn->query(sql, pg::params(now, id)).affected() > 0;
 }
 
 bool postgres_store::update_playback(std::string_view room_id, const playback_columns& expected,

@@ -78,10 +78,10 @@ bool sqlite_store::delete_room(std::string_view id)
     return conn->prepare("DELETE FROM rooms WHERE id = ?").bind_all(id).run() > 0;
 }
 
-void sqlite_store::touch_room(std::string_view id, std::int64_t now)
+bool sqlite_store::touch_room(std::string_view id, std::int64_t now)
 {
     auto conn = pool_->acquire();
-    conn->prepare("UPDATE rooms SET updated_at = ? WHERE id = ?").bind_all(now, id).run();
+    return conn->prepare("UPDATE rooms SET updated_at = ? WHERE id = ?").bind_all(now, id).run() > 0;
 }
 
 bool sqlite_store::update_playback(std::string_view room_id, const playback_columns& expected,
