@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <optional>
 
@@ -18,22 +19,20 @@ namespace spotik::net {
 
 std::string ws_token(const http::request& req, std::string& subprotocol)
 {
-    if (auto q = req.query_value("token"); !q.empty()) return std::string(q);
-    auto auth = req.header("authorization");
-    if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) return std::string(auth.substr(7));
+    subprotocol.clear();
     std::string_view protocols = req.header("sec-websocket-protocol");
-    while (!protocols.empty()) {
+    while (!protocols.empty() && subprotocol.empty()) {
         auto comma = protocols.find(',');
         auto item = protocols.substr(0, comma);
         while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
         while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-        if (item.starts_with("token.")) {
-            subprotocol = std::string(item);
-            return std::string(item.substr(6));
-        }
+        if (item.starts_with("token.")) subprotocol = std::string(item);
         protocols = comma == std::string_view::npos ? std::string_view{} : protocols.substr(comma + 1);
     }
-    return {};
+    if (auto q = req.query_value("token"); !q.empty()) return std::string(q);
+    auto auth = req.header("authorization");
+    if (auth.size() > 7 && strncasecmp(auth.data(), "bearer ", 7) == 0) return std::string(auth.substr(7));
+    return subprotocol.empty() ? std::string() : subprotocol.substr(6);
 }
 
 std::optional<http::reply> refuse_ws_fields(const http::request& req)
@@ -43,8 +42,15 @@ std::optional<http::reply> refuse_ws_fields(const http::request& req)
         rep.set("Sec-WebSocket-Version", "13");
         return rep;
     }
+    const auto fields = [&](std::string_view name) {
+        return std::count_if(req.headers.begin(), req.headers.end(), [&](const auto& h) { return h.first == name; });
+    };
+    if (fields("content-length") + fields("transfer-encoding") > 0 && req.header("content-length") != "0")
+        return http::error_b(400, "Invalid WebSocket handshake", "An upgrade request has no body");
     // 16 bytes in base64: 22 significant characters, then "==".
     std::string_view key = req.header("sec-websocket-key");
+    if (fields("sec-websocket-key") != 1)
+        return http::error_b(400, "Invalid WebSocket key", "Sec-WebSocket-Key must be sent once");
     auto base64 = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/'; };
     if (key.size() != 24 || !key.ends_with("==") || !std::all_of(key.begin(), key.end() - 2, base64))
         return http::error_b(400, "Invalid WebSocket key", "Sec-WebSocket-Key must be 16 bytes in base64");
@@ -59,7 +65,17 @@ boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_h
         ws.counters.handshake_failures++;
         co_return std::move(*refusal);
     }
-    if (ws.counters.open >= ws.settings.max_connections) {
+    // The socket counts as open from this check on (the count and the check are one step), so
+    // handshakes racing through the token check together cannot overshoot WS_MAX_CONNECTIONS.
+    // Every refusal below gives the place back; an accepted one hands it to the session.
+    struct open_place {
+        std::atomic<std::int64_t>* count;
+        ~open_place()
+        {
+            if (count) --*count;
+        }
+    } place{&ws.counters.open};
+    if (ws.counters.open++ >= ws.settings.max_connections) {
         ws.counters.handshake_failures++;
         auto rep = http::error_b(503, "Too many WebSocket connections", "The server is at its connection limit");
         rep.set("Retry-After", "5");
@@ -92,6 +108,7 @@ boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_h
     realtime::ws_connection conn{util::inline_id(util::random_hex(16)), util::inline_id(user->user.id), std::nullopt,
                                  std::move(user->token_id), user->expires_at};
     auto welcome = ws.service.welcome(conn, user->user);
+    place.count = nullptr;
     co_return accepted_handshake{std::move(conn), std::move(welcome), std::move(subprotocol)};
 }
 

@@ -15,20 +15,24 @@
 
 namespace spotik::net {
 
-// What an accepted handshake opens the socket session with.
+// What an accepted handshake opens the socket session with. It holds a place in the open-socket
+// count (WS_MAX_CONNECTIONS), which the session then keeps until the socket is gone.
 struct accepted_handshake {
     realtime::ws_connection conn;
     realtime::frame welcome;  // connection_established
     std::string subprotocol;  // echoed in the handshake when not empty
 };
 
-// The handshake token: ?token=, then Authorization: Bearer, then a "token.<jwt>" subprotocol
-// (which is then set in `subprotocol`, to be echoed back as the accepted one). "" when none.
+// The handshake token: ?token=, then Authorization: Bearer, then a "token.<jwt>" subprotocol.
+// The first "token." subprotocol offered is set in `subprotocol`, to be echoed back as the
+// accepted one whichever token is used: a browser that offered subprotocols fails a 101 that
+// selects none. "" when there is no token.
 std::string ws_token(const http::request& req, std::string& subprotocol);
 
 // The refusal of a handshake whose fields RFC 6455 §4.2.1 rules out, as JSON (§0.5): 426 (with
-// the version spoken) unless Sec-WebSocket-Version is 13, 400 unless Sec-WebSocket-Key is the
-// base64 form of 16 bytes. nullopt when both are right.
+// the version spoken) unless Sec-WebSocket-Version is 13, 400 unless there is one
+// Sec-WebSocket-Key, the base64 form of 16 bytes, and 400 for a request with a body (the bytes
+// after the upgrade request are read as frames). nullopt when all are right.
 std::optional<http::reply> refuse_ws_fields(const http::request& req);
 
 // Accepts the handshake or gives the refusal to send: the above, 503 at WS_MAX_CONNECTIONS, 429

@@ -1,5 +1,5 @@
 // Unit tests of where a WebSocket handshake's token is taken from (§9.1) and of the checks of its
-// version and key fields (RFC 6455 §4.2.1).
+// version and key fields and of its lack of a body (RFC 6455 §4.2.1).
 #include "net/ws_handshake.hpp"
 
 #include <gtest/gtest.h>
@@ -28,7 +28,11 @@ TEST(ws_token, the_query_comes_first_then_the_bearer_header_then_the_subprotocol
     EXPECT_EQ(
         ws_token(handshake("", {{"authorization", "bearer h"}, {"sec-websocket-protocol", "token.s"}}), subprotocol),
         "h");
-    EXPECT_TRUE(subprotocol.empty()) << "only a token taken from the subprotocol is echoed";
+    // A "token." subprotocol offered is echoed even when the token comes from elsewhere: a
+    // browser fails a 101 that selects none of the subprotocols it offered.
+    EXPECT_EQ(subprotocol, "token.s");
+    EXPECT_EQ(ws_token(handshake("q", {}), subprotocol), "q");
+    EXPECT_TRUE(subprotocol.empty()) << "nothing offered, nothing echoed";
     EXPECT_EQ(ws_token(handshake("", {{"sec-websocket-protocol", "token.s"}}), subprotocol), "s");
     EXPECT_EQ(subprotocol, "token.s");
 }
@@ -71,6 +75,20 @@ TEST(ws_fields, version_13_and_a_16_byte_base64_key_are_required)
         ASSERT_TRUE(r.has_value()) << key;
         EXPECT_EQ(r->status, 400) << key;
     }
+    auto twice = with("13", good_key);
+    twice.headers.emplace_back("sec-websocket-key", good_key);
+    EXPECT_EQ(refuse_ws_fields(twice)->status, 400) << "the key sent twice";
+}
+
+TEST(ws_fields, an_upgrade_request_has_no_body)
+{
+    const std::string key = "dGhlIHNhbXBsZSBub25jZQ==";
+    auto with = [&](std::string name, std::string value) {
+        return handshake("", {{"sec-websocket-version", "13"}, {"sec-websocket-key", key}, {name, value}});
+    };
+    EXPECT_FALSE(refuse_ws_fields(with("content-length", "0")).has_value());
+    EXPECT_EQ(refuse_ws_fields(with("content-length", "6"))->status, 400);
+    EXPECT_EQ(refuse_ws_fields(with("transfer-encoding", "chunked"))->status, 400);
 }
 
 }  // namespace

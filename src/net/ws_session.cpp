@@ -52,9 +52,8 @@ asio::awaitable<void> handshake(ws_context& ctx, tcp::socket socket,
         res.set(beast::http::field::server, "Spotik");
         if (!subprotocol.empty()) res.set(beast::http::field::sec_websocket_protocol, subprotocol);
     }));
-    // The socket counts as open from before the 101 goes out, so a client that has read the 101
-    // always finds itself in the figures (and in the WS_MAX_CONNECTIONS check) until it is gone.
-    ctx.counters.open++;
+    // The socket counts as open since its handshake was checked (check_ws_handshake), so a
+    // client that has read the 101 always finds itself in the figures until it is gone.
     auto [ec] = co_await ws.async_accept(upgrade, as_tuple(use_awaitable));
     if (ec) {
         ctx.counters.open--;

@@ -38,6 +38,10 @@ std::int64_t now_us();  // wall clock, for pong and the rate limit
 struct outgoing {
     frame data;
     ws::opcode op = ws::opcode::text;
+    // What the frame holds while it waits, counted against WS_MAX_QUEUE_BYTES: its payload and
+    // a fixed share for its header, its queue entry and its buffer's own block, so that a
+    // flood of empty frames (Pongs to empty Pings) cannot grow a queue that counts nothing.
+    std::size_t cost() const { return data->size() + 64; }
 };
 
 class ws_socket final : public realtime::hub_client,
@@ -95,6 +99,9 @@ private:
         return close_ || closed_;
     }
     void enqueue(outgoing o);
+    // The Pong to a Ping: it replaces a Pong still waiting at the end of the queue (RFC 6455
+    // §5.5.3 lets an endpoint answer only the latest of several Pings).
+    void answer_ping(std::string payload);
     void start_writer_locked()
     {
         if (writing_ || closed_) return;

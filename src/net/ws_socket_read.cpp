@@ -71,7 +71,6 @@ void ws_socket::on_readable(beast::error_code ec)
     std::size_t n = socket_.read_some(asio::buffer(buf), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) return read_next();
     if (ec) return on_closed();
-    last_heard_ms_ = steady_ms();
     consume(std::string_view(buf.data(), n));
 }
 
@@ -99,6 +98,9 @@ void ws_socket::resume()
 bool ws_socket::on_frame(ws::frame_event ev)
 {
     using ev_kind = ws::frame_event;
+    // Only whole frames count as activity: a frame trickled in a byte at a time does not keep
+    // a socket that answers no Ping alive past WS_ACTIVITY_TIMEOUT.
+    last_heard_ms_ = steady_ms();
     switch (ev.kind) {
         case ev_kind::text:
         case ev_kind::binary:
@@ -106,7 +108,7 @@ bool ws_socket::on_frame(ws::frame_event ev)
             if (close_received_ || closing()) return true;
             return on_message(std::move(ev.payload), ev.kind == ev_kind::text);
         case ev_kind::ping:
-            enqueue({std::make_shared<const std::string>(std::move(ev.payload)), ws::opcode::pong});
+            answer_ping(std::move(ev.payload));
             return true;
         case ev_kind::pong:
             return true;

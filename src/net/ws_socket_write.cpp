@@ -60,12 +60,30 @@ void ws_socket::enqueue(outgoing o)
 {
     std::lock_guard lock(mutex_);
     if (close_ || closed_) return;
-    std::size_t size = o.data->size();
+    std::size_t size = o.cost();
     if (queued_bytes_ + size > std::size_t(ctx_.settings.max_queue_bytes)) return overflow_locked();
     queued_bytes_ += size;
     ctx_.counters.queued_bytes += std::int64_t(size);
     queue_.push_back(std::move(o));
     start_writer_locked();
+}
+
+void ws_socket::answer_ping(std::string payload)
+{
+    outgoing pong{std::make_shared<const std::string>(std::move(payload)), ws::opcode::pong};
+    {
+        std::lock_guard lock(mutex_);
+        if (head_ < queue_.size() && queue_.back().op == ws::opcode::pong) {
+            auto& waiting = queue_.back();
+            queued_bytes_ -= waiting.cost();
+            ctx_.counters.queued_bytes -= std::int64_t(waiting.cost());
+            queued_bytes_ += pong.cost();
+            ctx_.counters.queued_bytes += std::int64_t(pong.cost());
+            waiting = std::move(pong);
+            return;
+        }
+    }
+    enqueue(std::move(pong));
 }
 
 // The client stopped reading: free its queue now and cut it off.
@@ -120,8 +138,8 @@ std::size_t ws_socket::take_frames(std::span<outgoing> out)
     // nothing is queued after it.
     while (head_ < queue_.size() && count < out.size()) {
         auto& o = queue_[head_++];
-        queued_bytes_ -= o.data->size();
-        ctx_.counters.queued_bytes -= std::int64_t(o.data->size());
+        queued_bytes_ -= o.cost();
+        ctx_.counters.queued_bytes -= std::int64_t(o.cost());
         out[count++] = std::move(o);
     }
     if (head_ == queue_.size()) {

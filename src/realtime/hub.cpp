@@ -48,9 +48,9 @@ std::string leaver_in_envelope(const std::string& envelope)
     return data && data->is_object() ? leaver(data->as_object()) : std::string();
 }
 
-bool excluded(const room_event& e, std::string_view user_id)
+bool excluded(const std::vector<std::string>& user_ids, std::string_view user_id)
 {
-    return std::find(e.exclude_user_ids.begin(), e.exclude_user_ids.end(), user_id) != e.exclude_user_ids.end();
+    return std::find(user_ids.begin(), user_ids.end(), user_id) != user_ids.end();
 }
 
 }  // namespace
@@ -63,7 +63,7 @@ hub::hub(std::size_t history_size, std::size_t history_max_bytes)
 void hub::trim_history(room& r) const
 {
     while (r.history.size() > history_size_ || (r.history.size() > 1 && r.history_bytes > history_max_bytes_)) {
-        r.history_bytes -= r.history.front().second->size();
+        r.history_bytes -= r.history.front().f->size();
         r.history.pop_front();
     }
 }
@@ -99,25 +99,11 @@ void hub::publish(room_event event)
         {"type", event.type}, {"data", std::move(event.data)}, {"timestamp", epoch_seconds()}, {"seq", seq}};
     envelope["data"].as_object()["seq"] = seq;
     auto f = std::make_shared<const std::string>(boost::json::serialize(envelope));
-    r->history.emplace_back(seq, f);
+    r->history.push_back({seq, f, event.exclude_user_ids});
     r->history_bytes += f->size();
     trim_history(*r);
     ++published_;
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < r->clients.size();) {
-        auto c = r->clients[i].lock();
-        if (!c) {
-            r->clients.erase(r->clients.begin() + std::ptrdiff_t(i));
-            r->raw.erase(r->raw.begin() + std::ptrdiff_t(i));
-            continue;
-        }
-        if (event.exclude_user_ids.empty() || !excluded(event, c->user_id())) {
-            c->deliver(f);
-            ++n;
-        }
-        ++i;
-    }
-    delivered_ += n;
+    delivered_ += fan_out(*r, f, event.exclude_user_ids);
     if (!left.empty()) detach_user(*r, left);
     if (event.type == "room_deleted") forget(rooms_mutex_, rooms_, event.room_id, *r);
 }
@@ -146,8 +132,7 @@ std::size_t hub::fan_out(room& r, const frame& f, const std::vector<std::string>
             r.raw.erase(r.raw.begin() + std::ptrdiff_t(i));
             continue;
         }
-        if (exclude_user_ids.empty() ||
-            std::find(exclude_user_ids.begin(), exclude_user_ids.end(), c->user_id()) == exclude_user_ids.end()) {
+        if (!excluded(exclude_user_ids, c->user_id())) {
             c->deliver(f);
             ++n;
         }
@@ -162,10 +147,10 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
     std::lock_guard lock(r->mutex);
     if (e.seq <= r->seq) {
         auto at = std::lower_bound(r->history.begin(), r->history.end(), e.seq,
-                                   [](const auto& entry, std::uint64_t s) { return entry.first < s; });
-        if (at == r->history.end() || at->first != e.seq) {
+                                   [](const auto& entry, std::uint64_t s) { return entry.seq < s; });
+        if (at == r->history.end() || at->seq != e.seq) {
             if (r->history.size() < history_size_ || at != r->history.begin()) {
-                r->history.emplace(at, e.seq, e.f);
+                r->history.insert(at, {e.seq, e.f, e.exclude_user_ids});
                 r->history_bytes += e.f->size();
             }
             trim_history(*r);
@@ -173,7 +158,7 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
         return false;
     }
     r->seq = e.seq;
-    r->history.emplace_back(e.seq, e.f);
+    r->history.push_back({e.seq, e.f, e.exclude_user_ids});
     r->history_bytes += e.f->size();
     trim_history(*r);
     ++published_;
@@ -190,7 +175,7 @@ bool hub::deliver(const sequenced_event& e, bool to_clients)
 bool hub::replayable(const room& r, std::uint64_t last_seq)
 {
     if (last_seq >= r.seq) return last_seq == r.seq;
-    return !r.history.empty() && last_seq + 1 >= r.history.front().first;
+    return !r.history.empty() && last_seq + 1 >= r.history.front().seq;
 }
 
 void hub::prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq)
@@ -224,9 +209,11 @@ join_result hub::join(const std::string& room_id, const std::shared_ptr<hub_clie
     if (last_seq && !replayable(*r, *last_seq)) {
         out.recovered = false;
     } else if (last_seq) {
-        for (const auto& [seq, f] : r->history)
-            if (seq > *last_seq) {
-                client->deliver(f);
+        // Replayed to the same sockets as it was delivered to: a voter's own still do not get
+        // its track_voted.
+        for (const auto& past : r->history)
+            if (past.seq > *last_seq && !excluded(past.excluded, client->user_id())) {
+                client->deliver(past.f);
                 ++out.replayed;
             }
     }

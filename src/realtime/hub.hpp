@@ -102,10 +102,15 @@ public:
     static frame make_frame(std::string_view type, boost::json::object data);
 
 private:
+    struct past_event {
+        std::uint64_t seq;
+        frame f;
+        std::vector<std::string> excluded;  // users whose sockets do not get it (a voter's own)
+    };
     struct room {
         std::mutex mutex;
         std::uint64_t seq = 0;
-        std::deque<std::pair<std::uint64_t, frame>> history;
+        std::deque<past_event> history;
         std::size_t history_bytes = 0;  // of the frames in history
         std::vector<std::weak_ptr<hub_client>> clients;
         std::vector<hub_client*> raw;  // same order as clients, for removal by address

@@ -1,6 +1,6 @@
 // Unit tests for the bounds of the hub's per-room history: by count and by bytes (the newest
 // event is always kept), for published and bus-delivered events, and what a join then gets
-// (including a last_seq the room never reached).
+// (including a last_seq the room never reached, and the users an event left out).
 #include "realtime/hub.hpp"
 #include "realtime/hub_test_recorder.hpp"
 
@@ -30,6 +30,24 @@ TEST(hub_history, the_byte_bound_drops_the_oldest_events)
     EXPECT_EQ(r.replayed, 3u);
     auto old = std::make_shared<recorder>();
     EXPECT_FALSE(h.join("room", old, {}, 1).recovered);
+}
+
+// A replay goes to the sockets the event went to live: the voter's own do not get its
+// track_voted, whether the event was published here or came over the bus.
+TEST(hub_history, a_replay_leaves_out_the_users_an_event_excluded)
+{
+    hub h;
+    h.publish({"room", "track_voted", {{"i", 1}}, {"voter"}});
+    h.deliver({"room", 2, "track_voted", std::make_shared<const std::string>("{\"seq\":2}"), {"voter"}});
+    h.publish({"room", "room_state_updated", {{"i", 3}}, {}});
+    auto voter = std::make_shared<recorder>("voter");
+    auto r = h.join("room", voter, {}, 0);
+    EXPECT_TRUE(r.recovered);
+    EXPECT_EQ(r.replayed, 1u);
+    ASSERT_EQ(voter->frames.size(), 1u);
+    EXPECT_NE(voter->frames[0].find("room_state_updated"), std::string::npos);
+    auto other = std::make_shared<recorder>("other");
+    EXPECT_EQ(h.join("room", other, {}, 0).replayed, 3u);
 }
 
 TEST(hub_history, the_newest_event_is_kept_even_when_larger_than_the_bound)

@@ -97,6 +97,14 @@ inline json::object read_until(ws_client& c, std::vector<json::object>& log, con
     }
 }
 
+// The server's live heap in KiB, as /api/monitoring/performance reports it.
+inline long server_heap_kib(http_client& http)
+{
+    auto r = http.get("/api/monitoring/performance");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return long(r.json().at("heap_in_use_bytes").to_number<std::int64_t>() / 1024);
+}
+
 // A socket that still answers a ping (whatever else arrives first).
 inline void expect_answers_ping(ws_client& c)
 {

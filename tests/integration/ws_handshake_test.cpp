@@ -1,11 +1,13 @@
 // The WebSocket handshake against the real binary (CONTRACT §9.1): the token by query,
-// Authorization and subprotocol; the 401, 400 and 503 refusals; and tokens that end (logout,
-// refresh, expiry) while their sockets are open.
+// Authorization and subprotocol; the 401, 400 and 503 refusals (the cap also against handshakes
+// racing in together); and tokens that end (logout, refresh, expiry) while their sockets are open.
 #include "auth/jwt.hpp"
 #include "integration/ws_flow_support.hpp"
 #include "support/raw_connection.hpp"
 
+#include <mutex>
 #include <regex>
+#include <thread>
 
 namespace spotik::test {
 namespace {
@@ -57,6 +59,11 @@ TEST(ws_handshake, token_subprotocol_is_accepted_and_echoed)
     ws_client c2("127.0.0.1", server.port(), "/ws", {}, "chat, token." + u.token);
     EXPECT_EQ(c2.subprotocol(), "token." + u.token);
     expect_welcome(c2, u);
+    // Offered along with a token in the query, it is echoed too: a browser fails a 101 that
+    // selects none of the subprotocols it offered.
+    ws_client c3("127.0.0.1", server.port(), ws_client::target_for(u.token), {}, "token." + u.token);
+    EXPECT_EQ(c3.subprotocol(), "token." + u.token);
+    expect_welcome(c3, u);
 }
 
 void expect_refused_401(const ws_handshake_result& r, const std::string& what)
@@ -259,6 +266,29 @@ TEST(ws_handshake, connection_cap_answers_503)
         if (!reopened) std::this_thread::sleep_for(100ms);
     }
     EXPECT_TRUE(reopened);
+}
+
+// Handshakes that arrive together, all still checking their tokens, cannot overshoot the cap.
+TEST(ws_handshake, racing_handshakes_stay_within_the_connection_cap)
+{
+    server_process server{{.env = {{"WS_MAX_CONNECTIONS", "8"}}}};
+    auto http = server.client();
+    auto u = register_user(http);
+    std::mutex mutex;
+    std::vector<std::unique_ptr<ws_client>> open;
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 64; ++i)
+        threads.emplace_back([&] {
+            try {
+                auto c = std::make_unique<ws_client>("127.0.0.1", server.port(), ws_client::target_for(u.token));
+                std::lock_guard lock(mutex);
+                open.push_back(std::move(c));
+            } catch (const std::exception&) {
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(open.size(), 8u);
+    EXPECT_LE(ws_counter(http, "open_sockets"), 8);
 }
 
 }  // namespace

@@ -17,14 +17,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-// The server's live heap in KiB, as /api/monitoring/performance reports it.
-long server_heap_kib(http_client& http)
-{
-    auto r = http.get("/api/monitoring/performance");
-    EXPECT_EQ(r.status, 200) << r.body;
-    return long(r.json().at("heap_in_use_bytes").to_number<std::int64_t>() / 1024);
-}
-
 // Everything a closed client had received.
 std::vector<json::object> rest_of(ws_client& c)
 {

@@ -2,7 +2,8 @@
 // kept up at a steady pace is cut off after one rate_limited error, not warned again and again;
 // nothing a client sends after its Close frame is acted on (RFC 6455 §5.5.1); a Close frame with
 // a code no peer may send is answered with 1002 (RFC 6455 §7.4); frames a client sends in the same
-// write as its upgrade request, before the 101, are read, not lost.
+// write as its upgrade request, before the 101, are read, not lost; Pings a client never reads
+// the Pongs of do not pile up; a frame trickled in does not count as activity.
 #include "integration/ws_flow_support.hpp"
 #include "support/raw_connection.hpp"
 
@@ -124,6 +125,45 @@ TEST_F(ws_rules_room, a_close_code_no_peer_may_send_gets_1002)
     ASSERT_TRUE(raw.send(close_frame(4000)));
     ASSERT_TRUE(raw.closed_by_peer(k_wait));
     EXPECT_TRUE(raw.read_all(1ms).ends_with(server_close(4000)));
+}
+
+// A client that sends Pings and never reads the Pongs has one Pong waiting on the server at a
+// time (RFC 6455 §5.5.3), however many Pings it sends: empty frames cost memory, not bytes, and
+// would otherwise pile up past WS_MAX_QUEUE_BYTES unseen.
+TEST(ws_rules, pings_from_a_client_that_never_reads_do_not_pile_up)
+{
+    server_process server;
+    auto http = server.client();
+    auto u = register_user(http);
+    auto raw = upgraded(server, u.token);
+    const long before = server_heap_kib(http);
+    std::string batch;
+    for (int i = 0; i < 50000; ++i) batch += client_frame(0x89, "");
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(raw.send(batch, 60s)) << "batch " << i;  // 2 million Pings
+    // The socket is still open, and its Pings have all been read once one command is answered.
+    ASSERT_TRUE(raw.send(text_frame({{"type", "ping"}, {"data", {{"client_time", 7}}}})));
+    long grown = 0;
+    for (auto end = clock_type::now() + 3s; clock_type::now() < end; std::this_thread::sleep_for(200ms))
+        grown = std::max(grown, server_heap_kib(http) - before);
+    EXPECT_LT(grown, 16 * 1024) << "KiB of heap grown for 2 million empty Pings";
+    EXPECT_EQ(http.get("/live").status, 200);
+}
+
+// Only whole frames count as activity: a frame trickled a byte at a time keeps no socket that
+// answers no Ping alive past WS_ACTIVITY_TIMEOUT.
+TEST(ws_rules, a_frame_trickled_byte_by_byte_does_not_hold_off_the_activity_timeout)
+{
+    server_process server{{.env = {{"WS_PING_INTERVAL", "1"}, {"WS_ACTIVITY_TIMEOUT", "3"}}}};
+    auto http = server.client();
+    auto u = register_user(http);
+    auto raw = upgraded(server, u.token);
+    const std::string frame = text_frame({{"type", "ping"}, {"data", {{"pad", std::string(1000, 'x')}}}});
+    const auto start = clock_type::now();
+    bool closed = false;
+    for (std::size_t i = 0; i < frame.size() && !closed && clock_type::now() - start < 12s; ++i)
+        closed = !raw.send(frame.substr(i, 1)) || raw.closed_by_peer(400ms);
+    EXPECT_TRUE(closed) << "still open while a frame trickles in";
+    EXPECT_LT(clock_type::now() - start, 9s);
 }
 
 TEST_F(ws_rules_room, frames_sent_with_the_upgrade_request_are_handled)
