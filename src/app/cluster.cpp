@@ -7,6 +7,8 @@
 
 #include <boost/asio/post.hpp>
 
+#include <algorithm>
+
 namespace spotik::app {
 namespace asio = boost::asio;
 
@@ -29,7 +31,12 @@ cluster::cluster(const config::config& cfg, realtime::hub& hub, const util::cloc
     std::string problem;
     auto endpoint = config::redis_endpoint_of(cfg.redis, problem);
     if (!problem.empty()) throw std::runtime_error(problem);
-    if (!endpoint) return;
+    if (!endpoint) {
+        // One process: its rooms' numbering starts anew with it (see hub::set_first_seq). On the
+        // bus, Redis numbers the events and keeps the numbering across restarts.
+        hub.set_first_seq([&clock] { return std::uint64_t(std::max<std::int64_t>(0, clock.now_ms())) * 1000; });
+        return;
+    }
     realtime::redis_bus::options o;
     o.endpoint = *endpoint;
     o.prefix = cfg.redis.key_prefix;

@@ -78,7 +78,10 @@ std::shared_ptr<hub::room> hub::find_or_create(const std::string& room_id)
 {
     std::lock_guard lock(rooms_mutex_);
     auto& r = rooms_[room_id];
-    if (!r) r = std::make_shared<room>();
+    if (!r) {
+        r = std::make_shared<room>();
+        if (first_seq_) r->seq = first_seq_();
+    }
     return r;
 }
 
@@ -249,8 +252,8 @@ void hub::close_room(const std::string& room_id)
 
 std::uint64_t hub::current_seq(const std::string& room_id)
 {
-    auto r = find(room_id);
-    if (!r) return 0;
+    // Created if need be: the seq a join reports is the one the room's next events follow.
+    auto r = find_or_create(room_id);
     std::lock_guard lock(r->mutex);
     return r->seq;
 }

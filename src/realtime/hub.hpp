@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,13 @@ public:
     // last_seq is older than the local history or newer than the room's seq here.
     void prepare_join(const std::string& room_id, std::optional<std::uint64_t> last_seq);
     void set_history_source(history_source* source) { source_ = source; }
+    // Where a room's numbering starts when the hub first meets the room (0 unless set). Without
+    // a shared bus the numbering starts over with the server: starting it at 1000 times the
+    // clock's milliseconds puts a new run's seqs above any the previous run handed out (short
+    // of a room's events outpacing 1000 a millisecond), so a last_seq from before a restart is
+    // never mistaken for one of the new run's (and seqs stay below 2^53, exact in JavaScript,
+    // until the year 2255). Set before the hub is used.
+    void set_first_seq(std::function<std::uint64_t()> first_seq) { first_seq_ = std::move(first_seq); }
     std::vector<std::string> room_ids() const;
 
     // Adds the client to the room. `first` frames (the join reply) are delivered before any
@@ -130,6 +138,7 @@ private:
     std::size_t history_size_;
     std::size_t history_max_bytes_;
     history_source* source_ = nullptr;
+    std::function<std::uint64_t()> first_seq_;
     mutable std::mutex rooms_mutex_;
     std::unordered_map<std::string, std::shared_ptr<room>> rooms_;
     std::atomic<std::uint64_t> published_{0};

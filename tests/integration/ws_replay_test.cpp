@@ -81,29 +81,39 @@ struct missed_votes {
     registered_user admin;
     std::string room;
     std::uint64_t seen = 0;
+    registered_user member;
+    std::string vote_path;
 };
+
+// The member votes `votes` more times, going on from `done` votes (vote, unvote, ...).
+void vote_again(http_client& http, const missed_votes& m, int done, int votes)
+{
+    for (int i = done; i < done + votes; ++i) {
+        auto r = i % 2 == 0 ? http.post_json(m.vote_path, json::object{}, m.member.token)
+                            : http.del(m.vote_path, m.member.token);
+        ASSERT_EQ(r.status, 200) << r.body;
+    }
+}
 
 void vote_while_away(server_process& server, int votes, missed_votes& out)
 {
     auto http = server.client();
     out.admin = register_user(http, "admin");
-    auto member = register_user(http, "member");
+    auto& member = out.member;
+    member = register_user(http, "member");
     out.room = create_room(http, out.admin.token, unique_name("history"));
     ASSERT_EQ(http.post_json("/api/rooms/" + out.room + "/join", json::object{}, member.token).status, 200);
     multipart_builder mp;
     mp.add_file("audio_file", "tone-3s-cbr.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
     auto up = http.post_body("/api/rooms/" + out.room + "/tracks", mp.body(), mp.content_type(), member.token);
     ASSERT_EQ(up.status, 201) << up.body;
-    std::string path =
+    out.vote_path =
         "/api/rooms/" + out.room + "/tracks/" + std::string(up.json().at("track").at("id").as_string()) + "/vote";
     {
         auto c1 = open_ws(server, out.admin.token);
         out.seen = join(c1, out.room).at("data").at("last_seq").to_number<std::uint64_t>();
     }
-    for (int i = 0; i < votes; ++i) {
-        auto r = i % 2 == 0 ? http.post_json(path, json::object{}, member.token) : http.del(path, member.token);
-        ASSERT_EQ(r.status, 200);
-    }
+    vote_again(http, out, 0, votes);
 }
 
 TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_recovered)
@@ -111,7 +121,9 @@ TEST(ws_replay_history, a_gap_older_than_the_history_answers_room_state_not_reco
     server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_SIZE", "3"}}}};
     missed_votes m;
     ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 4, m));
-    const auto& [admin, room, seen] = m;
+    const auto& admin = m.admin;
+    const auto& room = m.room;
+    const auto seen = m.seen;
     // Four missed, three kept: not recoverable.
     auto c2 = open_ws(server, admin.token);
     c2.send_json({{"type", "join_room"}, {"data", {{"room_id", room}, {"last_seq", seen}}}});
@@ -134,7 +146,9 @@ TEST(ws_replay_history, the_history_is_bounded_by_bytes_too)
     server_process server{{.env = {{"AUTO_ADVANCE", "false"}, {"WS_HISTORY_MAX_BYTES", "1024"}}}};
     missed_votes m;
     ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 8, m));
-    const auto& [admin, room, seen] = m;
+    const auto& admin = m.admin;
+    const auto& room = m.room;
+    const auto seen = m.seen;
     auto http = server.client();
     // Eight events of about a kilobyte each do not fit in 1 KiB (the count bound is 256).
     auto c2 = open_ws(server, admin.token);
@@ -152,6 +166,36 @@ TEST(ws_replay_history, the_history_is_bounded_by_bytes_too)
     auto kept = http.get("/api/websocket/status").json().at("connection_stats").at("history_bytes");
     EXPECT_GT(kept.to_number<std::int64_t>(), 0);
     EXPECT_LT(kept.to_number<std::int64_t>(), 2048);
+}
+
+// Without a shared bus a room's numbering starts over with the server. A client that saw
+// events before a restart, and then missed more than that many after it, is told so
+// (room_state, recovered: false) rather than replayed the new numbering's events as if they
+// were the ones it missed: the new run numbers its events above any the old one handed out.
+TEST(ws_replay_history, a_last_seq_from_before_a_restart_is_not_mistaken_for_a_new_one)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}}}};
+    missed_votes m;
+    ASSERT_NO_FATAL_FAILURE(vote_while_away(server, 2, m));
+    const std::uint64_t last_seen = m.seen + 2;  // everything before the restart
+    server.restart();
+    auto http = server.client();
+    // More events than the old run had (five or so): were the numbering to start over at 0,
+    // they would reach past last_seen.
+    const int votes_after = 12;
+    ASSERT_NO_FATAL_FAILURE(vote_again(http, m, 2, votes_after));
+    auto c = open_ws(server, m.admin.token);
+    c.send_json({{"type", "join_room"}, {"data", {{"room_id", m.room}, {"last_seq", last_seen}}}});
+    auto msgs = c.drain(k_quiet);
+    ASSERT_EQ(types_of(msgs), (types{"room_joined", "room_state"}));
+    EXPECT_EQ(msgs[1].at("data").at("recovered"), false);
+    // The new numbering goes on from there: a client that saw it is replayed what it missed.
+    const auto now = msgs[1].at("data").at("last_seq").to_number<std::uint64_t>();
+    EXPECT_GT(now, last_seen);
+    ASSERT_NO_FATAL_FAILURE(vote_again(http, m, 2 + votes_after, 2));
+    auto c2 = open_ws(server, m.admin.token);
+    c2.send_json({{"type", "join_room"}, {"data", {{"room_id", m.room}, {"last_seq", now}}}});
+    EXPECT_EQ(types_of(c2.drain(k_quiet)), (types{"room_joined", "track_voted", "track_voted"}));
 }
 
 }  // namespace
