@@ -131,7 +131,14 @@ boost::asio::awaitable<body_outcome> read_body(server_context& ctx, session_stat
     }
     if (!ec) co_return body_outcome{};
     if (ec == bhttp::error::body_limit) co_return body_outcome{limit_reply(413, "Request body too large")};
-    if (ec == beast::error::timeout) co_return body_outcome{limit_reply(408, "Request body timed out")};
+    if (ec == beast::error::timeout) {
+        // The stream closed the socket when its deadline passed: nothing can be sent. The 408
+        // is for the access log and the metrics, with no body, as the bytes that went out.
+        http::reply gone;
+        gone.status = 408;
+        gone.close = true;
+        co_return body_outcome{std::move(gone)};
+    }
     if (ec == boost::system::errc::no_space_on_device || ec == std::errc::no_space_on_device ||
         (ec.category() == boost::system::system_category() && ec.value() == EDQUOT)) {
         // The storage volume is full: the partial body file is removed by the caller.

@@ -3,6 +3,7 @@
 // answered and closed at once, HTTP/1.0 with `Connection: keep-alive` stays open for the next
 // request, plain HTTP/1.0 is closed. A client that sends `Expect: 100-continue` gets
 // `100 Continue` before it sends its body, unless the request is refused first (RFC 9110 §10.1.1).
+// A body that stops arriving ends the connection at HTTP_BODY_TIMEOUT.
 #include "support/raw_connection.hpp"
 #include "support/server_process.hpp"
 
@@ -11,6 +12,7 @@
 #include <strings.h>
 
 #include <string>
+#include <thread>
 
 namespace spotik::test {
 namespace {
@@ -98,6 +100,30 @@ TEST_F(http_connection, expect_100_continue_is_answered_before_the_body)
         big.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                  "Expect: 100-continue\r\nContent-Length: 100000000\r\n\r\n"));
     EXPECT_EQ(read_response(big).rfind("HTTP/1.1 413", 0), 0u);
+}
+
+// A body that stops arriving ends the connection at HTTP_BODY_TIMEOUT. Nothing can be sent then
+// (the deadline closed the socket), and the access log says so: status 408 with 0 bytes, not a
+// reply body that never went out.
+TEST(http_body_timeout, a_stalled_body_closes_the_connection_and_logs_a_408_with_no_bytes)
+{
+    server_process server{{.env = {{"HTTP_BODY_TIMEOUT", "1"}, {"LOG_LEVEL", "info"}}}};
+    raw_connection raw("127.0.0.1", server.port());
+    ASSERT_TRUE(
+        raw.send("POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 "Content-Length: 100\r\n\r\n{\"a\""));
+    EXPECT_TRUE(raw.closed_by_peer(k_answer));
+    EXPECT_EQ(raw.read_all(1ms), "");
+    std::string line;
+    for (auto end = std::chrono::steady_clock::now() + k_answer; line.empty() && std::chrono::steady_clock::now() < end;
+         std::this_thread::sleep_for(50ms)) {
+        auto out = server.output();
+        auto at = out.find("\"status\":408");
+        if (at != std::string::npos)
+            line = out.substr(out.rfind('\n', at) + 1, out.find('\n', at) - out.rfind('\n', at));
+    }
+    ASSERT_FALSE(line.empty()) << "no access log line with status 408";
+    EXPECT_NE(line.find("\"bytes\":0"), std::string::npos) << line;
 }
 
 }  // namespace
