@@ -116,6 +116,7 @@ private:
         head_ = 0;
         queued_bytes_ = 0;
     }
+    void keep_only_pongs_locked();
     void overflow_locked();
     void write_next();
     // Moves queued frames (or the close frame) into `out`, as many as fit; 0 when the

@@ -119,8 +119,9 @@ bool ws_socket::on_frame(ws::frame_event ev)
                 std::lock_guard lock(mutex_);
                 sent = closed_;
                 if (!sent && !close_) {
-                    // Answer with the client's code (or a plain 1000), after nothing else.
-                    drop_queue_locked();
+                    // Answer with the client's code (or a plain 1000), after nothing but the Pongs
+                    // owed to the Pings that came before the Close (RFC 6455 §5.5.2).
+                    keep_only_pongs_locked();
                     close_ = ev.code == 1005 ? ws::close_code::normal : ev.code;
                     start_writer_locked();
                 }

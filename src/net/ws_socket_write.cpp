@@ -86,6 +86,19 @@ void ws_socket::answer_ping(std::string payload)
     enqueue(std::move(pong));
 }
 
+void ws_socket::keep_only_pongs_locked()
+{
+    std::vector<outgoing> pongs;
+    for (std::size_t i = head_; i < queue_.size(); ++i)
+        if (queue_[i].op == ws::opcode::pong) pongs.push_back(std::move(queue_[i]));
+    drop_queue_locked();
+    for (auto& o : pongs) {
+        queued_bytes_ += o.cost();
+        ctx_.counters.queued_bytes += std::int64_t(o.cost());
+        queue_.push_back(std::move(o));
+    }
+}
+
 // The client stopped reading: free its queue now and cut it off.
 void ws_socket::overflow_locked()
 {

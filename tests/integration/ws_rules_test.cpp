@@ -127,6 +127,22 @@ TEST_F(ws_rules_room, a_close_code_no_peer_may_send_gets_1002)
     EXPECT_TRUE(raw.read_all(1ms).ends_with(server_close(4000)));
 }
 
+// A Ping that comes before the client's Close is answered before the server's Close (RFC 6455
+// §5.5.2: a Pong is owed to every Ping received before a Close).
+TEST(ws_rules, a_ping_before_the_close_is_answered_before_the_close)
+{
+    server_process server;
+    auto http = server.client();
+    auto u = register_user(http);
+    auto raw = upgraded(server, u.token);
+    raw.read_until("connection_established", k_wait);
+    ASSERT_TRUE(raw.send(client_frame(0x89, "are you there") + close_frame(1000)));
+    ASSERT_TRUE(raw.closed_by_peer(k_wait));
+    auto rest = raw.read_all(1ms);
+    const std::string pong = std::string{'\x8A', '\x0D'} + "are you there";
+    EXPECT_TRUE(rest.ends_with(pong + server_close(1000))) << "the Pong, then the Close";
+}
+
 // A client that sends Pings and never reads the Pongs has one Pong waiting on the server at a
 // time (RFC 6455 §5.5.3), however many Pings it sends: empty frames cost memory, not bytes, and
 // would otherwise pile up past WS_MAX_QUEUE_BYTES unseen.
