@@ -40,7 +40,7 @@ public:
         return write().update_room(id, name, description, now);
     }
     bool delete_room(std::string_view id) override { return write().delete_room(id); }
-    void touch_room(std::string_view id, std::int64_t now) override { write().touch_room(id, now); }
+    bool touch_room(std::string_view id, std::int64_t now) override { return write().touch_room(id, now); }
 
     storage::join_outcome add_participant(const storage::participant_record& row) override
     {
