@@ -6,6 +6,7 @@
 #include "obs/metrics.hpp"
 #include "realtime/bus_status.hpp"
 #include "realtime/hub.hpp"
+#include "realtime/presence.hpp"
 #include "service/auth_service.hpp"
 #include "service/playback_service.hpp"
 #include "service/room_events.hpp"
@@ -30,6 +31,7 @@ struct context {
     std::int64_t started_at_ms = 0;
     const realtime::bus_monitor* bus = nullptr;  // the Redis bus; nullptr with one process
     limits::guard* guard = nullptr;              // abuse controls (login throttling here)
+    const realtime::presence* presence = nullptr;  // users with sockets open here
 };
 
 }  // namespace spotik::api

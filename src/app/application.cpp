@@ -200,6 +200,7 @@ int application::run()
     asio::io_context ioc{threads};
     asio::thread_pool pool{std::size_t(cfg_.database.pool_max)};
     realtime::hub hub{std::size_t(cfg_.websocket.history_size), std::size_t(cfg_.websocket.history_max_bytes)};
+    realtime::presence presence;
     cluster replicas{cfg_, hub, clock, make_instance_id()};
     service::room_events events{replicas.sink(), rooms, cfg_, clock};
     track_end_timers timers{ioc, pool, clock};
@@ -209,6 +210,7 @@ int application::run()
     obs::metrics metrics;
     api::context ctx{cfg_, clock, store, metrics, auth, rooms, events, tracks, playback, hub, clock.now_ms()};
     ctx.bus = replicas.monitor();
+    ctx.presence = &presence;
     auto guard = limits::make_guard(cfg_, clock, [&codec](std::string_view token) {
         auto claims = codec.verify(token);
         return claims ? claims->sub : std::string();
@@ -225,7 +227,7 @@ int application::run()
     util::ip_range_list::parse(proxies, sctx.trusted_proxies);  // validated with the configuration
     sctx.guard = guard.get();
     net::ws_write_starts write_starts(ioc.get_executor());
-    net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions, write_starts};
+    net::ws_context wctx{cfg_.websocket, commands, pool, metrics.websocket, sctx.sessions, write_starts, presence};
     sctx.ws = &wctx;
     net::http_server server{ioc, threads, sctx};
     unsigned short port = 0;

@@ -33,6 +33,7 @@ void ws_socket::start(const frame& welcome, std::string_view early)
     beast::error_code ec;
     socket_.non_blocking(true, ec);  // reads after a readiness wait must never block
     registration_ = ctx_.sessions.add(weak_from_this(), /*pinged=*/true);
+    ctx_.presence.opened(conn_.user_id.view());
     ctx_.counters.opened_total++;
     deliver(welcome);
     consume(early);  // reads on once these are handled

@@ -8,6 +8,7 @@
 #include "config/config.hpp"
 #include "net/server_context.hpp"
 #include "obs/metrics.hpp"
+#include "realtime/presence.hpp"
 #include "realtime/ws_service.hpp"
 
 #include <boost/asio/awaitable.hpp>
@@ -51,6 +52,7 @@ struct ws_context {
     obs::ws_counters& counters;
     session_registry& sessions;
     ws_write_starts& write_starts;
+    realtime::presence& presence;
 };
 
 // Starts the session on the stream's executor and returns at once: the socket lives on by

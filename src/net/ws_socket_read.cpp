@@ -226,6 +226,7 @@ void ws_socket::on_closed()
         asio::post(self->socket_.get_executor(), [self] {
             self->ctx_.counters.open--;
             self->ctx_.sessions.remove(self->registration_);
+            self->ctx_.presence.closed(self->conn_.user_id.view());
             beast::error_code ec;
             self->socket_.shutdown(tcp::socket::shutdown_both, ec);
             self->drop_socket();

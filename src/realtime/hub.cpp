@@ -258,15 +258,16 @@ std::uint64_t hub::current_seq(const std::string& room_id)
     return r->seq;
 }
 
+std::vector<std::pair<std::string, std::shared_ptr<hub::room>>> hub::all_rooms() const
+{
+    std::lock_guard lock(rooms_mutex_);
+    return {rooms_.begin(), rooms_.end()};
+}
+
 hub_stats hub::stats() const
 {
     hub_stats s;
-    std::vector<std::pair<std::string, std::shared_ptr<room>>> copy;
-    {
-        std::lock_guard lock(rooms_mutex_);
-        copy.assign(rooms_.begin(), rooms_.end());
-    }
-    for (auto& [id, r] : copy) {
+    for (auto& [id, r] : all_rooms()) {
         std::lock_guard lock(r->mutex);
         s.history_bytes += r->history_bytes;
         if (r->clients.empty()) continue;
@@ -277,6 +278,21 @@ hub_stats hub::stats() const
     s.events_published = published_;
     s.frames_delivered = delivered_;
     return s;
+}
+
+std::vector<std::string> hub::rooms_of(std::string_view user_id) const
+{
+    std::vector<std::string> found;
+    for (auto& [id, r] : all_rooms()) {
+        std::lock_guard lock(r->mutex);
+        auto joined = std::any_of(r->clients.begin(), r->clients.end(), [&](const auto& weak) {
+            auto c = weak.lock();
+            return c && c->user_id() == user_id;
+        });
+        if (joined) found.push_back(id);
+    }
+    std::sort(found.begin(), found.end());
+    return found;
 }
 
 }  // namespace spotik::realtime

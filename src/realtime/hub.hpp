@@ -105,6 +105,9 @@ public:
 
     std::uint64_t current_seq(const std::string& room_id);
     hub_stats stats() const;
+    // The rooms where the user has a socket joined, sorted (a scan of every room: for status
+    // pages, not for hot paths).
+    std::vector<std::string> rooms_of(std::string_view user_id) const;
 
     // A whole envelope for a direct message (no seq): {"type","data","timestamp"}.
     static frame make_frame(std::string_view type, boost::json::object data);
@@ -132,6 +135,8 @@ private:
     // r's mutex is held.
     static bool replayable(const room& r, std::uint64_t last_seq);
     std::shared_ptr<room> find(const std::string& room_id) const;
+    // A copy of the room map, so that rooms are locked one at a time with the map's lock free.
+    std::vector<std::pair<std::string, std::shared_ptr<room>>> all_rooms() const;
     // Keeps r's history within both bounds, dropping the oldest events; r's mutex is held.
     void trim_history(room& r) const;
 
