@@ -107,13 +107,13 @@ domain::result<room_view> room_service::update(std::string_view room_id, const s
     return show(room->id, caller.id, false);
 }
 
-void room_service::delete_room_files(const storage::room_record& room, const std::vector<storage::track_record>& tracks)
+void room_service::delete_room_files(const storage::room_record& room, const std::vector<storage::track_file>& tracks)
 {
     std::error_code ec;
     for (const auto& t : tracks) {
         fs::remove(fs::path(cfg_.storage.audio_path) / t.file_path, ec);
         for (const char* ext : k_cover_exts)
-            fs::remove(fs::path(cfg_.storage.public_path) / ("track_covers/" + t.id + "." + ext), ec);
+            fs::remove(fs::path(cfg_.storage.public_path) / ("track_covers/" + t.track_id + "." + ext), ec);
     }
     for (const char* ext : k_cover_exts)
         fs::remove(fs::path(cfg_.storage.public_path) / ("room_covers/" + room.id + "." + ext), ec);
@@ -123,11 +123,11 @@ domain::result<storage::room_record> room_service::remove(std::string_view room_
 {
     auto room = administered(room_id, caller);
     if (!room) return room.error();
-    auto tracks = store_.list_tracks(room->id, "");
-    if (!store_.delete_room(room->id)) return failure::not_found;
+    auto tracks = store_.delete_room(room->id);
+    if (!tracks) return failure::not_found;
     // Files go only after the rows are gone, so a failed delete never leaves rows without files.
-    delete_room_files(*room, tracks);
-    obs::info("room deleted", {{"room_id", room->id}, {"tracks", tracks.size()}});
+    delete_room_files(*room, *tracks);
+    obs::info("room deleted", {{"room_id", room->id}, {"tracks", tracks->size()}});
     return std::move(*room);
 }
 

@@ -53,7 +53,7 @@ public:
     room_view load_view(storage::room_record room, const std::string& viewer_id, bool with_queue);
 
 private:
-    void delete_room_files(const storage::room_record& room, const std::vector<storage::track_record>& tracks);
+    void delete_room_files(const storage::room_record& room, const std::vector<storage::track_file>& tracks);
 
     storage::store& store_;
     const config::config& cfg_;

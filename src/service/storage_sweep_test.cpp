@@ -58,7 +58,10 @@ public:
     {
         return real_.update_room(id, n, d, now);
     }
-    bool delete_room(std::string_view id) override { return real_.delete_room(id); }
+    std::optional<std::vector<storage::track_file>> delete_room(std::string_view id) override
+    {
+        return real_.delete_room(id);
+    }
     bool touch_room(std::string_view id, std::int64_t now) override { return real_.touch_room(id, now); }
     storage::join_outcome add_participant(const storage::participant_record& p) override
     {

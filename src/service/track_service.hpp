@@ -6,8 +6,11 @@
 #include "domain/failure.hpp"
 #include "service/playback_service.hpp"
 #include "service/room_events.hpp"
+#include "util/file_claim.hpp"
 
 #include <array>
+#include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -65,6 +68,18 @@ public:
     std::uint64_t max_upload_bytes() const;
 
 private:
+    // An upload that passed its checks: the audio file (and maybe a cover) written next to
+    // their final places, and the row to insert.
+    struct staged_track {
+        util::file_claim audio;
+        std::unique_ptr<util::file_claim> cover;
+        std::filesystem::path cover_path;  // where the cover goes
+        storage::track_record row;
+    };
+    // Renames the audio into place, inserts the row, then places the cover. An error when the
+    // room went meanwhile (nothing of the track is left then).
+    std::optional<upload_error> commit(staged_track& track, const std::filesystem::path& audio_target);
+
     storage::store& store_;
     room_events& events_;
     playback_service& playback_;

@@ -128,8 +128,11 @@ std::variant<storage::room_record, upload_error> track_service::upload_room(std:
 {
     auto room = store_.find_room(room_id);
     if (!room) return upload_error{upload_problem::not_found, "", "Room not found"};
-    if (!store_.is_participant(room->id, caller.id))
+    if (!store_.is_participant(room->id, caller.id)) {
+        // A room deleted since it was read has no participants left: that is a 404 too.
+        if (!store_.find_room(room->id)) return upload_error{upload_problem::not_found, "", "Room not found"};
         return upload_error{upload_problem::forbidden, "", "You must be a participant of this room to upload tracks"};
+    }
     return std::move(*room);
 }
 
@@ -143,6 +146,41 @@ std::variant<storage::room_record, upload_error> track_service::cover_room(std::
     return std::move(*room);
 }
 
+namespace {
+
+// The audio part of an upload, once its size, extension and declared type are acceptable.
+struct audio_part {
+    const media::multipart_part* part = nullptr;
+    std::string ext;
+    media::audio_format by_ext{};
+    std::optional<media::audio_format> by_mime;  // none when the part declares no type
+};
+
+std::variant<audio_part, upload_error> choose_audio(const std::vector<media::multipart_part>& parts,
+                                                    std::uint64_t max_bytes)
+{
+    const auto* audio = find_part(parts, "audio_file");
+    if (!audio) return invalid("audio_file", "The audio file field is required.");
+    if (audio->length == 0) return invalid("audio_file", "File is empty");
+    if (audio->length > max_bytes)
+        return invalid("audio_file", "File size (" + size_mb(audio->length) + " MB) exceeds maximum allowed size (" +
+                                         size_mb(max_bytes) + " MB)");
+    audio_part a{audio, extension_of(*audio->filename)};
+    auto by_ext = media::format_from_extension(a.ext);
+    if (!by_ext) return invalid("audio_file", "Unsupported file extension: ." + a.ext + ". Supported: mp3, wav, m4a");
+    a.by_ext = *by_ext;
+    std::string declared = lower(audio->content_type.substr(0, audio->content_type.find(';')));
+    if (!declared.empty() && declared != "application/octet-stream") {
+        a.by_mime = media::format_from_mime(declared);
+        if (!a.by_mime)
+            return invalid("audio_file", "Unsupported MIME type: " + declared +
+                                             ". Supported: audio/mpeg, audio/wav, audio/mp4, audio/x-m4a");
+    }
+    return a;
+}
+
+}  // namespace
+
 std::variant<storage::track_record, upload_error> track_service::upload(std::string_view room_id,
                                                                         const storage::user_record& caller,
                                                                         const std::string& body_path,
@@ -154,23 +192,9 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     auto parts_or = read_parts(body_path, content_type, "audio_file");
     if (auto* err = std::get_if<upload_error>(&parts_or)) return *err;
     const auto& parts = std::get<std::vector<media::multipart_part>>(parts_or);
-    const auto* audio = find_part(parts, "audio_file");
-    if (!audio) return invalid("audio_file", "The audio file field is required.");
-    if (audio->length == 0) return invalid("audio_file", "File is empty");
-    if (audio->length > max_upload_bytes())
-        return invalid("audio_file", "File size (" + size_mb(audio->length) + " MB) exceeds maximum allowed size (" +
-                                         size_mb(max_upload_bytes()) + " MB)");
-    std::string ext = extension_of(*audio->filename);
-    auto by_ext = media::format_from_extension(ext);
-    if (!by_ext) return invalid("audio_file", "Unsupported file extension: ." + ext + ". Supported: mp3, wav, m4a");
-    std::string declared = lower(audio->content_type.substr(0, audio->content_type.find(';')));
-    std::optional<media::audio_format> by_mime;
-    if (!declared.empty() && declared != "application/octet-stream") {
-        by_mime = media::format_from_mime(declared);
-        if (!by_mime)
-            return invalid("audio_file", "Unsupported MIME type: " + declared +
-                                             ". Supported: audio/mpeg, audio/wav, audio/mp4, audio/x-m4a");
-    }
+    auto chosen = choose_audio(parts, max_upload_bytes());
+    if (auto* err = std::get_if<upload_error>(&chosen)) return *err;
+    const auto& audio = std::get<audio_part>(chosen);
 
     std::string id = util::new_uuid();
     fs::path dir = fs::path(cfg_.storage.audio_path) / "tracks";
@@ -178,7 +202,7 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     std::optional<util::file_claim> staged;
     try {
         staged = util::file_claim::create(dir / ("." + id + ".part"));
-        media::copy_part(body_path, *audio, staged->path().string());  // fsyncs the data
+        media::copy_part(body_path, *audio.part, staged->path().string());  // fsyncs the data
     } catch (const std::system_error& e) {
         if (disk_full(e)) return upload_error{upload_problem::storage_full, "audio_file", "Insufficient storage"};
         throw;
@@ -186,46 +210,32 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     auto probed = media::probe_audio(staged->path().string());
     if (auto* err = std::get_if<std::string>(&probed)) return invalid("audio_file", *err);
     const auto& info = std::get<media::audio_info>(probed);
-    if (info.format != *by_ext || (by_mime && *by_mime != info.format))
+    if (info.format != audio.by_ext || (audio.by_mime && *audio.by_mime != info.format))
         return invalid("audio_file", "The file's content does not match its extension or declared type");
 
-    std::unique_ptr<util::file_claim> cover;
-    media::image_info cover_info{};
+    staged_track track{std::move(*staged)};
     fs::path covers_dir = fs::path(cfg_.storage.public_path) / "track_covers";
     if (const auto* c = find_part(parts, "cover_image"); c && c->length > 0) {
+        media::image_info cover_info{};
         auto staged_cover = stage_cover(body_path, *c, covers_dir, id, cover_info);
         if (auto* err = std::get_if<upload_error>(&staged_cover)) return *err;
-        cover = std::move(std::get<std::unique_ptr<util::file_claim>>(staged_cover));
+        track.cover = std::move(std::get<std::unique_ptr<util::file_claim>>(staged_cover));
+        track.cover_path = covers_dir / (id + "." + std::string(cover_info.extension()));
     }
 
-    storage::track_record t;
+    auto& t = track.row;
     t.id = id;
     t.room_id = room->id;
     t.uploader_id = caller.id;
-    t.filename = id + "." + ext;
-    t.original_name = display_name(*audio->filename);
+    t.filename = id + "." + audio.ext;
+    t.original_name = display_name(*audio.part->filename);
     t.file_path = "tracks/" + t.filename;
     t.duration_seconds = info.duration_seconds;
-    t.file_size_bytes = std::int64_t(audio->length);
+    t.file_size_bytes = std::int64_t(audio.part->length);
     t.mime_type = std::string(media::canonical_mime(info.format));
     t.created_at = t.updated_at = clock_.now_ms();
     t.uploader_username = caller.username;
-    staged->rename_to(dir / t.filename);  // durable name; the claim follows the file
-    try {
-        store_.insert_track(t);  // throws: the claim removes the file
-    } catch (const storage::room_gone&) {
-        return upload_error{upload_problem::not_found, "", "Room not found"};  // deleted during the upload
-    }
-    staged->keep();
-    staged.reset();  // the row is committed: the file is no longer in the making
-    if (cover) {
-        try {
-            cover->rename_to(covers_dir / (id + "." + std::string(cover_info.extension())));
-            cover->keep();
-        } catch (const std::system_error& e) {
-            obs::warn("track cover not stored", {{"track_id", id}, {"detail", e.code().message()}});
-        }
-    }
+    if (auto err = commit(track, dir / t.filename)) return *err;
     obs::info("track uploaded", {{"track_id", id},
                                  {"room_id", room->id},
                                  {"bytes", t.file_size_bytes},
@@ -233,7 +243,37 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
                                  {"mime_type", t.mime_type}});
     events_.track_added(t);
     playback_.auto_start(t);
-    return t;
+    return std::move(t);
+}
+
+std::optional<upload_error> track_service::commit(staged_track& track, const fs::path& audio_target)
+{
+    const auto& id = track.row.id;
+    track.audio.rename_to(audio_target);  // durable name; the claim follows the file
+    try {
+        store_.insert_track(track.row);  // throws: the claim removes the file
+    } catch (const storage::room_gone&) {
+        return upload_error{upload_problem::not_found, "", "Room not found"};  // deleted during the upload
+    }
+    track.audio.keep();  // the row is committed: the file is no longer in the making
+    if (track.cover) {
+        try {
+            track.cover->rename_to(track.cover_path);
+            track.cover->keep();
+        } catch (const std::system_error& e) {
+            obs::warn("track cover not stored", {{"track_id", id}, {"detail", e.code().message()}});
+            track.cover_path.clear();
+        }
+    }
+    // Deleting the room (or the track) removes the track's files after its row: a track gone
+    // by now had its files removed before the cover arrived, which must then go too, and
+    // nobody is told of a track that no longer exists.
+    if (!store_.find_track(id, "")) {
+        std::error_code ec;
+        if (!track.cover_path.empty()) fs::remove(track.cover_path, ec);
+        return upload_error{upload_problem::not_found, "", "Room not found"};
+    }
+    return std::nullopt;
 }
 
 std::variant<std::string, upload_error> track_service::set_room_cover(std::string_view room_id,

@@ -108,8 +108,10 @@ public:
     virtual std::vector<room_record> list_rooms() = 0;
     virtual bool update_room(std::string_view id, const std::string& name,
                              const std::optional<std::string>& description, std::int64_t now) = 0;
-    // Deletes the room; tracks, participants and votes cascade.
-    virtual bool delete_room(std::string_view id) = 0;
+    // Deletes the room; tracks, participants and votes cascade. Returns the tracks deleted
+    // with it, read in the same transaction (a track committed while the room goes is among
+    // them, so its files are not left behind), or nullopt when there is no such room.
+    virtual std::optional<std::vector<track_file>> delete_room(std::string_view id) = 0;
     // False when the room is gone.
     virtual bool touch_room(std::string_view id, std::int64_t now) = 0;
 

@@ -102,7 +102,11 @@ TEST_P(store_contract, deleting_a_room_cascades)
     ASSERT_TRUE(store_->add_vote(kept.id, alice.id, util::new_uuid(), k_t0).changed);
     ASSERT_TRUE(store_->update_playback(room.id, {}, {track.id, true, k_t0, std::nullopt}, k_t0));
 
-    EXPECT_TRUE(store_->delete_room(room.id));
+    const auto gone = store_->delete_room(room.id);
+    ASSERT_TRUE(gone);
+    ASSERT_EQ(gone->size(), 1u) << "the deleted tracks, for their files";
+    EXPECT_EQ(gone->front().track_id, track.id);
+    EXPECT_EQ(gone->front().file_path, track.file_path);
     EXPECT_FALSE(store_->find_room(room.id));
     EXPECT_FALSE(store_->find_track(track.id, ""));
     EXPECT_EQ(store_->count_tracks(room.id), 0);

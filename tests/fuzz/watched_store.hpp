@@ -39,7 +39,10 @@ public:
     {
         return write().update_room(id, name, description, now);
     }
-    bool delete_room(std::string_view id) override { return write().delete_room(id); }
+    std::optional<std::vector<storage::track_file>> delete_room(std::string_view id) override
+    {
+        return write().delete_room(id);
+    }
     bool touch_room(std::string_view id, std::int64_t now) override { return write().touch_room(id, now); }
 
     storage::join_outcome add_participant(const storage::participant_record& row) override

@@ -316,5 +316,28 @@ TEST_F(tracks_api, deleting_a_room_removes_its_files)
     EXPECT_EQ(stored_files(), 0u);
 }
 
+// Uploads racing their room's deletion: each is stored (201) and then deleted with the room,
+// or refused (404); either way neither its audio file nor its cover outlives the room.
+TEST_F(tracks_api, uploads_racing_the_rooms_deletion_leave_no_file)
+{
+    multipart_builder mp;
+    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-bare.mp3")));
+    mp.add_file("cover_image", "c.png", "image/png", read_file_bytes(fixture_path("cover.png")));
+    for (int round = 0; round < 12; ++round) {
+        auto room = create_room(client_, admin_.token, unique_name("doomed"));
+        std::vector<std::thread> uploads;
+        for (int i = 0; i < 4; ++i)
+            uploads.emplace_back([&] {
+                auto r = server_.client().post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(),
+                                                    admin_.token);
+                EXPECT_TRUE(r.status == 201 || r.status == 404) << r.status << " " << r.body;
+            });
+        std::this_thread::sleep_for(std::chrono::milliseconds(round * 2));
+        EXPECT_EQ(server_.client().del("/api/rooms/" + room, admin_.token).status, 200);
+        for (auto& t : uploads) t.join();
+        EXPECT_EQ(stored_files(), 0u) << "round " << round;
+    }
+}
+
 }  // namespace
 }  // namespace spotik::test

@@ -74,12 +74,22 @@ bool postgres_store::update_room(std::string_view id, const std::string& name,
     return conn->query(sql, pg::params(name, description, now, id)).affected() > 0;
 }
 
-bool postgres_store::delete_room(std::string_view id)
+std::optional<std::vector<track_file>> postgres_store::delete_room(std::string_view id)
 {
-    if (!pg::all_uuids({id})) return false;
+    if (!pg::all_uuids({id})) return std::nullopt;
     auto conn = pool_->acquire();
-    // One statement; the foreign keys cascade to tracks, votes and participants atomically.
-    return conn->query("DELETE FROM rooms WHERE id = $1", pg::params(id)).affected() > 0;
+    // The room's row lock comes first: a track insert checks its foreign key with a share lock
+    // on the same row, so one that started earlier is committed before the tracks are read
+    // (each statement reads what is committed when it starts), and a later one waits, then
+    // finds the room gone. The foreign keys cascade to tracks, votes and participants.
+    pg::transaction txn(*conn);
+    if (conn->query("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", pg::params(id)).rows() == 0) return std::nullopt;
+    auto rows = conn->query("SELECT id, file_path FROM tracks WHERE room_id = $1", pg::params(id));
+    std::vector<track_file> tracks;
+    for (int i = 0; i < rows.rows(); ++i) tracks.push_back({rows.text(i, 0), rows.text(i, 1)});
+    conn->query("DELETE FROM rooms WHERE id = $1", pg::params(id));
+    txn.commit();
+    return tracks;
 }
 
 bool postgres_store::touch_room(std::string_view id, std::int64_t now)

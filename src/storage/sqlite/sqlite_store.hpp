@@ -46,7 +46,7 @@ public:
     std::vector<room_record> list_rooms() override;
     bool update_room(std::string_view id, const std::string& name, const std::optional<std::string>& description,
                      std::int64_t now) override;
-    bool delete_room(std::string_view id) override;
+    std::optional<std::vector<track_file>> delete_room(std::string_view id) override;
     bool touch_room(std::string_view id, std::int64_t now) override;
 
     join_outcome add_participant(const participant_record& row) override;

@@ -71,11 +71,20 @@ bool sqlite_store::update_room(std::string_view id, const std::string& name,
                .run() > 0;
 }
 
-bool sqlite_store::delete_room(std::string_view id)
+std::optional<std::vector<track_file>> sqlite_store::delete_room(std::string_view id)
 {
     auto conn = pool_->acquire();
-    // One statement; the foreign keys cascade to tracks, votes and participants atomically.
-    return conn->prepare("DELETE FROM rooms WHERE id = ?").bind_all(id).run() > 0;
+    // The transaction holds SQLite's write lock from its start, so no track can be added
+    // between the read of the tracks and the delete; the foreign keys cascade to tracks,
+    // votes and participants.
+    sqlite::transaction txn(*conn);
+    std::vector<track_file> tracks;
+    auto stmt = conn->prepare("SELECT id, file_path FROM tracks WHERE room_id = ?");
+    stmt.bind_all(id);
+    while (stmt.step()) tracks.push_back({stmt.text(0), stmt.text(1)});
+    if (conn->prepare("DELETE FROM rooms WHERE id = ?").bind_all(id).run() == 0) return std::nullopt;
+    txn.commit();
+    return tracks;
 }
 
 bool sqlite_store::touch_room(std::string_view id, std::int64_t now)
