@@ -66,9 +66,14 @@ domain::result<vote_result> track_service::vote(std::string_view room_id, std::s
         if (!room) return room_id.empty() ? failure::wrong_room : failure::not_found;
         if (!track || track->room_id != room->id) return failure::wrong_room;
     }
-    if (!store_.is_participant(track->room_id, caller.id)) return failure::not_participant;
+    if (!store_.is_participant(track->room_id, caller.id)) {
+        // A room deleted since the track was read has no participants left: a 404, not a 403.
+        if (!store_.find_room(track->room_id)) return room_id.empty() ? failure::wrong_room : failure::not_found;
+        return failure::not_participant;
+    }
     auto outcome = add ? store_.add_vote(track->id, caller.id, util::new_uuid(), clock_.now_ms())
                        : store_.remove_vote(track->id, caller.id);
+    if (!outcome.found) return failure::wrong_room;  // the track was deleted meanwhile
     if (outcome.changed) {
         // The score counted inside the vote's own transaction is the only column a vote changes.
         track->vote_score = outcome.vote_score;

@@ -63,6 +63,7 @@ struct join_outcome {
 };
 
 struct vote_outcome {
+    bool found = false;    // the track exists (false: no vote was possible)
     bool changed = false;  // a vote row was inserted or deleted
     std::int64_t vote_score = 0;
 };

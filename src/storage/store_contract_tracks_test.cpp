@@ -1,5 +1,6 @@
 // Storage contract suite, part 3: tracks (queue order, per-viewer vote flag, delete resetting
-// playback) and votes, including 50 threads voting on the same tracks at once.
+// playback) and votes, including 50 threads voting on the same tracks at once and votes racing
+// the deletion of their room.
 #include "storage/store_contract_test.hpp"
 
 #include "util/ids.hpp"
@@ -178,6 +179,7 @@ TEST_P(store_contract, votes_are_one_per_user_and_score_equals_count)
     const auto track = add_track(room, alice);
 
     auto outcome = store_->add_vote(track.id, alice.id, util::new_uuid(), k_t0);
+    EXPECT_TRUE(outcome.found);
     EXPECT_TRUE(outcome.changed);
     EXPECT_EQ(outcome.vote_score, 1);
     outcome = store_->add_vote(track.id, alice.id, util::new_uuid(), k_t0 + 1);
@@ -192,6 +194,7 @@ TEST_P(store_contract, votes_are_one_per_user_and_score_equals_count)
     EXPECT_TRUE(outcome.changed);
     EXPECT_EQ(outcome.vote_score, 1);
     outcome = store_->remove_vote(track.id, alice.id);
+    EXPECT_TRUE(outcome.found);
     EXPECT_FALSE(outcome.changed);
     EXPECT_EQ(outcome.vote_score, 1);
     EXPECT_EQ(store_->find_track(track.id, "")->vote_score, 1);
@@ -204,9 +207,11 @@ TEST_P(store_contract, votes_on_a_missing_track_change_nothing)
     const auto alice = add_user("alice");
     const auto ghost = util::new_uuid();
     const auto added = store_->add_vote(ghost, alice.id, util::new_uuid(), k_t0);
+    EXPECT_FALSE(added.found);
     EXPECT_FALSE(added.changed);
     EXPECT_EQ(added.vote_score, 0);
     const auto removed = store_->remove_vote(ghost, alice.id);
+    EXPECT_FALSE(removed.found);
     EXPECT_FALSE(removed.changed);
     EXPECT_EQ(removed.vote_score, 0);
 }
@@ -251,6 +256,44 @@ TEST_P(store_contract, concurrent_votes_are_never_lost_or_doubled)
     }
     for (int i = 0; i < k_threads; ++i) {
         EXPECT_EQ(store_->find_track(tracks[0].id, voters[i].id)->user_has_voted, i % 2 == 0);
+    }
+}
+
+// Votes racing their room's deletion: every call returns (a vote on a track already gone is
+// no vote) and the deletion succeeds. In PostgreSQL a vote that took its vote row before the
+// track's row deadlocked against the cascade, which takes them the other way round.
+TEST_P(store_contract, votes_racing_the_rooms_deletion_never_fail)
+{
+    const auto alice = add_user("alice");
+    std::vector<user_record> voters;
+    for (int i = 0; i < 4; ++i) voters.push_back(add_user("voter" + std::to_string(i)));
+    for (int round = 0; round < 4; ++round) {
+        const auto room = add_room(alice, k_t0 + round);
+        std::vector<track_record> tracks;
+        for (int i = 0; i < 3; ++i) tracks.push_back(add_track(room, alice, k_t0 + i));
+        std::atomic<bool> deleted{false};
+        std::atomic<int> failures{0};
+        auto vote_on = [&](const user_record& voter) {
+            for (int n = 0; n < 8 || !deleted; ++n) {
+                const auto& track = tracks[std::size_t(n) % tracks.size()];
+                try {
+                    store_->add_vote(track.id, voter.id, util::new_uuid(), k_t0);
+                    store_->remove_vote(track.id, voter.id);
+                } catch (const std::exception&) {
+                    ++failures;
+                }
+            }
+        };
+        std::vector<std::thread> threads;
+        for (const auto& voter : voters) threads.emplace_back(vote_on, std::cref(voter));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2 + round));
+        std::optional<std::vector<track_file>> gone;
+        EXPECT_NO_THROW(gone = store_->delete_room(room.id)) << "round " << round;
+        deleted = true;
+        for (auto& thread : threads) thread.join();
+        EXPECT_TRUE(gone) << "round " << round;
+        EXPECT_EQ(failures.load(), 0) << "round " << round;
+        EXPECT_FALSE(store_->find_room(room.id));
     }
 }
 

@@ -30,7 +30,7 @@ std::string lock_sql(const char* function)
 vote_outcome read_vote(const pg::result& res)
 {
     if (res.rows() == 0) return {};  // the track does not exist (any more)
-    return {res.integer(0, 1) > 0, res.integer(0, 0)};
+    return {true, res.integer(0, 1) > 0, res.integer(0, 0)};
 }
 
 }  // namespace
@@ -139,29 +139,36 @@ track_delete_outcome postgres_store::delete_track(std::string_view track_id, std
     return outcome;
 }
 
+namespace {
+
+// Runs a vote statement after locking the track's row, in one transaction. The lock comes
+// first so that a vote takes the track before its votes, as deleting the room or the track
+// does (rooms, then tracks, then track_votes by cascade); the other order deadlocks against
+// them. A missing track is no vote.
+vote_outcome vote_on_locked_track(pg::connection& conn, std::string_view track_id, const std::string& sql,
+                                  const pg::params& params)
+{
+    pg::transaction txn(conn);
+    if (conn.query("SELECT 1 FROM tracks WHERE id = $1 FOR NO KEY UPDATE", pg::params(track_id)).rows() == 0) return {};
+    auto outcome = read_vote(conn.query(sql, params));
+    txn.commit();
+    return outcome;
+}
+
+}  // namespace
+
 vote_outcome postgres_store::add_vote(std::string_view track_id, std::string_view user_id, std::string_view vote_id,
                                       std::int64_t now)
 {
-    // Inserting from the track row means a missing track inserts nothing and updates nothing.
     static const std::string sql =
-        "WITH added AS (INSERT INTO track_votes (id, track_id, user_id, created_at) "
-        "SELECT $1::uuid, t.id, $3::uuid, " +
-        pg::at(4) +
-        " FROM tracks t WHERE t.id = $2 "
-        "ON CONFLICT (track_id, user_id) DO NOTHING RETURNING 1) "
+        "WITH added AS (INSERT INTO track_votes (id, track_id, user_id, created_at) VALUES ($1, $2, $3, " + pg::at(4) +
+        ") ON CONFLICT (track_id, user_id) DO NOTHING RETURNING 1) "
         "UPDATE tracks SET vote_score = vote_score + (SELECT COUNT(*) FROM added) WHERE id = $2 "
         "RETURNING vote_score, (SELECT COUNT(*) FROM added)";
     if (!pg::all_uuids({track_id})) return {};
     pg::require_uuids({user_id, vote_id});
     auto conn = pool_->acquire();
-    try {
-        return read_vote(conn->query(sql, pg::params(vote_id, track_id, user_id, now)));
-    } catch (const pg::error& failure) {
-        // The track was deleted between the read and the vote's foreign key check.
-        if (failure.sqlstate() == pg::k_foreign_key_violation && failure.constraint() == "track_votes_track_id_fkey")
-            return {};
-        throw;
-    }
+    return vote_on_locked_track(*conn, track_id, sql, pg::params(vote_id, track_id, user_id, now));
 }
 
 vote_outcome postgres_store::remove_vote(std::string_view track_id, std::string_view user_id)
@@ -172,7 +179,7 @@ vote_outcome postgres_store::remove_vote(std::string_view track_id, std::string_
         "RETURNING vote_score, (SELECT COUNT(*) FROM removed)";
     if (!pg::all_uuids({track_id, user_id})) return {};
     auto conn = pool_->acquire();
-    return read_vote(conn->query(sql, pg::params(track_id, user_id)));
+    return vote_on_locked_track(*conn, track_id, sql, pg::params(track_id, user_id));
 }
 
 }  // namespace spotik::storage

@@ -127,7 +127,7 @@ vote_outcome sqlite_store::add_vote(std::string_view track_id, std::string_view 
     sqlite::transaction txn(*conn);
     // A track deleted meanwhile is "no change" rather than a foreign key failure.
     if (!track_room(*conn, track_id)) return {};
-    vote_outcome outcome;
+    vote_outcome outcome{.found = true};
     outcome.changed = conn->prepare(
                               "INSERT INTO track_votes (id, track_id, user_id, created_at) "
                               "VALUES (?, ?, ?, ?) ON CONFLICT (track_id, user_id) DO NOTHING")
@@ -142,9 +142,10 @@ vote_outcome sqlite_store::remove_vote(std::string_view track_id, std::string_vi
 {
     auto conn = pool_->acquire();
     sqlite::transaction txn(*conn);
+    if (!track_room(*conn, track_id)) return {};
     const auto deleted =
         conn->prepare("DELETE FROM track_votes WHERE track_id = ? AND user_id = ?").bind_all(track_id, user_id).run();
-    vote_outcome outcome;
+    vote_outcome outcome{.found = true};
     outcome.changed = deleted > 0;
     outcome.vote_score = recount(*conn, track_id);
     txn.commit();
