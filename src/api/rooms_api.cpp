@@ -88,10 +88,12 @@ http::reply update_room(context& ctx, http::request& req, const authenticated& w
     const auto& body = std::get<boost::json::object>(parsed);
     if (!read_room_fields(body, body.contains("name"), name, description, errors))
         return http::validation_error(errors.json(), true);
+    auto turn = ctx.events.turn(*id);
     auto view = ctx.rooms.update(*id, who.user, name, description);
     if (!view && view.error() == domain::failure::forbidden) return not_administrator_update();
     if (!view) return room_not_found();
     ctx.events.room_state_updated(view->room.id);
+    turn.unlock();
     return room_data(ctx, 200, "Room updated successfully", *view, who.user);
 }
 
@@ -99,6 +101,7 @@ http::reply delete_room(context& ctx, http::request& req, const authenticated& w
 {
     auto id = uuid_param(req, "room");
     if (!id) return room_not_found();
+    auto turn = ctx.events.turn(*id);
     auto done = ctx.rooms.remove(*id, who.user);
     if (!done && done.error() == domain::failure::forbidden)
         return http::error_a(403, "Unauthorized. Only room administrator can delete the room.",
@@ -113,9 +116,11 @@ http::reply join_room(context& ctx, http::request& req, const authenticated& who
 {
     auto id = uuid_param(req, "room");
     if (!id) return room_not_found();
+    auto turn = ctx.events.turn(*id);
     auto joined = ctx.rooms.join(*id, who.user);
     if (!joined) return room_not_found();
     if (joined->newly_joined) ctx.events.user_joined(*id, joined->participant);
+    turn.unlock();
     auto view = ctx.rooms.show(*id, who.user.id, false);
     if (!view) return room_not_found();
     auto now = ctx.clock.now_ms();
@@ -133,9 +138,11 @@ http::reply leave_room(context& ctx, http::request& req, const authenticated& wh
 {
     auto id = uuid_param(req, "room");
     if (!id) return room_not_found();
+    auto turn = ctx.events.turn(*id);
     auto left = ctx.rooms.leave(*id, who.user);
     if (left) {
         ctx.events.user_left(left->id, who.user);
+        turn.unlock();
         return http::json(200, {{"success", true}, {"message", "Successfully left the room"}});
     }
     switch (left.error()) {

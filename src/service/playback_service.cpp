@@ -66,6 +66,7 @@ std::optional<storage::track_record> playback_service::next_track(const storage:
 domain::result<playback_change> playback_service::start(std::string_view room_id, std::string_view track_id,
                                                         const storage::user_record& caller)
 {
+    auto turn = events_.turn(room_id);
     auto room = store_.find_room(room_id);
     if (!room) return failure::not_found;
     if (room->administrator_id != caller.id) return failure::forbidden;
@@ -83,6 +84,7 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
 
 domain::result<playback_change> playback_service::pause(std::string_view room_id, const storage::user_record& caller)
 {
+    auto turn = events_.turn(room_id);
     auto done = change(room_id, &caller,
                        [&](const storage::room_record& r, std::int64_t now) { return domain::pause(r.playback, now); });
     if (!done || !done->track) return done;
@@ -95,6 +97,7 @@ domain::result<playback_change> playback_service::pause(std::string_view room_id
 
 domain::result<playback_change> playback_service::resume(std::string_view room_id, const storage::user_record& caller)
 {
+    auto turn = events_.turn(room_id);
     double position = 0;
     auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) {
         if (r.playback.paused_at && r.playback.started_at)
@@ -110,6 +113,7 @@ domain::result<playback_change> playback_service::resume(std::string_view room_i
 
 domain::result<playback_change> playback_service::skip(std::string_view room_id, const storage::user_record& caller)
 {
+    auto turn = events_.turn(room_id);
     auto done = change(room_id, &caller,
                        [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
                            if (!r.playback.current_track_id) return std::nullopt;
@@ -128,6 +132,7 @@ domain::result<playback_change> playback_service::skip(std::string_view room_id,
 
 domain::result<playback_change> playback_service::stop(std::string_view room_id, const storage::user_record& caller)
 {
+    auto turn = events_.turn(room_id);
     auto done = change(room_id, &caller,
                        [](const storage::room_record&, std::int64_t) { return std::optional{domain::stop()}; });
     if (!done || !done->previous) return done;
@@ -140,6 +145,7 @@ domain::result<playback_change> playback_service::stop(std::string_view room_id,
 domain::result<playback_change> playback_service::seek(std::string_view room_id, const storage::user_record& caller,
                                                        double position_s)
 {
+    auto turn = events_.turn(room_id);
     bool beyond = false;
     auto done = change(room_id, &caller,
                        [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
@@ -165,6 +171,7 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
 
 bool playback_service::auto_start(const storage::track_record& track)
 {
+    auto turn = events_.turn(track.room_id);
     auto done = change(track.room_id, nullptr,
                        [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
                            if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
@@ -178,6 +185,7 @@ bool playback_service::auto_start(const storage::track_record& track)
 
 void playback_service::on_current_track_deleted(const std::string& room_id, const storage::track_record& track)
 {
+    auto turn = events_.turn(room_id);
     scheduler_.cancel(room_id);
     events_.playback_stopped(room_id, track, "track_removed");
     events_.track_skipped(room_id, track, std::nullopt, clock_.now_ms(), "stopped");
@@ -186,6 +194,7 @@ void playback_service::on_current_track_deleted(const std::string& room_id, cons
 
 void playback_service::advance_if_ended(const std::string& room_id)
 {
+    auto turn = events_.turn(room_id);
     auto room = store_.find_room(room_id);
     if (!room || !room->playback.is_playing || !room->playback.current_track_id) return;
     auto current = store_.find_track(*room->playback.current_track_id, "");

@@ -29,11 +29,11 @@ public:
 };
 
 struct playback_change {
-    storage::room_record room;             // the room after the change
-    std::optional<storage::track_record> track;    // the current track after the change
-    std::optional<storage::track_record> previous; // the current track before the change
-    std::int64_t at_ms = 0;                // the instant of the change
-    double position_s = 0;                 // pause/resume: P - S
+    storage::room_record room;                      // the room after the change
+    std::optional<storage::track_record> track;     // the current track after the change
+    std::optional<storage::track_record> previous;  // the current track before the change
+    std::int64_t at_ms = 0;                         // the instant of the change
+    double position_s = 0;                          // pause/resume: P - S
 };
 
 class playback_service {
@@ -69,7 +69,8 @@ public:
 
 private:
     // `now` is the single instant of the change: stored in the columns and reported in events.
-    using transition = std::function<std::optional<storage::playback_columns>(const storage::room_record&, std::int64_t now)>;
+    using transition =
+        std::function<std::optional<storage::playback_columns>(const storage::room_record&, std::int64_t now)>;
     // Reads the room, checks the administrator, applies `next` with compare-and-set (retrying
     // on a concurrent change). invalid_state when `next` refuses.
     domain::result<playback_change> change(std::string_view room_id, const storage::user_record* caller,

@@ -23,6 +23,11 @@ room_events::room_events(realtime::event_sink& sink, room_service& rooms, const 
 {
 }
 
+std::unique_lock<std::recursive_mutex> room_events::turn(std::string_view room_id)
+{
+    return std::unique_lock(turns_[std::hash<std::string_view>{}(room_id) % turns_.size()]);
+}
+
 object room_events::track(const storage::track_record& t) const
 {
     auto o = api::track_json(t, cfg_.storage.public_path);

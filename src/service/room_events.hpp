@@ -5,8 +5,11 @@
 #include "realtime/event.hpp"
 #include "service/room_service.hpp"
 
+#include <array>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace spotik::service {
 
@@ -36,6 +39,14 @@ public:
 
     boost::json::object track(const storage::track_record& t) const;
 
+    // The room's turn: a change committed and told while it is held reaches the sockets after
+    // the changes told before it, so events leave in the order the changes were committed
+    // (otherwise two votes committed one after the other can be published the other way round,
+    // and a client applying them in order keeps the older score). Held from before the write
+    // until its events are out; it may be taken again by the same thread. Within this process:
+    // replicas each order their own changes.
+    [[nodiscard]] std::unique_lock<std::recursive_mutex> turn(std::string_view room_id);
+
 private:
     void emit(const std::string& room_id, std::string type, boost::json::object data,
               std::vector<std::string> exclude = {});
@@ -44,6 +55,7 @@ private:
     room_service& rooms_;
     const config::config& cfg_;
     const util::clock& clock_;
+    std::array<std::recursive_mutex, 64> turns_;  // by hash of the room id
 };
 
 }  // namespace spotik::service

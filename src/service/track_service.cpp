@@ -43,6 +43,7 @@ domain::result<storage::track_record> track_service::remove(std::string_view roo
     auto track = store_.find_track(track_id, "");
     if (!track || track->room_id != room->id) return failure::wrong_room;
     if (room->administrator_id != caller.id && track->uploader_id != caller.id) return failure::forbidden;
+    auto turn = events_.turn(room->id);
     auto outcome = store_.delete_track(track->id, clock_.now_ms());
     if (!outcome.deleted) return failure::wrong_room;
     std::error_code ec;
@@ -71,6 +72,7 @@ domain::result<vote_result> track_service::vote(std::string_view room_id, std::s
         if (!store_.find_room(track->room_id)) return room_id.empty() ? failure::wrong_room : failure::not_found;
         return failure::not_participant;
     }
+    auto turn = events_.turn(track->room_id);
     auto outcome = add ? store_.add_vote(track->id, caller.id, util::new_uuid(), clock_.now_ms())
                        : store_.remove_vote(track->id, caller.id);
     if (!outcome.found) return failure::wrong_room;  // the track was deleted meanwhile

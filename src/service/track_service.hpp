@@ -8,10 +8,8 @@
 #include "service/room_events.hpp"
 #include "util/file_claim.hpp"
 
-#include <array>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <variant>
@@ -85,7 +83,6 @@ private:
     playback_service& playback_;
     const config::config& cfg_;
     const util::clock& clock_;
-    std::array<std::mutex, 64> cover_locks_;  // by hash of the room id
 };
 
 }  // namespace spotik::service

@@ -235,6 +235,7 @@ std::variant<storage::track_record, upload_error> track_service::upload(std::str
     t.mime_type = std::string(media::canonical_mime(info.format));
     t.created_at = t.updated_at = clock_.now_ms();
     t.uploader_username = caller.username;
+    auto turn = events_.turn(room->id);
     if (auto err = commit(track, dir / t.filename)) return *err;
     obs::info("track uploaded", {{"track_id", id},
                                  {"room_id", room->id},
@@ -295,22 +296,20 @@ std::variant<std::string, upload_error> track_service::set_room_cover(std::strin
     auto& claim = std::get<std::unique_ptr<util::file_claim>>(staged);
     std::string ext(info.extension());
     if (ext == "jpg" && extension_of(*part->filename) == "jpeg") ext = "jpeg";
-    {
-        // One cover change of a room at a time: two racing uploads could each remove the other
-        // extensions before either renames, and leave two covers on disk.
-        std::lock_guard lock(cover_locks_[std::hash<std::string>{}(room->id) % cover_locks_.size()]);
-        std::error_code ec;
-        for (const char* old : {"jpg", "jpeg", "png", "webp"})
-            if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
-        fs::path target = dir / (room->id + "." + ext);
-        claim->rename_to(target);
-        claim->keep();
-        // Deleting a room removes its covers after its row: a room that is gone by now had its
-        // covers removed before this one arrived, which must then go too.
-        if (!store_.touch_room(room->id, clock_.now_ms())) {
-            fs::remove(target, ec);
-            return upload_error{upload_problem::not_found, "", "Room not found"};
-        }
+    // One change of the room at a time (in this process): two racing covers could each remove
+    // the other extensions before either renames, and leave two covers on disk.
+    auto turn = events_.turn(room->id);
+    std::error_code ec;
+    for (const char* old : {"jpg", "jpeg", "png", "webp"})
+        if (ext != old) fs::remove(dir / (room->id + "." + old), ec);
+    fs::path target = dir / (room->id + "." + ext);
+    claim->rename_to(target);
+    claim->keep();
+    // Deleting a room removes its covers after its row: a room that is gone by now (deleted by
+    // another replica) had its covers removed before this one arrived, which must then go too.
+    if (!store_.touch_room(room->id, clock_.now_ms())) {
+        fs::remove(target, ec);
+        return upload_error{upload_problem::not_found, "", "Room not found"};
     }
     events_.room_state_updated(room->id);
     return "/api/storage/room_covers/" + room->id + "." + ext;
