@@ -66,7 +66,10 @@ std::optional<playback_columns> seek(const playback_columns& c, double position_
     return playback_columns{c.current_track_id, true, s, std::nullopt};
 }
 
-playback_columns stop() { return playback_columns{}; }
+playback_columns stop()
+{
+    return playback_columns{};
+}
 
 std::optional<std::string> skip_target(const std::vector<std::string>& queue_ids,
                                        const std::optional<std::string>& current_id)
@@ -79,7 +82,7 @@ std::optional<std::string> skip_target(const std::vector<std::string>& queue_ids
 std::optional<std::int64_t> end_instant(const playback_columns& c, std::int64_t duration_s)
 {
     if (state_of(c) != playback_state::playing || !c.started_at) return std::nullopt;
-    return *c.started_at + duration_s * 1000;
+    return *c.started_at + std::max<std::int64_t>(duration_s, 1) * 1000;
 }
 
 }  // namespace spotik::domain

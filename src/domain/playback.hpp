@@ -30,7 +30,7 @@ enum class playback_state { idle, playing, paused };
 playback_state state_of(const playback_columns& c);
 
 // Transitions. Each returns nullopt when the transition is not allowed from `c`.
-playback_columns start(const std::string& track_id, std::int64_t now_ms);         // always allowed
+playback_columns start(const std::string& track_id, std::int64_t now_ms);                // always allowed
 std::optional<playback_columns> pause(const playback_columns& c, std::int64_t now_ms);   // playing only
 std::optional<playback_columns> resume(const playback_columns& c, std::int64_t now_ms);  // paused only
 // Seek to `position_s` seconds (0 <= position <= duration): S = now - x, P = now if paused.
@@ -42,7 +42,9 @@ playback_columns stop();
 std::optional<std::string> skip_target(const std::vector<std::string>& queue_ids,
                                        const std::optional<std::string>& current_id);
 
-// When the current track ends (S + duration) while playing; nullopt otherwise.
+// When the current track ends (S + duration) while playing; nullopt otherwise. A track counts
+// as at least one second long: a duration of 0 (shorter than half a second, or unreadable)
+// would end the moment it starts, and a queue of such tracks would auto-advance without pause.
 std::optional<std::int64_t> end_instant(const playback_columns& c, std::int64_t duration_s);
 
 }  // namespace spotik::domain

@@ -80,7 +80,7 @@ RC_GTEST_PROP(playback_property, any_sequence_keeps_the_model_position, ())
 
 RC_GTEST_PROP(playback_property, end_instant_is_start_plus_duration_only_while_playing, ())
 {
-    const std::int64_t duration_s = *rc::gen::inRange<std::int64_t>(0, 3600);
+    const std::int64_t duration_s = *rc::gen::inRange<std::int64_t>(1, 3600);
     const std::int64_t t0 = *rc::gen::inRange<std::int64_t>(0, 4'000'000'000'000);
     const std::int64_t pause_after = *rc::gen::inRange<std::int64_t>(0, 100'000);
     const std::int64_t paused_for = *rc::gen::inRange<std::int64_t>(0, 100'000);
@@ -91,6 +91,8 @@ RC_GTEST_PROP(playback_property, end_instant_is_start_plus_duration_only_while_p
     auto r = *resume(p, t0 + pause_after + paused_for);
     // The track ends later by exactly the time it spent paused.
     RC_ASSERT(end_instant(r, duration_s) == t0 + paused_for + duration_s * 1000);
+    // A track of 0 seconds plays for one.
+    RC_ASSERT(end_instant(c, 0) == t0 + 1000);
 }
 
 RC_GTEST_PROP(playback_property, skip_target_is_the_first_other_track, (std::vector<int> ids, int current))

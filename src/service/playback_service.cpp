@@ -73,9 +73,15 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
     auto track = store_.find_track(track_id, "");
     if (!track || track->room_id != room->id) return failure::wrong_room;
     std::string id = track->id;
-    auto done = change(room_id, &caller, [&](const storage::room_record&, std::int64_t now) {
-        return std::optional{domain::start(id, now)};
-    });
+    bool gone = false;
+    auto done =
+        change(room_id, &caller, [&](const storage::room_record&, std::int64_t now) -> std::optional<playback_columns> {
+            // Read again on a retry: the track may have been deleted meanwhile.
+            gone = !store_.find_track(id, "");
+            if (gone) return std::nullopt;
+            return domain::start(id, now);
+        });
+    if (!done && gone) return failure::wrong_room;
     if (!done || !done->track) return done;
     events_.playback_started(done->room.id, *done->track, *done->room.playback.started_at, false);
     events_.room_state_updated(done->room.id);
@@ -175,6 +181,7 @@ bool playback_service::auto_start(const storage::track_record& track)
     auto done = change(track.room_id, nullptr,
                        [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
                            if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
+                           if (!store_.find_track(track.id, "")) return std::nullopt;  // deleted meanwhile
                            return domain::start(track.id, now);
                        });
     if (!done || !done->track) return false;

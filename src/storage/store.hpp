@@ -146,7 +146,8 @@ public:
     virtual vote_outcome remove_vote(std::string_view track_id, std::string_view user_id) = 0;
 
     // Playback: writes `next` only if the room's columns still equal `expected`
-    // (compare-and-set, so concurrent commands and timers never overwrite each other).
+    // (compare-and-set, so concurrent commands and timers never overwrite each other) and
+    // next's track still exists; false when either changed meanwhile.
     virtual bool update_playback(std::string_view room_id, const playback_columns& expected,
                                  const playback_columns& next, std::int64_t now) = 0;
     virtual std::vector<room_record> list_playing_rooms() = 0;

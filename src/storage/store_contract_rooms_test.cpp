@@ -221,6 +221,18 @@ TEST_P(store_contract, playback_is_compare_and_set)
     EXPECT_EQ(store_->find_room(room.id)->playback, playback_columns{});
 }
 
+// A skip or an auto-advance that chose a track deleted since: no change (the caller reads
+// again and chooses another), not a foreign key failure.
+TEST_P(store_contract, playback_to_a_deleted_track_is_no_change)
+{
+    const auto alice = add_user("alice");
+    const auto room = add_room(alice);
+    const auto track = add_track(room, alice);
+    ASSERT_TRUE(store_->delete_track(track.id, k_t0).deleted);
+    EXPECT_FALSE(store_->update_playback(room.id, {}, {track.id, true, k_t0, std::nullopt}, k_t0));
+    EXPECT_EQ(store_->find_room(room.id)->playback, playback_columns{});
+}
+
 TEST_P(store_contract, lists_playing_rooms)
 {
     const auto alice = add_user("alice");

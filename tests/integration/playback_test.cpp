@@ -1,7 +1,8 @@
 // Playback control and timing (CONTRACT §3, §7): auto-start, pause/resume arithmetic, skip,
 // stop, seek, status, authorization, auto-advance at the end of a track, and a restart in
-// the middle of a track.
+// the middle of a track, and tracks of 0 seconds.
 #include "support/room_fixture.hpp"
+#include "support/ws_client.hpp"
 #include "util/time_format.hpp"
 
 #include <thread>
@@ -228,6 +229,34 @@ TEST(playback_timer, a_restart_mid_track_keeps_the_timeline_and_the_timer)
         std::this_thread::sleep_for(100ms);
     EXPECT_EQ(again.get_auth("/api/rooms/" + room, admin.token).json().at("data").at("is_playing"), false)
         << "the restored timer stopped the room at the end of its only track";
+}
+
+// Tracks of 0 seconds (truncated.mp3 holds well under half a second) play for one second
+// each: before, with no grace, a queue of them auto-advanced thousands of times a second.
+TEST(playback_timer, tracks_of_zero_seconds_advance_once_a_second)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE_GRACE_MS", "0"}}}};
+    auto client = server.client();
+    auto admin = register_user(client, "admin");
+    auto room = create_room(client, admin.token, "short");
+    multipart_builder mp;
+    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("truncated.mp3")));
+    for (int i = 0; i < 2; ++i) {
+        auto r = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token);
+        ASSERT_EQ(r.status, 201) << r.body;
+        ASSERT_EQ(r.json().at("track").at("duration_seconds"), 0);
+    }
+    ws_client listener("127.0.0.1", server.port(), ws_client::target_for(admin.token));
+    listener.send_json({{"type", "join_room"}, {"data", {{"room_id", room}}}});
+    listener.expect("room_joined", 15s);
+    // The two tracks take turns for ever (the queue never drains): count for 2.5 s.
+    int skips = 0;
+    for (auto end = std::chrono::steady_clock::now() + 2500ms; std::chrono::steady_clock::now() < end;) {
+        auto m = listener.next(100ms);
+        if (m && type_of(*m) == "track_skipped") ++skips;
+    }
+    EXPECT_GE(skips, 1) << "the queue still moves";
+    EXPECT_LE(skips, 4) << "about one advance a second in 2.5 s";
 }
 
 }  // namespace

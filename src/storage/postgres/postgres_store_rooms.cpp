@@ -2,6 +2,7 @@
 // administrator's participant row in one transaction; update_playback is a single
 // compare-and-set UPDATE (the row lock makes concurrent writers see each other's result).
 // Throws store_unavailable or storage_error (a failed create leaves no rows behind).
+#include "storage/postgres/error.hpp"
 #include "storage/postgres/postgres_store.hpp"
 #include "storage/postgres/rows.hpp"
 #include "storage/postgres/transaction.hpp"
@@ -116,10 +117,18 @@ bool postgres_store::update_playback(std::string_view room_id, const playback_co
         return false;
     if (next.current_track_id) pg::require_uuids({*next.current_track_id});
     auto conn = pool_->acquire();
-    return conn->query(sql, pg::params(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now,
-                                       room_id, expected.current_track_id, expected.is_playing, expected.started_at,
-                                       expected.paused_at))
-               .affected() > 0;
+    try {
+        return conn->query(sql, pg::params(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now,
+                                           room_id, expected.current_track_id, expected.is_playing, expected.started_at,
+                                           expected.paused_at))
+                   .affected() > 0;
+    } catch (const pg::error& failure) {
+        // next's track was deleted meanwhile.
+        if (failure.sqlstate() == pg::k_foreign_key_violation &&
+            failure.constraint() == "rooms_current_track_id_foreign")
+            return false;
+        throw;
+    }
 }
 
 std::vector<room_record> postgres_store::list_playing_rooms()

@@ -6,6 +6,8 @@
 #include "storage/sqlite/sqlite_store.hpp"
 #include "storage/sqlite/transaction.hpp"
 
+#include <sqlite3.h>
+
 #include <string>
 
 namespace spotik::storage {
@@ -98,14 +100,19 @@ bool sqlite_store::update_playback(std::string_view room_id, const playback_colu
 {
     auto conn = pool_->acquire();
     // `IS` compares NULL to NULL as equal, so an idle room can be matched exactly.
-    return conn->prepare(
-                   "UPDATE rooms SET current_track_id = ?, is_playing = ?, "
-                   "playback_started_at = ?, playback_paused_at = ?, updated_at = ? "
-                   "WHERE id = ? AND current_track_id IS ? AND is_playing = ? "
-                   "AND playback_started_at IS ? AND playback_paused_at IS ?")
-               .bind_all(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now, room_id,
-                         expected.current_track_id, expected.is_playing, expected.started_at, expected.paused_at)
-               .run() > 0;
+    auto stmt = conn->prepare(
+        "UPDATE rooms SET current_track_id = ?, is_playing = ?, "
+        "playback_started_at = ?, playback_paused_at = ?, updated_at = ? "
+        "WHERE id = ? AND current_track_id IS ? AND is_playing = ? "
+        "AND playback_started_at IS ? AND playback_paused_at IS ?");
+    stmt.bind_all(next.current_track_id, next.is_playing, next.started_at, next.paused_at, now, room_id,
+                  expected.current_track_id, expected.is_playing, expected.started_at, expected.paused_at);
+    try {
+        return stmt.run() > 0;
+    } catch (const sqlite::error& e) {
+        if (e.code() == SQLITE_CONSTRAINT_FOREIGNKEY) return false;  // next's track was deleted meanwhile
+        throw;
+    }
 }
 
 std::vector<room_record> sqlite_store::list_playing_rooms()
