@@ -156,6 +156,11 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
     if (member == nullptr) return {error("access_denied", "You are not a participant of this room")};
     std::optional<std::uint64_t> last_seq;
     if (const auto* v = data.if_contains("last_seq"); v && v->is_number()) last_seq = sequence_number(*v);
+    // While Redis is down every replica numbers its own events: a last_seq may come from
+    // another replica's numbering and name a different event here, so nothing is replayed and
+    // the client gets the whole room instead.
+    const bool unnumbered = last_seq && ctx_.bus && !ctx_.bus->status().connected;
+    if (unnumbered) last_seq.reset();
     if (conn.room_id && conn.room_id->view() != *room_id) disconnect(conn, self.get());
     // Several replicas: fetch the shared history first when this replica's does not reach back.
     hub_.prepare_join(*room_id, last_seq);
@@ -167,7 +172,7 @@ std::vector<frame> ws_commands::join(ws_connection& conn, const object& data,
                                                  {"last_seq", hub_.current_seq(*room_id)}});
     auto joined = hub_.join(*room_id, self, {reply}, last_seq);
     conn.room_id = util::inline_id(*room_id);
-    if (!joined.recovered)
+    if (!joined.recovered || unnumbered)
         // Rare (the gap is older than the history): the room is built again rather than copied
         // for every join.
         return {hub::make_frame(

@@ -220,7 +220,7 @@ int application::run()
     api::build_router(router, ctx);
     api::ws_commands commands{ctx, router, hub};
     playback.restore_timers();
-    replicas.start(playback, ioc, pool);
+    replicas.start(playback, events, ioc, pool);
     net::server_context sctx{cfg_, router, http::cors_policy{cfg_.server.cors_origins}, metrics, pool};
     std::string proxies;
     for (const auto& proxy : cfg_.server.trusted_proxies) proxies += proxy + ",";

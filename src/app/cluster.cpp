@@ -59,10 +59,38 @@ realtime::event_sink& cluster::sink()
     return hub_;
 }
 
-void cluster::start(service::playback_service& playback, asio::io_context& ioc, asio::thread_pool& pool)
+// While Redis was down each replica told its own sockets its own changes, numbered on its
+// own; the outbox forwarded since reaches the others in the order the replicas came back, not
+// the order of the changes. So every room with sockets here is told its stored state once
+// more, after everything forwarded, and a client applying events in order ends where the
+// database is. Events missed meanwhile may also have moved playback on: the timers are looked
+// at again.
+void cluster::recover()
+{
+    try {
+        playback_->restore_timers();
+    } catch (const std::exception& e) {
+        obs::warn("timer sweep failed", {{"detail", e.what()}});
+    }
+    std::size_t told = 0;
+    for (const auto& [room_id, sockets] : hub_.stats().sockets_per_room) {
+        try {
+            auto turn = events_->turn(room_id);
+            events_->room_state_updated(room_id);
+            ++told;
+        } catch (const std::exception& e) {
+            obs::warn("room state not told after the reconnect", {{"room_id", room_id}, {"detail", e.what()}});
+        }
+    }
+    obs::info("redis bus recovered", {{"rooms_told", told}});
+}
+
+void cluster::start(service::playback_service& playback, service::room_events& events, asio::io_context& ioc,
+                    asio::thread_pool& pool)
 {
     if (!bus_) return;
     playback_ = &playback;
+    events_ = &events;
     pool_ = &pool;
     playback.set_lease(this);
     bus_->on_remote_event([this](const std::string& room_id, const std::string& type) {
@@ -75,15 +103,8 @@ void cluster::start(service::playback_service& playback, asio::io_context& ioc, 
             }
         });
     });
-    // Events missed while disconnected may have moved playback on: look at every playing room.
     bus_->on_connected([this] {
-        asio::post(*pool_, [this] {
-            try {
-                playback_->restore_timers();
-            } catch (const std::exception& e) {
-                obs::warn("timer sweep failed", {{"detail", e.what()}});
-            }
-        });
+        if (bus_->status().reconnects > 0) asio::post(*pool_, [this] { recover(); });
     });
     sweep_ = std::make_unique<asio::steady_timer>(ioc);
     arm_sweep();

@@ -33,17 +33,21 @@ public:
 
     // Wires auto-advance to the bus (lease, remote playback events, reconnects, periodic
     // sweep) and starts the bus thread. No-op in single-process mode.
-    void start(service::playback_service& playback, boost::asio::io_context& ioc, boost::asio::thread_pool& pool);
+    void start(service::playback_service& playback, service::room_events& events, boost::asio::io_context& ioc,
+               boost::asio::thread_pool& pool);
     void stop();
 
     outcome try_acquire(const std::string& name, std::int64_t ttl_ms) override;
 
 private:
     void arm_sweep();
+    // After a reconnect: the timers, and a room_state_updated for every room with sockets here.
+    void recover();
 
     realtime::hub& hub_;
     std::unique_ptr<realtime::redis_bus> bus_;
     service::playback_service* playback_ = nullptr;
+    service::room_events* events_ = nullptr;
     boost::asio::thread_pool* pool_ = nullptr;
     std::unique_ptr<boost::asio::steady_timer> sweep_;
 };
