@@ -64,6 +64,18 @@ std::optional<http::request> to_request(const beast_http::request_header<>& head
     return req;
 }
 
+http::reply failure_reply(const std::exception& e, std::string_view where)
+{
+    if (dynamic_cast<const storage::store_unavailable*>(&e) != nullptr) {
+        obs::warn("database unavailable", {{"detail", e.what()}});
+        auto rep = http::error_a(503, "Service temporarily unavailable", "Database unavailable");
+        rep.set("Retry-After", "5");
+        return rep;
+    }
+    obs::error("unhandled error", {{"detail", e.what()}, {"route", where}});
+    return http::error_a(500, "Internal server error", "Internal server error");
+}
+
 namespace {
 
 // Runs the route's handler or its precheck (Result: the reply, or an optional one).
@@ -73,14 +85,8 @@ Result invoke(const http::route& r, http::request& req, const Fn& fn)
     obs::request_scope scope(req.request_id);
     try {
         return fn(req);
-    } catch (const storage::store_unavailable& e) {
-        obs::warn("database unavailable", {{"detail", e.what()}});
-        auto rep = http::error_a(503, "Service temporarily unavailable", "Database unavailable");
-        rep.set("Retry-After", "5");
-        return rep;
     } catch (const std::exception& e) {
-        obs::error("unhandled error", {{"detail", e.what()}, {"route", r.pattern}});
-        return http::error_a(500, "Internal server error", "Internal server error");
+        return failure_reply(e, r.pattern);
     }
 }
 

@@ -18,6 +18,10 @@ namespace spotik::net {
 // are used.
 std::optional<http::request> to_request(const boost::beast::http::request_header<>& header);
 
+// The reply for a failure: 503 with Retry-After when the database is unavailable, else 500
+// (logged with `where`, the route).
+http::reply failure_reply(const std::exception& e, std::string_view where);
+
 // Runs a matched route with every failure mapped to a reply.
 boost::asio::awaitable<http::reply> run_route(server_context& ctx, const http::route& r, http::request& req);
 

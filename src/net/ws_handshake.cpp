@@ -2,6 +2,7 @@
 #include "net/ws_handshake.hpp"
 
 #include "net/admission.hpp"
+#include "net/exchange.hpp"
 #include "net/ws_session.hpp"
 #include "util/ids.hpp"
 
@@ -92,13 +93,23 @@ boost::asio::awaitable<std::variant<http::reply, accepted_handshake>> check_ws_h
     std::string subprotocol;
     std::string token = ws_token(req, subprotocol);
     std::optional<realtime::ws_identity> user;
+    std::optional<http::reply> failed;  // the token could not be checked (database down)
     if (!token.empty()) {
+        auto check = [&]() -> std::optional<realtime::ws_identity> {
+            try {
+                return ws.service.authenticate(token);
+            } catch (const std::exception& e) {
+                failed = failure_reply(e, "/ws");
+                return std::nullopt;
+            }
+        };
         user = co_await boost::asio::co_spawn(
-            ctx.pool,
-            [&]() -> boost::asio::awaitable<std::optional<realtime::ws_identity>> {
-                co_return ws.service.authenticate(token);
-            },
+            ctx.pool, [&]() -> boost::asio::awaitable<std::optional<realtime::ws_identity>> { co_return check(); },
             boost::asio::use_awaitable);
+    }
+    if (failed) {
+        ws.counters.handshake_failures++;
+        co_return std::move(*failed);
     }
     if (!user) {
         ws.counters.handshake_failures++;

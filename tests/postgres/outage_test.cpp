@@ -6,6 +6,7 @@
 #include "support/postgres_server.hpp"
 #include "support/server_process.hpp"
 #include "support/test_util.hpp"
+#include "support/ws_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -116,6 +117,13 @@ TEST(postgres_outage, restart_answers_503_then_recovers_without_losing_acknowled
     EXPECT_EQ(health.status, 503);
     EXPECT_EQ(health.json().at("database").at("database"), "disconnected");
     EXPECT_EQ(health.body.find(env["DB_PASSWORD"]), std::string::npos);
+    // A WebSocket handshake cannot check its token either: 503 JSON, not a dropped connection.
+    const auto upgrade =
+        ws_client::try_connect("127.0.0.1", server.port(), ws_client::target_for(user.token), {}, {}, 10s);
+    EXPECT_FALSE(upgrade.upgraded);
+    EXPECT_EQ(upgrade.status, 503) << upgrade.body;
+    EXPECT_EQ(upgrade.header("retry-after"), "5");
+    EXPECT_EQ(upgrade.json().at("error"), "Database unavailable");
     std::this_thread::sleep_for(1s);  // the writers keep going against the stopped database
     const auto during = log.acknowledged_count();
 
