@@ -5,6 +5,7 @@
 
 #include "obs/log.hpp"
 #include "realtime/client_message.hpp"
+#include "storage/store.hpp"
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
@@ -197,6 +198,10 @@ void ws_socket::run_command(std::string type, boost::json::object data)
                 return;
             }
             replies = self->ctx_.service.handle(self->conn_, type, data, self);
+        } catch (const storage::store_unavailable& e) {
+            // As HTTP answers 503: the client may try again shortly.
+            obs::warn("database unavailable", {{"type", type}, {"detail", e.what()}});
+            replies = {error_frame("service_unavailable", "Service temporarily unavailable; try again shortly")};
         } catch (const std::exception& e) {
             obs::error("websocket command failed", {{"type", type}, {"detail", e.what()}});
             replies = {error_frame("internal_error", "Internal error")};

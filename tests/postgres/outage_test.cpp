@@ -105,6 +105,8 @@ TEST(postgres_outage, restart_answers_503_then_recovers_without_losing_acknowled
     for (int n = 0; n < 2; ++n) writers.emplace_back(writer, n);
 
     ASSERT_TRUE(wait_for([&] { return log.acknowledged_count() >= 20; }, 30s));
+    ws_client live("127.0.0.1", server.port(), ws_client::target_for(user.token));
+    live.expect("connection_established", 15s);
     pg.stop();
     // While the database is down: probes answer at once and say it.
     ASSERT_TRUE(wait_for([&] { return client.get("/ready").status == 503; }, 10s));
@@ -124,6 +126,11 @@ TEST(postgres_outage, restart_answers_503_then_recovers_without_losing_acknowled
     EXPECT_EQ(upgrade.status, 503) << upgrade.body;
     EXPECT_EQ(upgrade.header("retry-after"), "5");
     EXPECT_EQ(upgrade.json().at("error"), "Database unavailable");
+    // An open socket's commands get an error saying so, and the socket stays open.
+    ASSERT_TRUE(live.send_json({{"type", "get_room_state"}}));
+    const auto refused = live.expect("error", 15s);
+    EXPECT_EQ(refused.at("data").at("error_code"), "service_unavailable");
+    EXPECT_TRUE(live.is_open());
     std::this_thread::sleep_for(1s);  // the writers keep going against the stopped database
     const auto during = log.acknowledged_count();
 
