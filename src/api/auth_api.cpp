@@ -98,9 +98,21 @@ http::reply do_login(context& ctx, http::request& req)
     return session_reply(ctx, 200, "Login successful", *session);
 }
 
+// Refresh and logout take the token from the Authorization header, the query, or a `token`
+// field of a JSON or form body (CONTRACT §0.6: both old backends read the body or the form).
+std::string token_of(const http::request& req)
+{
+    auto token = bearer_token(req);
+    if (!token.empty() || req.body.empty()) return token;
+    auto parsed = parse_body(req, true);
+    const auto* body = std::get_if<boost::json::object>(&parsed);
+    const auto* field = body ? body->if_contains("token") : nullptr;
+    return field && field->is_string() ? std::string(field->as_string()) : std::string();
+}
+
 http::reply do_refresh(context& ctx, http::request& req)
 {
-    auto token = ctx.auth.refresh(bearer_token(req));
+    auto token = ctx.auth.refresh(token_of(req));
     if (!token) {
         if (token.error() == service::auth_failure::expired)
             return http::error_a(401, "Token has expired and cannot be refreshed", "Token expired");
@@ -134,7 +146,7 @@ void add_auth_routes(http::router& r, context& ctx)
           {.auth = auth_mode::optional, .summary = "A new token for a valid or recently expired one", .tag = "auth"});
     r.add("POST", "/api/auth/logout",
           [&ctx](http::request& req) {
-              ctx.auth.logout(bearer_token(req));
+              ctx.auth.logout(token_of(req));
               return http::json(200, {{"success", true}, {"message", "Successfully logged out"}});
           },
           {.auth = auth_mode::optional, .summary = "Revoke the token", .tag = "auth"});

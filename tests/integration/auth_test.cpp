@@ -2,8 +2,8 @@
 // codes, validation, token tampering, expiry, refresh window, logout revocation.
 #include "auth/jwt.hpp"
 #include "support/server_process.hpp"
-#include "util/clock.hpp"
 #include "support/test_util.hpp"
+#include "util/clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -120,13 +120,15 @@ TEST_F(auth_api, non_ascii_and_sql_metacharacters_round_trip)
 TEST_F(auth_api, login_me_and_the_same_401_for_unknown_email_and_wrong_password)
 {
     auto u = register_user(client_);
-    auto ok = client_.post_json("/api/auth/login", json::object{{"email", " " + u.email + " "}, {"password", u.password}});
+    auto ok =
+        client_.post_json("/api/auth/login", json::object{{"email", " " + u.email + " "}, {"password", u.password}});
     ASSERT_EQ(ok.status, 200) << ok.body;
     EXPECT_EQ(ok.json().at("message"), "Login successful");
     EXPECT_EQ(ok.json().at("data").at("user").at("id"), u.id.c_str());
 
     auto wrong = client_.post_json("/api/auth/login", json::object{{"email", u.email}, {"password", "nope-nope"}});
-    auto unknown = client_.post_json("/api/auth/login", json::object{{"email", "ghost@x.io"}, {"password", "nope-nope"}});
+    auto unknown =
+        client_.post_json("/api/auth/login", json::object{{"email", "ghost@x.io"}, {"password", "nope-nope"}});
     expect_family_a(wrong, 401, "Invalid credentials");
     EXPECT_EQ(wrong.body, unknown.body);
     EXPECT_EQ(client_.post_json("/api/auth/login", json::object{}).status, 422);
@@ -179,6 +181,18 @@ TEST_F(auth_api, refresh_issues_a_new_token)
     EXPECT_EQ(client_.get_auth("/api/auth/me", u.token).status, 200);
     expect_family_a(client_.post_json("/api/auth/refresh", json::object{}), 401, "Token not provided");
     expect_family_a(client_.post_json("/api/auth/refresh", json::object{}, "x.y.z"), 401, "Token is invalid");
+}
+
+// CONTRACT §0.6: the old backends also read `token` from a JSON or form body.
+TEST_F(auth_api, refresh_and_logout_take_the_token_from_the_body_too)
+{
+    auto u = register_user(client_);
+    auto r = client_.post_json("/api/auth/refresh", json::object{{"token", u.token}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto fresh = std::string(r.json().at("data").at("token").as_string());
+    auto out = client_.post_body("/api/auth/logout", "token=" + fresh, "application/x-www-form-urlencoded");
+    ASSERT_EQ(out.status, 200) << out.body;
+    expect_family_a(client_.get_auth("/api/auth/me", fresh), 401, "Token has been revoked");
 }
 
 // Tokens from the past are signed here with the server's own secret, so expiry and the
