@@ -23,7 +23,7 @@ struct file_facts {
 
 std::optional<file_facts> stat_file(const std::string& path)
 {
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
     std::int64_t mtime_ns = std::int64_t(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     return file_facts{std::uint64_t(st.st_size), std::int64_t(st.st_mtim.tv_sec),
@@ -47,6 +47,15 @@ std::string disposition(const std::string& name)
         }
     }
     return "inline; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded;
+}
+
+// RFC 9110 §13.2.2 steps 1-2: If-Match, or else If-Unmodified-Since, names another version.
+bool precondition_fails(const http::request& req, const file_facts& f)
+{
+    auto im = req.header("if-match");
+    if (!im.empty()) return !media::etag_matches(im, f.etag, true);
+    auto ius = util::parse_http_date(req.header("if-unmodified-since"));
+    return ius && f.mtime_s > *ius;
 }
 
 bool not_modified(const http::request& req, const file_facts& f)
@@ -75,6 +84,12 @@ http::reply serve_file(const http::request& req, const std::string& path, const 
     rep.set("ETag", f.etag);
     rep.set("Last-Modified", util::http_date(f.mtime_s));
     rep.set("Cache-Control", cache_control);
+    if (precondition_fails(req, f)) {
+        auto refused = http::error_b(412, "Precondition failed", "The file is not the version the request names");
+        refused.set("ETag", f.etag);
+        refused.set("Last-Modified", util::http_date(f.mtime_s));
+        return refused;
+    }
     if (not_modified(req, f)) {
         rep.status = 304;
         return rep;
@@ -90,8 +105,8 @@ http::reply serve_file(const http::request& req, const std::string& path, const 
     }
     if (range.kind == media::range_kind::satisfiable) {
         rep.status = 206;
-        rep.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" +
-                                     std::to_string(range.range.last) + "/" + std::to_string(f.size));
+        rep.set("Content-Range", "bytes " + std::to_string(range.range.first) + "-" + std::to_string(range.range.last) +
+                                     "/" + std::to_string(f.size));
         rep.file = http::file_range{path, range.range.first, range.range.last - range.range.first + 1};
         return rep;
     }
@@ -118,7 +133,9 @@ http::reply stream(context& ctx, http::request& req, const authenticated& who)
 
 bool safe_cover_path(std::string_view path)
 {
-    std::string_view dir = path.starts_with("room_covers/") ? "room_covers/" : path.starts_with("track_covers/") ? "track_covers/" : "";
+    std::string_view dir = path.starts_with("room_covers/")    ? "room_covers/"
+                           : path.starts_with("track_covers/") ? "track_covers/"
+                                                               : "";
     if (dir.empty()) return false;
     auto name = path.substr(dir.size());
     if (name.empty() || name.size() > 128 || name.front() == '.') return false;

@@ -12,8 +12,7 @@ std::string choose_request_id(std::string_view client_value, std::int64_t now_s)
 {
     bool sane = !client_value.empty() && client_value.size() <= 128 &&
                 std::all_of(client_value.begin(), client_value.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' ||
-                           c == ':';
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-' || c == ':';
                 });
     if (sane) return std::string(client_value);
     return "req_" + std::to_string(now_s) + "_" + util::fast_hex64();
@@ -44,7 +43,7 @@ reply cors_policy::preflight(const request& req, const std::vector<std::string>&
     r.set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
     r.set("Access-Control-Allow-Headers",
           "Authorization, Content-Type, Accept, Cache-Control, X-Requested-With, Range, X-Request-ID, "
-          "If-None-Match, If-Modified-Since, If-Range");
+          "If-None-Match, If-Modified-Since, If-Range, If-Match, If-Unmodified-Since");
     r.set("Access-Control-Max-Age", "86400");
     std::string allow;
     for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;

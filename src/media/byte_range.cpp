@@ -95,22 +95,22 @@ std::string make_etag(std::uint64_t size, std::int64_t mtime_ns)
     return "\"" + hex(size) + "-" + hex(static_cast<std::uint64_t>(mtime_ns)) + "\"";
 }
 
-bool etag_matches(std::string_view if_none_match, std::string_view etag)
+bool etag_matches(std::string_view list, std::string_view etag, bool strong)
 {
     const auto ours = opaque_tag(etag);
     if (ours.empty()) return false;
-    if (trim_ows(if_none_match) == "*") return true;
+    if (trim_ows(list) == "*") return true;
     std::size_t pos = 0;
-    while (pos < if_none_match.size()) {
+    while (pos < list.size()) {
         // One element: up to the next comma outside quotes.
         std::size_t end = pos;
         bool quoted = false;
-        while (end < if_none_match.size() && (quoted || if_none_match[end] != ',')) {
-            if (if_none_match[end] == '"') quoted = !quoted;
+        while (end < list.size() && (quoted || list[end] != ',')) {
+            if (list[end] == '"') quoted = !quoted;
             ++end;
         }
-        const auto element = trim_ows(if_none_match.substr(pos, end - pos));
-        if (!element.empty() && opaque_tag(element) == ours) return true;
+        const auto element = trim_ows(list.substr(pos, end - pos));
+        if (!element.empty() && !(strong && element.starts_with("W/")) && opaque_tag(element) == ours) return true;
         pos = end + 1;
     }
     return false;

@@ -35,9 +35,11 @@ range_result parse_range(std::string_view header, std::uint64_t size);
 // A strong validator "\"<size hex>-<mtime ns hex>\"" (quotes included).
 std::string make_etag(std::uint64_t size, std::int64_t mtime_ns);
 
-// If-None-Match against our ETag, with the weak comparison RFC 7232 §3.2 prescribes: "*" matches,
-// otherwise any listed tag whose opaque part equals ours (W/ ignored on both sides). Unquoted
-// tags (as some older clients send) are compared to our tag without its quotes.
-bool etag_matches(std::string_view if_none_match, std::string_view etag);
+// An If-None-Match (or, with `strong`, an If-Match) list against our ETag: "*" matches,
+// otherwise any listed tag whose opaque part equals ours. If-None-Match compares weakly (W/
+// ignored on both sides, RFC 9110 §13.1.2); If-Match strongly, so a weak tag never matches
+// (§13.1.1). Unquoted tags (as some older clients send) are compared to our tag without its
+// quotes.
+bool etag_matches(std::string_view list, std::string_view etag, bool strong = false);
 
 }  // namespace spotik::media

@@ -125,6 +125,10 @@ RC_GTEST_PROP(media_byte_range_property, etags_match_themselves_only,
     RC_ASSERT(etag_matches(etag, etag));
     RC_ASSERT(etag_matches("W/" + etag, etag));
     RC_ASSERT(etag_matches("\"x\", " + etag + ", \"y\"", etag));
+    // If-Match compares strongly: a weak tag never matches.
+    RC_ASSERT(etag_matches(etag, etag, true));
+    RC_ASSERT(!etag_matches("W/" + etag, etag, true));
+    RC_ASSERT(etag_matches("W/\"x\", " + etag, etag, true));
     const auto other = make_etag(other_size, other_mtime);
     RC_ASSERT(etag_matches(other, etag) == (size == other_size && mtime == other_mtime));
 }

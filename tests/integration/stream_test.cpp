@@ -95,6 +95,16 @@ TEST_F(stream_api, conditional_requests)
     auto stale = get({{"Range", "bytes=0-9"}, {"If-Range", "\"stale\""}});
     EXPECT_EQ(stale.status, 200);
     EXPECT_EQ(stale.body, bytes_);
+    // If-Match (strong comparison) and If-Unmodified-Since: 412 when they name another version.
+    EXPECT_EQ(get({{"If-Match", etag}}).status, 200);
+    EXPECT_EQ(get({{"If-Match", "*"}}).status, 200);
+    EXPECT_EQ(get({{"If-Match", "\"other\""}}).status, 412);
+    EXPECT_EQ(get({{"If-Match", "W/" + etag}}).status, 412);
+    EXPECT_EQ(get({{"If-Match", "\"other\""}, {"If-None-Match", etag}}).status, 412) << "If-Match is looked at first";
+    EXPECT_EQ(get({{"If-Unmodified-Since", first.header("last-modified")}}).status, 200);
+    auto changed = get({{"If-Unmodified-Since", "Thu, 01 Jan 1970 00:00:00 GMT"}});
+    EXPECT_EQ(changed.status, 412);
+    EXPECT_EQ(changed.header("etag"), etag);
 }
 
 TEST_F(stream_api, head_and_query_token)
