@@ -354,8 +354,8 @@ constexpr variable k_variables[] = {
     int_var<&C::auth, &au::jwt_refresh_ttl_min, 6, 5256000>(
         "JWT_REFRESH_TTL", "Minutes after login during which a token may be refreshed, >= JWT_TTL"),
     int_var<&C::auth, &au::jwt_leeway_s, 0, 30>("JWT_LEEWAY", "Clock skew allowed when checking tokens, 0-30 s"),
-    int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>("JWT_BLACKLIST_GRACE_PERIOD",
-                                                           "Seconds a refreshed or revoked token still works, 0-3600"),
+    int_var<&C::auth, &au::jwt_blacklist_grace_s, 0, 3600>(
+        "JWT_BLACKLIST_GRACE_PERIOD", "Seconds a refreshed token still works (a logged-out one stops at once), 0-3600"),
     int_var<&C::auth, &au::bcrypt_cost, 4, 31>("BCRYPT_COST", "bcrypt work factor for new password hashes, 4-31"),
     bool_var<&C::playback, &pb::auto_advance>("AUTO_ADVANCE",
                                               "Advance to the next track by itself when one ends (true/false)"),
