@@ -91,8 +91,15 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
 domain::result<playback_change> playback_service::pause(std::string_view room_id, const storage::user_record& caller)
 {
     auto turn = events_.turn(room_id);
-    auto done = change(room_id, &caller,
-                       [&](const storage::room_record& r, std::int64_t now) { return domain::pause(r.playback, now); });
+    auto done = change(
+        room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
+            // A pause after the track's end (while auto-advance waits out its grace,
+            // or with it off) pauses at the end, never beyond.
+            auto track =
+                r.playback.current_track_id ? store_.find_track(*r.playback.current_track_id, "") : std::nullopt;
+            auto end = track ? domain::end_instant(r.playback, track->duration_seconds) : std::nullopt;
+            return domain::pause(r.playback, end ? std::min(now, *end) : now);
+        });
     if (!done || !done->track) return done;
     const auto& c = done->room.playback;
     done->position_s = double(*c.paused_at - *c.started_at) / 1000.0;

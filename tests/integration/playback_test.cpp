@@ -231,6 +231,27 @@ TEST(playback_timer, a_restart_mid_track_keeps_the_timeline_and_the_timer)
         << "the restored timer stopped the room at the end of its only track";
 }
 
+// A pause after the track's end (here with auto-advance off) pauses at the end: the position
+// never runs past the track.
+TEST(playback_timer, a_pause_after_the_end_of_the_track_pauses_at_its_end)
+{
+    server_process server{{.env = {{"AUTO_ADVANCE", "false"}}}};
+    auto client = server.client();
+    auto admin = register_user(client, "admin");
+    auto room = create_room(client, admin.token, "late");
+    multipart_builder mp;
+    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
+    auto up = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token);
+    ASSERT_EQ(up.status, 201) << up.body;
+    ASSERT_EQ(up.json().at("track").at("duration_seconds"), 3);
+    std::this_thread::sleep_for(3600ms);
+    auto paused = client.post_json("/api/rooms/" + room + "/playback/pause", json::object{}, admin.token);
+    ASSERT_EQ(paused.status, 200) << paused.body;
+    EXPECT_DOUBLE_EQ(paused.json().at("data").at("position").to_number<double>(), 3.0);
+    auto data = client.get_auth("/api/rooms/" + room, admin.token).json().at("data");
+    EXPECT_DOUBLE_EQ(data.at("current_playback_position").to_number<double>(), 3.0);
+}
+
 // Tracks of 0 seconds (truncated.mp3 holds well under half a second) play for one second
 // each: before, with no grace, a queue of them auto-advanced thousands of times a second.
 TEST(playback_timer, tracks_of_zero_seconds_advance_once_a_second)
