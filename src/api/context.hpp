@@ -29,8 +29,8 @@ struct context {
     service::playback_service& playback;
     realtime::hub& hub;
     std::int64_t started_at_ms = 0;
-    const realtime::bus_monitor* bus = nullptr;  // the Redis bus; nullptr with one process
-    limits::guard* guard = nullptr;              // abuse controls (login throttling here)
+    const realtime::bus_monitor* bus = nullptr;    // the Redis bus; nullptr with one process
+    limits::guard* guard = nullptr;                // abuse controls (login throttling here)
     const realtime::presence* presence = nullptr;  // users with sockets open here
 };
 

@@ -28,38 +28,38 @@ RC_GTEST_PROP(playback_property, any_sequence_keeps_the_model_position, ())
     model m;
     for (const auto& [what, arg] : steps) {
         switch (what) {
-        case op::start:
-        case op::skip:  // skip to another track is a start of that track
-            c = start("t", now);
-            m = {true, true, 0};
-            break;
-        case op::pause: {
-            auto next = pause(c, now);
-            RC_ASSERT(next.has_value() == (m.has_track && m.playing));
-            if (next) c = *next, m.playing = false;
-            break;
-        }
-        case op::resume: {
-            auto next = resume(c, now);
-            RC_ASSERT(next.has_value() == (m.has_track && !m.playing));
-            if (next) c = *next, m.playing = true;
-            break;
-        }
-        case op::seek: {
-            std::int64_t target_ms = arg % (duration_s * 1000 + 1);
-            auto next = seek(c, double(target_ms) / 1000.0, duration_s, now);
-            RC_ASSERT(next.has_value() == m.has_track);
-            if (next) c = *next, m.position_ms = target_ms;
-            break;
-        }
-        case op::stop:
-            c = stop();
-            m = {};
-            break;
-        case op::wait:
-            now += arg;
-            if (m.playing) m.position_ms += arg;
-            break;
+            case op::start:
+            case op::skip:  // skip to another track is a start of that track
+                c = start("t", now);
+                m = {true, true, 0};
+                break;
+            case op::pause: {
+                auto next = pause(c, now);
+                RC_ASSERT(next.has_value() == (m.has_track && m.playing));
+                if (next) c = *next, m.playing = false;
+                break;
+            }
+            case op::resume: {
+                auto next = resume(c, now);
+                RC_ASSERT(next.has_value() == (m.has_track && !m.playing));
+                if (next) c = *next, m.playing = true;
+                break;
+            }
+            case op::seek: {
+                std::int64_t target_ms = arg % (duration_s * 1000 + 1);
+                auto next = seek(c, double(target_ms) / 1000.0, duration_s, now);
+                RC_ASSERT(next.has_value() == m.has_track);
+                if (next) c = *next, m.position_ms = target_ms;
+                break;
+            }
+            case op::stop:
+                c = stop();
+                m = {};
+                break;
+            case op::wait:
+                now += arg;
+                if (m.playing) m.position_ms += arg;
+                break;
         }
         double pos = server_position_s(c, now, duration_s);
         RC_ASSERT(pos >= 0.0);
