@@ -6,6 +6,7 @@
 namespace spotik::service {
 using domain::failure;
 using storage::playback_columns;
+using maybe_track = std::optional<storage::track_record>;
 
 namespace {
 // Long enough for the holder to read, compare-and-set and publish; short enough that a holder
@@ -29,7 +30,7 @@ domain::result<playback_change> playback_service::change(std::string_view room_i
         std::optional<storage::track_record> previous;
         if (room->playback.current_track_id) previous = store_.find_track(*room->playback.current_track_id, "");
         std::int64_t now = clock_.now_ms();
-        auto cols = next(*room, now);
+        auto cols = next(*room, previous, now);
         if (!cols) return failure::invalid_state;
         if (!store_.update_playback(room->id, room->playback, *cols, now)) continue;  // raced: read again
         playback_change out;
@@ -74,8 +75,9 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
     if (!track || track->room_id != room->id) return failure::wrong_room;
     std::string id = track->id;
     bool gone = false;
-    auto done =
-        change(room_id, &caller, [&](const storage::room_record&, std::int64_t now) -> std::optional<playback_columns> {
+    auto done = change(
+        room_id, &caller,
+        [&](const storage::room_record&, const maybe_track&, std::int64_t now) -> std::optional<playback_columns> {
             // Read again on a retry: the track may have been deleted meanwhile.
             gone = !store_.find_track(id, "");
             if (gone) return std::nullopt;
@@ -91,15 +93,15 @@ domain::result<playback_change> playback_service::start(std::string_view room_id
 domain::result<playback_change> playback_service::pause(std::string_view room_id, const storage::user_record& caller)
 {
     auto turn = events_.turn(room_id);
-    auto done = change(
-        room_id, &caller, [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-            // A pause after the track's end (while auto-advance waits out its grace,
-            // or with it off) pauses at the end, never beyond.
-            auto track =
-                r.playback.current_track_id ? store_.find_track(*r.playback.current_track_id, "") : std::nullopt;
-            auto end = track ? domain::end_instant(r.playback, track->duration_seconds) : std::nullopt;
-            return domain::pause(r.playback, end ? std::min(now, *end) : now);
-        });
+    auto done = change(room_id, &caller,
+                       [&](const storage::room_record& r, const maybe_track& current,
+                           std::int64_t now) -> std::optional<playback_columns> {
+                           // A pause after the track's end (while auto-advance waits out its grace,
+                           // or with it off) pauses at the end, never beyond.
+                           auto end =
+                               current ? domain::end_instant(r.playback, current->duration_seconds) : std::nullopt;
+                           return domain::pause(r.playback, end ? std::min(now, *end) : now);
+                       });
     if (!done || !done->track) return done;
     const auto& c = done->room.playback;
     done->position_s = double(*c.paused_at - *c.started_at) / 1000.0;
@@ -112,7 +114,7 @@ domain::result<playback_change> playback_service::resume(std::string_view room_i
 {
     auto turn = events_.turn(room_id);
     double position = 0;
-    auto done = change(room_id, &caller, [&](const storage::room_record& r, std::int64_t now) {
+    auto done = change(room_id, &caller, [&](const storage::room_record& r, const maybe_track&, std::int64_t now) {
         if (r.playback.paused_at && r.playback.started_at)
             position = double(*r.playback.paused_at - *r.playback.started_at) / 1000.0;
         return domain::resume(r.playback, now);
@@ -127,12 +129,13 @@ domain::result<playback_change> playback_service::resume(std::string_view room_i
 domain::result<playback_change> playback_service::skip(std::string_view room_id, const storage::user_record& caller)
 {
     auto turn = events_.turn(room_id);
-    auto done = change(room_id, &caller,
-                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-                           if (!r.playback.current_track_id) return std::nullopt;
-                           auto next = next_track(r);
-                           return next ? domain::start(next->id, now) : domain::stop();
-                       });
+    auto done = change(
+        room_id, &caller,
+        [&](const storage::room_record& r, const maybe_track&, std::int64_t now) -> std::optional<playback_columns> {
+            if (!r.playback.current_track_id) return std::nullopt;
+            auto next = next_track(r);
+            return next ? domain::start(next->id, now) : domain::stop();
+        });
     if (!done) return done;
     events_.track_skipped(done->room.id, done->previous, done->track, done->at_ms, done->track ? "" : "no_more_tracks");
     if (done->track)
@@ -146,8 +149,9 @@ domain::result<playback_change> playback_service::skip(std::string_view room_id,
 domain::result<playback_change> playback_service::stop(std::string_view room_id, const storage::user_record& caller)
 {
     auto turn = events_.turn(room_id);
-    auto done = change(room_id, &caller,
-                       [](const storage::room_record&, std::int64_t) { return std::optional{domain::stop()}; });
+    auto done = change(room_id, &caller, [](const storage::room_record&, const maybe_track&, std::int64_t) {
+        return std::optional{domain::stop()};
+    });
     if (!done || !done->previous) return done;
     events_.playback_stopped(done->room.id, done->previous, "administrator_stop");
     events_.track_skipped(done->room.id, done->previous, std::nullopt, done->at_ms, "stopped");
@@ -161,10 +165,10 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
     auto turn = events_.turn(room_id);
     bool beyond = false;
     auto done = change(room_id, &caller,
-                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
+                       [&](const storage::room_record& r, const maybe_track& current,
+                           std::int64_t now) -> std::optional<playback_columns> {
                            if (!r.playback.current_track_id) return std::nullopt;
-                           auto track = store_.find_track(*r.playback.current_track_id, "");
-                           std::int64_t duration = track ? track->duration_seconds : 0;
+                           std::int64_t duration = current ? current->duration_seconds : 0;
                            auto cols = domain::seek(r.playback, position_s, duration, now);
                            beyond = !cols && domain::state_of(r.playback) != domain::playback_state::idle;
                            return cols;
@@ -185,12 +189,13 @@ domain::result<playback_change> playback_service::seek(std::string_view room_id,
 bool playback_service::auto_start(const storage::track_record& track)
 {
     auto turn = events_.turn(track.room_id);
-    auto done = change(track.room_id, nullptr,
-                       [&](const storage::room_record& r, std::int64_t now) -> std::optional<playback_columns> {
-                           if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
-                           if (!store_.find_track(track.id, "")) return std::nullopt;  // deleted meanwhile
-                           return domain::start(track.id, now);
-                       });
+    auto done = change(
+        track.room_id, nullptr,
+        [&](const storage::room_record& r, const maybe_track&, std::int64_t now) -> std::optional<playback_columns> {
+            if (r.playback.current_track_id || r.playback.is_playing) return std::nullopt;
+            if (!store_.find_track(track.id, "")) return std::nullopt;  // deleted meanwhile
+            return domain::start(track.id, now);
+        });
     if (!done || !done->track) return false;
     events_.playback_started(done->room.id, *done->track, done->at_ms, true);
     events_.room_state_updated(done->room.id);
@@ -230,12 +235,13 @@ void playback_service::advance_if_ended(const std::string& room_id)
         }
     }
     auto expected = room->playback;
-    auto done = change(room_id, nullptr,
-                       [&](const storage::room_record& r, std::int64_t at) -> std::optional<playback_columns> {
-                           if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
-                           auto next = next_track(r);
-                           return next ? domain::start(next->id, at) : domain::stop();
-                       });
+    auto done = change(
+        room_id, nullptr,
+        [&](const storage::room_record& r, const maybe_track&, std::int64_t at) -> std::optional<playback_columns> {
+            if (!(r.playback == expected)) return std::nullopt;  // someone else already moved on
+            auto next = next_track(r);
+            return next ? domain::start(next->id, at) : domain::stop();
+        });
     if (!done) return;
     obs::info("auto-advance", {{"room_id", room_id}, {"next_track_id", done->track ? done->track->id : ""}});
     events_.track_skipped(room_id, done->previous, done->track, done->at_ms, done->track ? "ended" : "no_more_tracks");

@@ -68,9 +68,10 @@ public:
     void forget_room(const std::string& room_id) { scheduler_.cancel(room_id); }
 
 private:
-    // `now` is the single instant of the change: stored in the columns and reported in events.
-    using transition =
-        std::function<std::optional<storage::playback_columns>(const storage::room_record&, std::int64_t now)>;
+    // Given the room, its current track (as read for this attempt; none when idle or deleted)
+    // and `now`, the single instant of the change: stored in the columns and reported in events.
+    using transition = std::function<std::optional<storage::playback_columns>(
+        const storage::room_record&, const std::optional<storage::track_record>& current, std::int64_t now)>;
     // Reads the room, checks the administrator, applies `next` with compare-and-set (retrying
     // on a concurrent change). invalid_state when `next` refuses.
     domain::result<playback_change> change(std::string_view room_id, const storage::user_record* caller,

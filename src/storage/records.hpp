@@ -61,4 +61,11 @@ struct track_record {
     bool user_has_voted = false;  // relative to the viewer passed to the read, false without one
 };
 
+// A track's id and its audio file, relative to AUDIO_STORAGE_PATH: what the storage sweep and a
+// room's deletion need of it.
+struct track_file {
+    std::string track_id;
+    std::string file_path;
+};
+
 }  // namespace spotik::storage

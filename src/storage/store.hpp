@@ -68,12 +68,6 @@ struct vote_outcome {
     std::int64_t vote_score = 0;
 };
 
-// A track's id and its audio file, relative to AUDIO_STORAGE_PATH (the storage sweep's view).
-struct track_file {
-    std::string track_id;
-    std::string file_path;
-};
-
 // Whether a track row names a stored audio file (the storage sweep asks before removing one).
 enum class file_reference {
     named,

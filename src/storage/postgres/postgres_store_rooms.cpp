@@ -85,9 +85,8 @@ std::optional<std::vector<track_file>> postgres_store::delete_room(std::string_v
     // finds the room gone. The foreign keys cascade to tracks, votes and participants.
     pg::transaction txn(*conn);
     if (conn->query("SELECT 1 FROM rooms WHERE id = $1 FOR UPDATE", pg::params(id)).rows() == 0) return std::nullopt;
-    auto rows = conn->query("SELECT id, file_path FROM tracks WHERE room_id = $1", pg::params(id));
-    std::vector<track_file> tracks;
-    for (int i = 0; i < rows.rows(); ++i) tracks.push_back({rows.text(i, 0), rows.text(i, 1)});
+    auto tracks =
+        pg::read_track_files(conn->query("SELECT id, file_path FROM tracks WHERE room_id = $1", pg::params(id)));
     conn->query("DELETE FROM rooms WHERE id = $1", pg::params(id));
     txn.commit();
     return tracks;

@@ -94,11 +94,7 @@ std::int64_t postgres_store::count_tracks(std::string_view room_id)
 std::vector<track_file> postgres_store::list_track_files()
 {
     auto conn = pool_->acquire();
-    const auto res = conn->query("SELECT id, file_path FROM tracks");
-    std::vector<track_file> files;
-    files.reserve(static_cast<std::size_t>(res.rows()));
-    for (int i = 0; i < res.rows(); ++i) files.push_back({res.text(i, 0), res.text(i, 1)});
-    return files;
+    return pg::read_track_files(conn->query("SELECT id, file_path FROM tracks"));
 }
 
 file_reference postgres_store::track_file_reference(std::string_view track_id, std::string_view file_path)

@@ -91,6 +91,14 @@ participant_record read_participant(const row& r)
     return participant;
 }
 
+std::vector<track_file> read_track_files(const result& res)
+{
+    std::vector<track_file> files;
+    files.reserve(static_cast<std::size_t>(res.rows()));
+    for (int i = 0; i < res.rows(); ++i) files.push_back({res.text(i, 0), res.text(i, 1)});
+    return files;
+}
+
 track_record read_track(const row& r)
 {
     track_record track;

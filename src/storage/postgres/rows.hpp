@@ -8,6 +8,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace spotik::storage::pg {
 
@@ -30,5 +31,7 @@ user_record read_user(const row& r);
 room_record read_room(const row& r);
 participant_record read_participant(const row& r);
 track_record read_track(const row& r);
+// Every row of a `SELECT id, file_path FROM tracks ...`.
+std::vector<track_file> read_track_files(const result& res);
 
 }  // namespace spotik::storage::pg

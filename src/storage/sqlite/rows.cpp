@@ -47,6 +47,13 @@ participant_record read_participant(const statement& row)
     return participant;
 }
 
+std::vector<track_file> read_track_files(statement& stmt)
+{
+    std::vector<track_file> files;
+    while (stmt.step()) files.push_back({stmt.text(0), stmt.text(1)});
+    return files;
+}
+
 track_record read_track(const statement& row)
 {
     track_record track;

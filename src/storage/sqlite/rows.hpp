@@ -5,6 +5,8 @@
 #include "storage/records.hpp"
 #include "storage/sqlite/statement.hpp"
 
+#include <vector>
+
 namespace spotik::storage::sqlite {
 
 // users u: 6 columns (password_hash included).
@@ -28,5 +30,7 @@ user_record read_user(const statement& row);
 room_record read_room(const statement& row);
 participant_record read_participant(const statement& row);
 track_record read_track(const statement& row);
+// Every row of a `SELECT id, file_path FROM tracks ...`.
+std::vector<track_file> read_track_files(statement& stmt);
 
 }  // namespace spotik::storage::sqlite

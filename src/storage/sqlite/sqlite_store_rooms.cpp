@@ -80,10 +80,9 @@ std::optional<std::vector<track_file>> sqlite_store::delete_room(std::string_vie
     // between the read of the tracks and the delete; the foreign keys cascade to tracks,
     // votes and participants.
     sqlite::transaction txn(*conn);
-    std::vector<track_file> tracks;
     auto stmt = conn->prepare("SELECT id, file_path FROM tracks WHERE room_id = ?");
     stmt.bind_all(id);
-    while (stmt.step()) tracks.push_back({stmt.text(0), stmt.text(1)});
+    auto tracks = sqlite::read_track_files(stmt);
     if (conn->prepare("DELETE FROM rooms WHERE id = ?").bind_all(id).run() == 0) return std::nullopt;
     txn.commit();
     return tracks;

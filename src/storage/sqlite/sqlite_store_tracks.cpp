@@ -88,9 +88,7 @@ std::vector<track_file> sqlite_store::list_track_files()
 {
     auto conn = pool_->acquire();
     auto stmt = conn->prepare("SELECT id, file_path FROM tracks");
-    std::vector<track_file> files;
-    while (stmt.step()) files.push_back({stmt.text(0), stmt.text(1)});
-    return files;
+    return sqlite::read_track_files(stmt);
 }
 
 // A process that dies takes its SQLite transaction along: nothing is ever unsettled here.
