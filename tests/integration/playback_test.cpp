@@ -174,6 +174,15 @@ TEST_F(playback_api, status_and_seek)
     EXPECT_NEAR(st.json().at("data").at("position").to_number<double>(), 4.5, 0.5);
 }
 
+// POST /api/rooms/{room}/tracks with tests/fixtures/<fixture> as its audio_file.
+http_response upload_fixture(http_client& client, const std::string& room, const std::string& token,
+                             const std::string& fixture, const std::string& type = "audio/mpeg")
+{
+    multipart_builder mp;
+    mp.add_file("audio_file", fixture, type, read_file_bytes(fixture_path(fixture)));
+    return client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), token);
+}
+
 TEST(playback_timer, a_track_that_ends_advances_without_any_request)
 {
     server_process server{{.env = {{"AUTO_ADVANCE_GRACE_MS", "0"}}}};
@@ -181,9 +190,7 @@ TEST(playback_timer, a_track_that_ends_advances_without_any_request)
     auto admin = register_user(client, "admin");
     auto room = create_room(client, admin.token, "auto");
     auto up = [&](const char* f, const char* type) {
-        multipart_builder mp;
-        mp.add_file("audio_file", f, type, read_file_bytes(fixture_path(f)));
-        auto r = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token);
+        auto r = upload_fixture(client, room, admin.token, f, type);
         EXPECT_EQ(r.status, 201) << r.body;
         return std::string(r.json().at("track").at("id").as_string());
     };
@@ -212,11 +219,8 @@ TEST(playback_timer, a_restart_mid_track_keeps_the_timeline_and_the_timer)
     auto client = server.client();
     auto admin = register_user(client, "admin");
     auto room = create_room(client, admin.token, "restart");
-    multipart_builder mp;
     // The longest fixture (7 s), so a restart under a loaded machine still lands mid-track.
-    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-7s-vbr.mp3")));
-    ASSERT_EQ(client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token).status,
-              201);
+    ASSERT_EQ(upload_fixture(client, room, admin.token, "tone-7s-vbr.mp3").status, 201);
     auto started = client.get_auth("/api/rooms/" + room, admin.token).json().at("data").at("playback_started_at");
     server.restart();
     auto again = server.client();
@@ -239,9 +243,7 @@ TEST(playback_timer, a_pause_after_the_end_of_the_track_pauses_at_its_end)
     auto client = server.client();
     auto admin = register_user(client, "admin");
     auto room = create_room(client, admin.token, "late");
-    multipart_builder mp;
-    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("tone-3s-cbr.mp3")));
-    auto up = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token);
+    auto up = upload_fixture(client, room, admin.token, "tone-3s-cbr.mp3");
     ASSERT_EQ(up.status, 201) << up.body;
     ASSERT_EQ(up.json().at("track").at("duration_seconds"), 3);
     std::this_thread::sleep_for(3600ms);
@@ -260,10 +262,8 @@ TEST(playback_timer, tracks_of_zero_seconds_advance_once_a_second)
     auto client = server.client();
     auto admin = register_user(client, "admin");
     auto room = create_room(client, admin.token, "short");
-    multipart_builder mp;
-    mp.add_file("audio_file", "t.mp3", "audio/mpeg", read_file_bytes(fixture_path("truncated.mp3")));
     for (int i = 0; i < 2; ++i) {
-        auto r = client.post_body("/api/rooms/" + room + "/tracks", mp.body(), mp.content_type(), admin.token);
+        auto r = upload_fixture(client, room, admin.token, "truncated.mp3");
         ASSERT_EQ(r.status, 201) << r.body;
         ASSERT_EQ(r.json().at("track").at("duration_seconds"), 0);
     }
