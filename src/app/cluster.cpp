@@ -16,6 +16,11 @@ namespace {
 
 // A backstop only: playback events from other replicas re-arm timers at once.
 constexpr auto k_sweep_period = std::chrono::seconds(15);
+// A room's turn lasts a write and the publishing of its events (milliseconds). The bounds only
+// matter when a replica dies holding it: the others go ahead after the wait, and the turn
+// itself expires.
+constexpr std::int64_t k_turn_ttl_ms = 3000;
+constexpr std::int64_t k_turn_wait_ms = 3000;
 
 bool changes_playback(const std::string& type)
 {
@@ -93,6 +98,7 @@ void cluster::start(service::playback_service& playback, service::room_events& e
     events_ = &events;
     pool_ = &pool;
     playback.set_lease(this);
+    events.set_order(this);
     bus_->on_remote_event([this](const std::string& room_id, const std::string& type) {
         if (!changes_playback(type)) return;
         asio::post(*pool_, [this, room_id] {
@@ -144,6 +150,16 @@ service::advance_lease::outcome cluster::try_acquire(const std::string& name, st
         default:
             return outcome::unavailable;
     }
+}
+
+std::string cluster::take(const std::string& room_id)
+{
+    return bus_ ? bus_->take_turn(room_id, k_turn_ttl_ms, k_turn_wait_ms) : std::string();
+}
+
+void cluster::give_back(const std::string& room_id, const std::string& token)
+{
+    if (bus_) bus_->give_turn(room_id, token);
 }
 
 }  // namespace spotik::app

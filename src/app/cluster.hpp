@@ -1,6 +1,6 @@
 // Multi-replica glue, built by the application: the Redis bus when REDIS_URL/REDIS_HOST is
-// set (the hub itself otherwise, exactly as with one process), the auto-advance lease on the
-// bus, timers re-armed from other replicas' playback events, and a periodic sweep of the
+// set (the hub itself otherwise, exactly as with one process), the auto-advance lease and the
+// rooms' shared turns on the bus, timers re-armed from other replicas' playback events, and a periodic sweep of the
 // playing rooms so a replica that dies leaves no room stuck. The constructor throws
 // std::runtime_error on an invalid Redis configuration.
 #pragma once
@@ -10,6 +10,7 @@
 #include "realtime/redis_bus.hpp"
 #include "service/advance_lease.hpp"
 #include "service/playback_service.hpp"
+#include "service/room_order.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,7 +21,7 @@
 
 namespace spotik::app {
 
-class cluster final : public service::advance_lease {
+class cluster final : public service::advance_lease, public service::room_order {
 public:
     cluster(const config::config& cfg, realtime::hub& hub, const util::clock& clock, std::string replica_id);
     ~cluster() override;
@@ -31,13 +32,15 @@ public:
     const realtime::bus_monitor* monitor() const { return bus_.get(); }
     bool enabled() const { return bus_ != nullptr; }
 
-    // Wires auto-advance to the bus (lease, remote playback events, reconnects, periodic
-    // sweep) and starts the bus thread. No-op in single-process mode.
+    // Wires the rooms' turns and auto-advance to the bus (lease, remote playback events,
+    // reconnects, periodic sweep) and starts the bus thread. No-op in single-process mode.
     void start(service::playback_service& playback, service::room_events& events, boost::asio::io_context& ioc,
                boost::asio::thread_pool& pool);
     void stop();
 
     outcome try_acquire(const std::string& name, std::int64_t ttl_ms) override;
+    std::string take(const std::string& room_id) override;
+    void give_back(const std::string& room_id, const std::string& token) override;
 
 private:
     void arm_sweep();

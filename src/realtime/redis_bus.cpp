@@ -119,10 +119,12 @@ bool redis_bus::connect()
         pub_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto sha = pub_->command({"SCRIPT", "LOAD", scripts::publish});
         auto raise = pub_->command({"SCRIPT", "LOAD", scripts::raise_floor});
-        if (sha.is_error() || raise.is_error())
+        auto give_turn = pub_->command({"SCRIPT", "LOAD", scripts::give_turn});
+        if (sha.is_error() || raise.is_error() || give_turn.is_error())
             throw redis_error("redis: SCRIPT LOAD failed: " + std::string(sha.text()));
         publish_sha_ = sha.text();
         raise_sha_ = raise.text();
+        give_turn_sha_ = give_turn.text();
         sub_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto subscribed = sub_->command({"SUBSCRIBE", channel_});
         if (subscribed.size() < 1 || redis_reply::text_of(subscribed.element(0)) != "subscribe")

@@ -56,16 +56,25 @@ public:
     bus_status status() const override;
     // SET <prefix>:lease:<name> NX PX ttl: one holder at a time, for ttl_ms at most.
     lease try_lease(const std::string& name, std::int64_t ttl_ms);
+    // A room's turn across replicas (<prefix>:room:<id>:turn, held ttl_ms at most): waits up
+    // to wait_ms for it and returns the holder's token, or "" when Redis is unreachable or the
+    // wait ran out. give_turn() queues its release behind the events published before it, so
+    // the turn ends only once they are in Redis (a release that cannot be sent lets it expire).
+    std::string take_turn(const std::string& room_id, std::int64_t ttl_ms, std::int64_t wait_ms);
+    void give_turn(const std::string& room_id, const std::string& token);
     bool connected() const { return up_; }
 
 private:
     struct pending {
-        room_event event;  // for local delivery while Redis is down
+        room_event event;        // for local delivery while Redis is down
+        std::string turn_token;  // set: not an event but the release of the room's turn
         std::string id;
         envelope_template envelope;
         message_template message;
     };
 
+    void enqueue(pending p);
+    lease set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms);
     void run();
     bool connect();
     void disconnect(const std::string& why);
@@ -98,7 +107,7 @@ private:
 
     // Bus thread only.
     std::unique_ptr<redis_connection> pub_, sub_;
-    std::string publish_sha_, raise_sha_;
+    std::string publish_sha_, raise_sha_, give_turn_sha_;
     std::deque<pending> outbox_;
     recent_ids seen_{16384};                     // ids received from the channel
     std::unordered_set<std::string> local_ids_;  // delivered locally while down, not yet back

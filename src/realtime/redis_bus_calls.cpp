@@ -7,6 +7,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 namespace spotik::realtime {
 namespace {
 
@@ -21,6 +24,19 @@ void redis_bus::publish(room_event e)
     p.envelope = make_envelope_template(e, double(clock_.now_ms()) / 1000.0);
     p.message = make_message_template(e, opts_.replica_id, p.id, p.envelope);
     p.event = std::move(e);
+    enqueue(std::move(p));
+}
+
+void redis_bus::give_turn(const std::string& room_id, const std::string& token)
+{
+    pending p;
+    p.event.room_id = room_id;
+    p.turn_token = token;
+    enqueue(std::move(p));
+}
+
+void redis_bus::enqueue(pending p)
+{
     {
         std::lock_guard lock(queue_mutex_);
         queue_.push_back(std::move(p));
@@ -38,6 +54,10 @@ void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
     std::size_t answered = 0;
     try {
         for (auto& p : batch) {
+            if (!p.turn_token.empty()) {
+                pub_->append({"EVALSHA", give_turn_sha_, "1", key(p.event.room_id, "turn"), p.turn_token});
+                continue;
+            }
             auto seq_key = key(p.event.room_id, "seq"), history_key = key(p.event.room_id, "history");
             auto dedupe_key = opts_.prefix + ":event:" + p.id;
             floor_text = std::to_string(hub_.current_seq(p.event.room_id));
@@ -47,6 +67,10 @@ void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
         }
         for (; answered < batch.size(); ++answered) {
             auto r = pub_->read_reply();
+            if (!batch[answered].turn_token.empty()) {
+                if (r.is_error()) obs::warn("redis bus: turn not given back", {{"detail", std::string(r.text())}});
+                continue;
+            }
             if (r.is_error()) {
                 if (r.text().starts_with("NOSCRIPT")) throw redis_error("redis: script missing (server restarted?)");
                 obs::warn("redis bus: publish refused", {{"detail", std::string(r.text())}});
@@ -65,7 +89,9 @@ void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
 
 void redis_bus::deliver_local(pending& p)
 {
-    if (seen_.contains(p.id)) return;  // it did reach Redis and came back already
+    // A turn's release is no event (a turn not given back expires); an event seen already did
+    // reach Redis and came back.
+    if (!p.turn_token.empty() || seen_.contains(p.id)) return;
     local_ids_.insert(p.id);
     ++local_only_;
     std::string room_id = p.event.room_id;
@@ -148,12 +174,39 @@ void redis_bus::catch_up(const std::string& room_id)
 
 redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
 {
+    return set_if_absent(opts_.prefix + ":lease:" + name, opts_.replica_id, ttl_ms);
+}
+
+std::string redis_bus::take_turn(const std::string& room_id, std::int64_t ttl_ms, std::int64_t wait_ms)
+{
+    std::string token = opts_.replica_id + ":" + util::fast_hex64();
+    const auto turn_key = key(room_id, "turn");
+    const auto give_up_at = util::steady_ms() + wait_ms;
+    // Another replica's turn lasts a write and a publish: poll finely at first.
+    for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, std::chrono::microseconds(5000))) {
+        switch (set_if_absent(turn_key, token, ttl_ms)) {
+            case lease::acquired:
+                return token;
+            case lease::unavailable:
+                return {};
+            case lease::taken:
+                break;
+        }
+        if (util::steady_ms() >= give_up_at) {
+            obs::warn("room turn held past the wait: going ahead", {{"room_id", room_id}});
+            return {};
+        }
+        std::this_thread::sleep_for(pause);
+    }
+}
+
+redis_bus::lease redis_bus::set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms)
+{
     if (!up_) return lease::unavailable;
     std::lock_guard lock(query_mutex_);
     try {
         if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
-        auto r = query_->command(
-            {"SET", opts_.prefix + ":lease:" + name, opts_.replica_id, "NX", "PX", std::to_string(ttl_ms)});
+        auto r = query_->command({"SET", key, value, "NX", "PX", std::to_string(ttl_ms)});
         if (r.is_error()) return lease::unavailable;
         return r.is_nil() ? lease::taken : lease::acquired;
     } catch (const redis_error&) {

@@ -52,4 +52,10 @@ if tonumber(current or '0') < floor then redis.call('SET', KEYS[1], string.forma
 return floor
 )lua";
 
+// KEYS: a room's turn. ARGV: the holder's token. Ends the turn if that holder still has it.
+inline constexpr const char* give_turn = R"lua(
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+)lua";
+
 }  // namespace spotik::realtime::scripts

@@ -5,10 +5,15 @@
 #include "api/views.hpp"
 #include "util/time_format.hpp"
 
+#include <algorithm>
+
 namespace spotik::service {
 namespace {
 
 using boost::json::object;
+
+// The rooms whose turn this thread holds (a turn taken again on the same room is a no-op).
+thread_local std::vector<std::string> rooms_held;
 
 object brief_user(const storage::user_record& u)
 {
@@ -23,9 +28,28 @@ room_events::room_events(realtime::event_sink& sink, room_service& rooms, const 
 {
 }
 
-std::unique_lock<std::recursive_mutex> room_events::turn(std::string_view room_id)
+room_turn::room_turn(std::recursive_mutex& m, room_order* order, std::string_view room_id)
+    : lock_(m), order_(order), room_id_(room_id)
 {
-    return std::unique_lock(turns_[std::hash<std::string_view>{}(room_id) % turns_.size()]);
+    if (std::find(rooms_held.begin(), rooms_held.end(), room_id_) != rooms_held.end()) return;
+    rooms_held.push_back(room_id_);
+    outermost_ = true;
+    if (order_) token_ = order_->take(room_id_);
+}
+
+void room_turn::unlock()
+{
+    if (!lock_.owns_lock()) return;
+    if (outermost_) {
+        if (!token_.empty()) order_->give_back(room_id_, token_);
+        std::erase(rooms_held, room_id_);
+    }
+    lock_.unlock();
+}
+
+room_turn room_events::turn(std::string_view room_id)
+{
+    return room_turn(turns_[std::hash<std::string_view>{}(room_id) % turns_.size()], order_, room_id);
 }
 
 object room_events::track(const storage::track_record& t) const

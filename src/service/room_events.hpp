@@ -3,6 +3,7 @@
 // Called after the database change succeeded; storage reads here may throw.
 #pragma once
 #include "realtime/event.hpp"
+#include "service/room_order.hpp"
 #include "service/room_service.hpp"
 
 #include <array>
@@ -12,6 +13,24 @@
 #include <string_view>
 
 namespace spotik::service {
+
+// A room's turn (room_events::turn): held until unlock() or destruction. The outermost turn of
+// a thread on a room also holds the room's shared turn when there is a room_order, and gives
+// it back after the events told meanwhile.
+class room_turn {
+public:
+    room_turn(std::recursive_mutex& m, room_order* order, std::string_view room_id);
+    room_turn(const room_turn&) = delete;
+    room_turn& operator=(const room_turn&) = delete;
+    ~room_turn() { unlock(); }
+    void unlock();
+
+private:
+    std::unique_lock<std::recursive_mutex> lock_;
+    room_order* order_ = nullptr;
+    std::string room_id_, token_;
+    bool outermost_ = false;
+};
 
 class room_events {
 public:
@@ -43,9 +62,10 @@ public:
     // the changes told before it, so events leave in the order the changes were committed
     // (otherwise two votes committed one after the other can be published the other way round,
     // and a client applying them in order keeps the older score). Held from before the write
-    // until its events are out; it may be taken again by the same thread. Within this process:
-    // replicas each order their own changes.
-    [[nodiscard]] std::unique_lock<std::recursive_mutex> turn(std::string_view room_id);
+    // until its events are out; it may be taken again by the same thread. Across replicas
+    // through the room_order when one is set (before any turn is taken).
+    [[nodiscard]] room_turn turn(std::string_view room_id);
+    void set_order(room_order* order) { order_ = order; }
 
 private:
     void emit(const std::string& room_id, std::string type, boost::json::object data,
@@ -56,6 +76,7 @@ private:
     const config::config& cfg_;
     const util::clock& clock_;
     std::array<std::recursive_mutex, 64> turns_;  // by hash of the room id
+    room_order* order_ = nullptr;
 };
 
 }  // namespace spotik::service

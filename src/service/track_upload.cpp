@@ -296,7 +296,7 @@ std::variant<std::string, upload_error> track_service::set_room_cover(std::strin
     auto& claim = std::get<std::unique_ptr<util::file_claim>>(staged);
     std::string ext(info.extension());
     if (ext == "jpg" && extension_of(*part->filename) == "jpeg") ext = "jpeg";
-    // One change of the room at a time (in this process): two racing covers could each remove
+    // One change of the room at a time (across replicas too): two racing covers could each remove
     // the other extensions before either renames, and leave two covers on disk.
     auto turn = events_.turn(room->id);
     std::error_code ec;

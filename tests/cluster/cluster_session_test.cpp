@@ -129,6 +129,52 @@ TEST(cluster, votes_cast_at_once_through_different_replicas_are_all_counted)
     check_consistent(views);
 }
 
+// Each replica orders its own changes; a room's shared turn on Redis orders them across
+// replicas, so a vote counted on one replica is told before a vote counted after it on another.
+// Without it, a listener could get the scores out of order and keep a stale one.
+TEST(cluster, votes_through_different_replicas_are_told_in_the_order_they_were_counted)
+{
+    constexpr int k_voters = 9;
+    cluster c{{.env = {{"AUTO_ADVANCE", "false"}}}};
+    auto http = c.via_nginx();
+    auto admin = register_user(http, "admin");
+    auto room = create_room(http, admin.token, unique_name("order"));
+    auto track = upload(http, room, admin.token, "tone-3s-cbr.mp3");
+    const std::string path = "/api/rooms/" + room + "/tracks/" + track + "/vote";
+    std::vector<registered_user> voters;
+    for (int i = 0; i < k_voters; ++i) {
+        voters.push_back(register_user(http, "voter"));
+        ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, voters.back().token).status, 200);
+    }
+    std::vector<ws_client> observers;
+    std::vector<socket_log> logs(c.size());
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        observers.push_back(c.socket(i, admin.token));
+        join(observers.back(), room);
+    }
+    for (int round = 0; round < 6; ++round) {
+        const bool add = round % 2 == 0;
+        std::vector<std::thread> threads;
+        for (std::size_t v = 0; v < voters.size(); ++v)
+            threads.emplace_back([&, v] {
+                auto direct = c.client(v % c.size());
+                auto r =
+                    add ? direct.post_json(path, json::object{}, voters[v].token) : direct.del(path, voters[v].token);
+                EXPECT_EQ(r.status, 200) << "voter " << v << ": " << r.body;
+            });
+        for (auto& t : threads) t.join();
+        for (std::size_t i = 0; i < c.size(); ++i)
+            for (int k = 0; k < k_voters; ++k) {
+                auto vote = read_until(observers[i], logs[i], "track_voted");
+                EXPECT_EQ(vote.at("data").at("new_vote_score"), add ? k + 1 : k_voters - 1 - k)
+                    << "round " << round << ", vote " << k << " on replica " << i;
+            }
+    }
+    std::map<std::string, const socket_log*> views;
+    for (std::size_t i = 0; i < c.size(); ++i) views["observer@" + std::to_string(i)] = &logs[i];
+    check_consistent(views);
+}
+
 TEST(cluster, auto_advance_fires_exactly_once_per_track_end)
 {
     cluster c{{.env = {{"AUTO_ADVANCE", "true"}, {"AUTO_ADVANCE_GRACE_MS", "0"}}}};

@@ -1,6 +1,7 @@
 // The Redis bus against a real redis-server, in process: two "replicas" (a bus and a hub each)
 // on one Redis deliver every event once, in order, with the same seq; a client joining on a
-// third replica recovers from the shared history; leases exclude each other; while Redis is
+// third replica recovers from the shared history; leases exclude each other; a room's turn
+// passes on only once the events told in it are in Redis; while Redis is
 // down events still reach local clients and are forwarded (numbered above everything handed
 // out) once it is back, even though the restart lost every key; and a wrong password is an
 // error that never shows the password.
@@ -195,6 +196,40 @@ TEST(redis_bus, leases_exclude_each_other_until_they_expire)
     EXPECT_EQ(b.bus->try_lease("advance:r:2", 300), redis_bus::lease::acquired) << "another track end";
     std::this_thread::sleep_for(400ms);
     EXPECT_EQ(b.bus->try_lease("advance:r:1", 300), redis_bus::lease::acquired) << "expired";
+}
+
+// A room's turn is one replica's at a time, and ends only once the events published before
+// its release are in Redis: whoever takes it next finds them in the history.
+TEST(redis_bus, a_rooms_turn_passes_on_only_after_the_events_told_in_it)
+{
+    redis_server redis;
+    replica a{redis, "a"}, b{redis, "b"};
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_TRUE(b.wait_connected(true));
+    for (int round = 1; round <= 20; ++round) {
+        auto token = a.bus->take_turn("room", 3000, 3000);
+        ASSERT_FALSE(token.empty());
+        EXPECT_EQ(b.bus->take_turn("room", 3000, 30), "") << "held by A: B gives up after its wait";
+        a.publish("room", round);
+        a.bus->give_turn("room", token);
+        auto next = b.bus->take_turn("room", 3000, 3000);
+        ASSERT_FALSE(next.empty()) << "round " << round;
+        EXPECT_EQ(redis.command({"LLEN", "t:room:room:history"}), std::to_string(round))
+            << "the event told in A's turn is in Redis before B has the turn";
+        b.bus->give_turn("room", next);
+    }
+    auto other = a.bus->take_turn("other", 3000, 0);
+    ASSERT_FALSE(other.empty()) << "another room's turn is free";
+    b.bus->give_turn("other", "not-the-holder");
+    EXPECT_EQ(b.bus->take_turn("other", 3000, 100), "") << "someone else's token ends nothing";
+    // A turn whose holder never gives it back (a replica that died) expires.
+    ASSERT_FALSE(a.bus->take_turn("lost", 200, 0).empty());
+    EXPECT_FALSE(b.bus->take_turn("lost", 200, 2000).empty());
+    redis.stop();
+    ASSERT_TRUE(a.wait_connected(false));
+    auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(a.bus->take_turn("room", 3000, 3000), "") << "no Redis: the change goes ahead at once";
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
 }
 
 TEST(redis_bus, while_redis_is_down_local_delivery_goes_on_and_events_are_forwarded_after)
