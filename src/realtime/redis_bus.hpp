@@ -116,8 +116,11 @@ private:
     bool ever_connected_ = false;
 
     // Blocking-pool calls share one more connection.
+    bool query_ready();
+    void query_failed();
     std::mutex query_mutex_;
     std::unique_ptr<redis_connection> query_;
+    std::int64_t query_retry_at_ms_ = 0;  // steady ms; no query before it after a failure
 
     mutable std::mutex status_mutex_;
     std::string state_ = "connecting", last_error_;

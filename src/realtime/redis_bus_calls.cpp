@@ -154,10 +154,9 @@ void redis_bus::flush_outbox()
 
 void redis_bus::catch_up(const std::string& room_id)
 {
-    if (!up_) return;
     std::lock_guard lock(query_mutex_);
+    if (!query_ready()) return;
     try {
-        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto r = query_->command({"LRANGE", key(room_id, "history"), "0", "-1"});
         for (std::size_t k = 0; k < r.size(); ++k) {
             auto m = decode_bus_message(redis_reply::text_of(r.element(k)));
@@ -167,9 +166,30 @@ void redis_bus::catch_up(const std::string& room_id)
                                          std::move(m->exclude_user_ids)});
         }
     } catch (const redis_error& e) {
-        query_.reset();
+        query_failed();
         obs::warn("redis bus: history catch-up failed", {{"room_id", room_id}, {"detail", e.what()}});
     }
+}
+
+// Under query_mutex_. A Redis that stopped answering costs one caller the timeout; those
+// queued behind it, and those of the next second, give up at once instead of each waiting
+// out the timeout in turn (until the bus thread finds Redis gone, then up_ says so).
+bool redis_bus::query_ready()
+{
+    if (!up_ || util::steady_ms() < query_retry_at_ms_) return false;
+    try {
+        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
+        return true;
+    } catch (const redis_error&) {
+        query_failed();
+        return false;
+    }
+}
+
+void redis_bus::query_failed()
+{
+    query_.reset();
+    query_retry_at_ms_ = util::steady_ms() + 1000;
 }
 
 redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
@@ -202,15 +222,14 @@ std::string redis_bus::take_turn(const std::string& room_id, std::int64_t ttl_ms
 
 redis_bus::lease redis_bus::set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms)
 {
-    if (!up_) return lease::unavailable;
     std::lock_guard lock(query_mutex_);
+    if (!query_ready()) return lease::unavailable;
     try {
-        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
         auto r = query_->command({"SET", key, value, "NX", "PX", std::to_string(ttl_ms)});
         if (r.is_error()) return lease::unavailable;
         return r.is_nil() ? lease::taken : lease::acquired;
     } catch (const redis_error&) {
-        query_.reset();
+        query_failed();
         return lease::unavailable;
     }
 }

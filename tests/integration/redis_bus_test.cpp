@@ -1,7 +1,8 @@
 // The Redis bus against a real redis-server, in process: two "replicas" (a bus and a hub each)
 // on one Redis deliver every event once, in order, with the same seq; a client joining on a
 // third replica recovers from the shared history; leases exclude each other; a room's turn
-// passes on only once the events told in it are in Redis; while Redis is
+// passes on only once the events told in it are in Redis, and a silent Redis costs the turns
+// one timeout, not one each; while Redis is
 // down events still reach local clients and are forwarded (numbered above everything handed
 // out) once it is back, even though the restart lost every key; and a wrong password is an
 // error that never shows the password.
@@ -230,6 +231,34 @@ TEST(redis_bus, a_rooms_turn_passes_on_only_after_the_events_told_in_it)
     auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(a.bus->take_turn("room", 3000, 3000), "") << "no Redis: the change goes ahead at once";
     EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+}
+
+// A Redis that stops answering (its connections still open) must not stall every room change
+// for a timeout each, one after the other: one caller waits it out, the others give up at once.
+TEST(redis_bus, a_silent_redis_costs_the_turns_one_timeout_not_one_each)
+{
+    redis_server redis;
+    replica a{redis, "a"};
+    ASSERT_TRUE(a.wait_connected(true));
+    ASSERT_FALSE(a.bus->take_turn("warm", 3000, 0).empty());  // the query connection is open
+    redis.freeze(true);
+    constexpr int k_callers = 8;  // the database pool's threads
+    std::vector<std::thread> callers;
+    std::vector<std::chrono::steady_clock::duration> took(k_callers);
+    std::vector<std::string> tokens(k_callers);
+    for (int i = 0; i < k_callers; ++i)
+        callers.emplace_back([&, i] {
+            auto start = std::chrono::steady_clock::now();
+            tokens[std::size_t(i)] = a.bus->take_turn("room" + std::to_string(i), 3000, 3000);
+            took[std::size_t(i)] = std::chrono::steady_clock::now() - start;
+        });
+    for (auto& t : callers) t.join();
+    redis.freeze(false);
+    for (int i = 0; i < k_callers; ++i) {
+        EXPECT_EQ(tokens[std::size_t(i)], "") << "caller " << i;
+        // The timeout is 500 ms; eight in a row would be 4 s.
+        EXPECT_LT(took[std::size_t(i)], 1500ms) << "caller " << i;
+    }
 }
 
 TEST(redis_bus, while_redis_is_down_local_delivery_goes_on_and_events_are_forwarded_after)

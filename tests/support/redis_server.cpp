@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -74,6 +76,8 @@ void redis_server::start()
 }
 
 int redis_server::stop(int signal) { return child_.stop(signal, 5s); }
+
+void redis_server::freeze(bool frozen) { ::kill(child_.pid(), frozen ? SIGSTOP : SIGCONT); }
 
 std::string redis_server::output() const
 {

@@ -28,6 +28,8 @@ public:
     const std::string& password() const { return opts_.password; }
     void start();
     int stop(int signal = SIGTERM);
+    // SIGSTOP / SIGCONT: a Redis that keeps its connections open and answers nothing.
+    void freeze(bool frozen);
     bool running() { return child_.running(); }
     std::string output() const;
     // Runs one command and returns the reply as text (integers as decimal, nil as "(nil)").
