@@ -122,21 +122,11 @@ TEST(cluster_faults, restarting_redis_loses_nothing_acknowledged)
 {
     cluster c{{.env = {{"AUTO_ADVANCE", "false"}}}};
     auto http = c.via_nginx();
-    auto admin = register_user(http, "admin");
-    auto room = create_room(http, admin.token, unique_name("redis"));
-    auto track = upload(http, room, admin.token, "tone-3s-cbr.mp3");
-    std::vector<registered_user> voters;
-    for (int i = 0; i < 7; ++i) {
-        voters.push_back(register_user(http, "voter"));
-        ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, voters.back().token).status, 200);
-    }
-    std::vector<ws_client> observers;
+    auto room = make_voting_room(c, http, 7, "redis");
+    const auto& voters = room.voters;
+    auto& observers = room.observers;
     std::vector<socket_log> logs(c.size());
-    for (std::size_t i = 0; i < c.size(); ++i) {
-        observers.push_back(c.socket(i, admin.token));
-        join(observers.back(), room);
-    }
-    const std::string vote = "/api/rooms/" + room + "/tracks/" + track + "/vote";
+    const std::string& vote = room.vote_path;
     for (int v = 0; v < 2; ++v) ASSERT_EQ(http.post_json(vote, json::object{}, voters[v].token).status, 200);
     for (std::size_t i = 0; i < c.size(); ++i) drain_into(observers[i], logs[i]);
     for (std::size_t i = 0; i < c.size(); ++i) ASSERT_EQ(of_type(logs[i], "track_voted").size(), 2u) << i;
@@ -164,7 +154,7 @@ TEST(cluster_faults, restarting_redis_loses_nothing_acknowledged)
         for (const auto& m : logs[0])
             if (is_room_event(m)) last_seen = seq_of(m);
         auto late = c.socket(1, voters[0].token);
-        join(late, room, last_seen);
+        join(late, room.id, last_seen);
         auto state = late.expect("room_state", k_wait);
         EXPECT_EQ(state.at("data").at("recovered"), false);
     }
@@ -186,7 +176,7 @@ TEST(cluster_faults, restarting_redis_loses_nothing_acknowledged)
         auto [code, status, connection] = health(c, i);
         EXPECT_EQ(status, "healthy") << "replica " << i;
         EXPECT_EQ(connection, "active");
-        auto listed = c.client(i).get_auth("/api/rooms/" + room + "/tracks", admin.token);
+        auto listed = c.client(i).get_auth("/api/rooms/" + room.id + "/tracks", room.admin.token);
         EXPECT_EQ(listed.json().at("tracks").at(0).at("vote_score"), int(voters.size()));
     }
     // Seqs still only go up on every socket; after the outage they agree across replicas again.

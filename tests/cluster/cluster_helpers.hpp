@@ -70,6 +70,34 @@ inline std::string upload(http_client& http, const std::string& room, const std:
     return std::string(r.json().at("track").at("id").as_string());
 }
 
+// A room with one track, `voters` members besides its administrator, and an observer socket
+// of the administrator joined on every replica. Throws when a step of the set-up fails.
+struct voting_room {
+    registered_user admin;
+    std::string id, track, vote_path;
+    std::vector<registered_user> voters;
+    std::vector<ws_client> observers;
+};
+
+inline voting_room make_voting_room(cluster& c, http_client& http, int voters, const std::string& name)
+{
+    voting_room v;
+    v.admin = register_user(http, "admin");
+    v.id = create_room(http, v.admin.token, unique_name(name));
+    v.track = upload(http, v.id, v.admin.token, "tone-3s-cbr.mp3");
+    v.vote_path = "/api/rooms/" + v.id + "/tracks/" + v.track + "/vote";
+    for (int i = 0; i < voters; ++i) {
+        v.voters.push_back(register_user(http, "voter"));
+        auto r = http.post_json("/api/rooms/" + v.id + "/join", json::object{}, v.voters.back().token);
+        if (r.status != 200) throw std::runtime_error("join: " + std::to_string(r.status) + " " + r.body);
+    }
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        v.observers.push_back(c.socket(i, v.admin.token));
+        join(v.observers.back(), v.id);
+    }
+    return v;
+}
+
 // Seqs strictly increase on every socket, and a seq means the same bytes everywhere.
 inline void check_consistent(const std::map<std::string, const socket_log*>& logs)
 {

@@ -88,27 +88,15 @@ TEST(cluster, votes_cast_at_once_through_different_replicas_are_all_counted)
 {
     cluster c{{.env = {{"AUTO_ADVANCE", "false"}}}};
     auto http = c.via_nginx();
-    auto admin = register_user(http, "admin");
-    auto room = create_room(http, admin.token, unique_name("votes"));
-    auto track = upload(http, room, admin.token, "tone-3s-cbr.mp3");
-    std::vector<registered_user> voters;
-    for (int i = 0; i < 9; ++i) {
-        voters.push_back(register_user(http, "voter"));
-        ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, voters.back().token).status, 200);
-    }
-    std::vector<ws_client> observers;
-    for (std::size_t i = 0; i < c.size(); ++i) {
-        observers.push_back(c.socket(i, admin.token));
-        join(observers.back(), room);
-    }
+    auto room = make_voting_room(c, http, 9, "votes");
+    const auto& voters = room.voters;
+    auto& observers = room.observers;
     std::vector<int> status(voters.size());
     std::vector<std::thread> threads;
     for (std::size_t v = 0; v < voters.size(); ++v)
         threads.emplace_back([&, v] {
             auto direct = c.client(v % c.size());
-            status[v] =
-                direct.post_json("/api/rooms/" + room + "/tracks/" + track + "/vote", json::object{}, voters[v].token)
-                    .status;
+            status[v] = direct.post_json(room.vote_path, json::object{}, voters[v].token).status;
         });
     for (auto& t : threads) t.join();
     for (std::size_t v = 0; v < voters.size(); ++v) EXPECT_EQ(status[v], 200) << "voter " << v;
@@ -123,7 +111,7 @@ TEST(cluster, votes_cast_at_once_through_different_replicas_are_all_counted)
         std::set<std::string> who;
         for (const auto& m : votes) who.insert(std::string(m.at("data").at("voter").at("id").as_string()));
         EXPECT_EQ(who.size(), voters.size()) << "one event per voter on replica " << i;
-        auto listed = c.client(i).get_auth("/api/rooms/" + room + "/tracks", admin.token);
+        auto listed = c.client(i).get_auth("/api/rooms/" + room.id + "/tracks", room.admin.token);
         EXPECT_EQ(listed.json().at("tracks").at(0).at("vote_score"), int(voters.size())) << "read on replica " << i;
     }
     check_consistent(views);
@@ -137,21 +125,11 @@ TEST(cluster, votes_through_different_replicas_are_told_in_the_order_they_were_c
     constexpr int k_voters = 9;
     cluster c{{.env = {{"AUTO_ADVANCE", "false"}}}};
     auto http = c.via_nginx();
-    auto admin = register_user(http, "admin");
-    auto room = create_room(http, admin.token, unique_name("order"));
-    auto track = upload(http, room, admin.token, "tone-3s-cbr.mp3");
-    const std::string path = "/api/rooms/" + room + "/tracks/" + track + "/vote";
-    std::vector<registered_user> voters;
-    for (int i = 0; i < k_voters; ++i) {
-        voters.push_back(register_user(http, "voter"));
-        ASSERT_EQ(http.post_json("/api/rooms/" + room + "/join", json::object{}, voters.back().token).status, 200);
-    }
-    std::vector<ws_client> observers;
+    auto room = make_voting_room(c, http, k_voters, "order");
+    const std::string& path = room.vote_path;
+    const auto& voters = room.voters;
+    auto& observers = room.observers;
     std::vector<socket_log> logs(c.size());
-    for (std::size_t i = 0; i < c.size(); ++i) {
-        observers.push_back(c.socket(i, admin.token));
-        join(observers.back(), room);
-    }
     for (int round = 0; round < 6; ++round) {
         const bool add = round % 2 == 0;
         std::vector<std::thread> threads;
