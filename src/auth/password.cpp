@@ -18,6 +18,9 @@ namespace {
 constexpr std::size_t k_hash_length = 60;  // "$2b$12$" + 22 salt + 31 hash characters
 constexpr int k_min_cost = 4;
 constexpr int k_max_cost = 31;
+// bcrypt keys on a password's first 72 bytes and ignores the rest (PHP's password_hash too);
+// libxcrypt refuses passphrases of 512 bytes or more, so only those 72 are handed over.
+constexpr std::size_t k_key_bytes = 72;
 
 bool is_bcrypt_char(char c)
 {
@@ -25,8 +28,9 @@ bool is_bcrypt_char(char c)
 }
 
 // crypt_rn into a heap crypt_data (it is ~32 KiB): the hash, or empty on failure.
-std::string run_crypt(const std::string& phrase, const std::string& setting)
+std::string run_crypt(std::string_view password, const std::string& setting)
 {
+    const std::string phrase(password.substr(0, k_key_bytes));
     auto data = std::make_unique<crypt_data>();
     std::memset(data.get(), 0, sizeof(crypt_data));
     const char* out = crypt_rn(phrase.c_str(), setting.c_str(), data.get(), sizeof(crypt_data));
@@ -46,7 +50,7 @@ std::string hash_password(std::string_view password, int cost)
     if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt.data(),
                          static_cast<int>(salt.size())) == nullptr)
         throw std::runtime_error("bcrypt salt generation failed");
-    std::string hash = run_crypt(std::string(password), std::string(salt.data()));
+    std::string hash = run_crypt(password, std::string(salt.data()));
     if (hash.size() != k_hash_length) throw std::runtime_error("bcrypt hashing failed");
     return hash;
 }
@@ -54,7 +58,7 @@ std::string hash_password(std::string_view password, int cost)
 bool verify_password(std::string_view password, std::string_view hash)
 {
     if (!is_supported_hash(hash) || password.find('\0') != std::string_view::npos) return false;
-    const std::string computed = run_crypt(std::string(password), std::string(hash));
+    const std::string computed = run_crypt(password, std::string(hash));
     // Lengths are public (always 60 for a good hash); the contents are compared in constant time.
     return computed.size() == hash.size() && CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }

@@ -87,6 +87,19 @@ TEST(password, only_first_72_bytes_count)
     EXPECT_FALSE(verify_password(std::string(71, 'a'), h));
 }
 
+// Far past the 72 bytes that count, and past libxcrypt's 512-byte limit on what it is given:
+// still a password like any other (registration allows 1 024 characters, up to 4 KiB).
+TEST(password, long_passwords_hash_and_verify)
+{
+    for (std::size_t bytes : {511, 512, 600, 4096}) {
+        const std::string long_one(bytes, 'x');
+        const std::string h = hash_password(long_one, 4);
+        EXPECT_TRUE(verify_password(long_one, h)) << bytes;
+        EXPECT_TRUE(verify_password(std::string(72, 'x'), h)) << bytes << ": its first 72 bytes are what counts";
+        EXPECT_FALSE(verify_password(std::string(71, 'x'), h)) << bytes;
+    }
+}
+
 TEST(password, nul_bytes_are_rejected)
 {
     using namespace std::string_literals;

@@ -117,6 +117,20 @@ TEST_F(auth_api, non_ascii_and_sql_metacharacters_round_trip)
     EXPECT_EQ(login.status, 200) << login.body;
 }
 
+// The longest password registration allows (1 024 characters, here 2 048 bytes) is a password
+// like any other: it used to be a 500 from 512 bytes on.
+TEST_F(auth_api, the_longest_allowed_password_registers_and_logs_in)
+{
+    std::string password;
+    for (int i = 0; i < 1024; ++i) password += "é";
+    auto email = unique_name("long") + "@ex.io";
+    auto r = client_.post_json("/api/auth/register", reg_body(unique_name("long").substr(0, 20), email, password));
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(client_.post_json("/api/auth/login", json::object{{"email", email}, {"password", password}}).status, 200);
+    auto wrong = password.substr(0, 70) + "e";  // the 36th character differs
+    EXPECT_EQ(client_.post_json("/api/auth/login", json::object{{"email", email}, {"password", wrong}}).status, 401);
+}
+
 TEST_F(auth_api, login_me_and_the_same_401_for_unknown_email_and_wrong_password)
 {
     auto u = register_user(client_);
