@@ -82,6 +82,7 @@ void redis_bus::run()
             if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
                 sub_->read_input();
                 last_input_ms_ = util::steady_ms();
+                heard_ms_ = last_input_ms_;
                 ping_sent_ms_ = 0;
             }
             read_subscription();
@@ -143,6 +144,8 @@ bool redis_bus::connect()
     }
     if (ever_connected_) ++reconnects_;
     ever_connected_ = true;
+    ++generation_;
+    heard_ms_ = util::steady_ms();
     backoff_ms_ = 0;
     // The state first: whoever sees connected() change finds the status already matching.
     set_state("connected");

@@ -59,7 +59,8 @@ public:
     // A room's turn across replicas (<prefix>:room:<id>:turn, held ttl_ms at most): waits up
     // to wait_ms for it and returns the holder's token, or "" when Redis is unreachable or the
     // wait ran out. give_turn() queues its release behind the events published before it, so
-    // the turn ends only once they are in Redis (a release that cannot be sent lets it expire).
+    // the turn ends only once they are in Redis (while Redis is down, the release waits in the
+    // outbox with them).
     std::string take_turn(const std::string& room_id, std::int64_t ttl_ms, std::int64_t wait_ms);
     void give_turn(const std::string& room_id, const std::string& token);
     bool connected() const { return up_; }
@@ -73,8 +74,10 @@ private:
         message_template message;
     };
 
+    enum class claim { acquired, taken, failed, refused };
     void enqueue(pending p);
     lease set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms);
+    claim claim_turn(const std::string& turn_key, const std::string& token, std::int64_t ttl_ms, bool& sent);
     void run();
     bool connect();
     void disconnect(const std::string& why);
@@ -120,7 +123,10 @@ private:
     void query_failed();
     std::mutex query_mutex_;
     std::unique_ptr<redis_connection> query_;
-    std::int64_t query_retry_at_ms_ = 0;  // steady ms; no query before it after a failure
+    std::uint64_t query_generation_ = 0;
+    std::int64_t query_failed_ms_ = -1;         // steady ms of the last failed query
+    std::atomic<std::uint64_t> generation_{0};  // bus connections made so far
+    std::atomic<std::int64_t> heard_ms_{0};     // steady ms of the bus's last input from Redis
 
     mutable std::mutex status_mutex_;
     std::string state_ = "connecting", last_error_;

@@ -3,6 +3,7 @@
 #include "realtime/redis_bus.hpp"
 
 #include "obs/log.hpp"
+#include "realtime/redis_scripts.hpp"
 #include "util/ids.hpp"
 
 #include <unistd.h>
@@ -89,14 +90,16 @@ void redis_bus::publish_batch(std::deque<pending>& batch, bool from_outbox)
 
 void redis_bus::deliver_local(pending& p)
 {
-    // A turn's release is no event (a turn not given back expires); an event seen already did
-    // reach Redis and came back.
-    if (!p.turn_token.empty() || seen_.contains(p.id)) return;
-    local_ids_.insert(p.id);
-    ++local_only_;
-    std::string room_id = p.event.room_id;
-    hub_.publish(std::move(p.event));
-    p.event.room_id = std::move(room_id);
+    // An event seen already did reach Redis and came back. A turn's release is no event: it
+    // waits in the outbox, behind the events of its turn.
+    if (p.turn_token.empty()) {
+        if (seen_.contains(p.id)) return;
+        local_ids_.insert(p.id);
+        ++local_only_;
+        std::string room_id = p.event.room_id;
+        hub_.publish(std::move(p.event));
+        p.event.room_id = std::move(room_id);
+    }
     outbox_.push_back(std::move(p));
     if (outbox_.size() > opts_.outbox_limit) {
         local_ids_.erase(outbox_.front().id);
@@ -171,14 +174,19 @@ void redis_bus::catch_up(const std::string& room_id)
     }
 }
 
-// Under query_mutex_. A Redis that stopped answering costs one caller the timeout; those
-// queued behind it, and those of the next second, give up at once instead of each waiting
-// out the timeout in turn (until the bus thread finds Redis gone, then up_ says so).
+// Under query_mutex_. After a failed query none is tried until the bus has heard from Redis
+// since: a Redis that stopped answering costs one caller the timeout, not every caller in
+// turn. A connection from before the bus's last reconnect is replaced (Redis may have
+// restarted under it).
 bool redis_bus::query_ready()
 {
-    if (!up_ || util::steady_ms() < query_retry_at_ms_) return false;
+    if (!up_ || query_failed_ms_ >= heard_ms_) return false;
+    if (query_ && query_generation_ != generation_) query_.reset();
     try {
-        if (!query_) query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
+        if (!query_) {
+            query_ = std::make_unique<redis_connection>(opts_.endpoint, opts_.timeout_ms);
+            query_generation_ = generation_;
+        }
         return true;
     } catch (const redis_error&) {
         query_failed();
@@ -189,7 +197,7 @@ bool redis_bus::query_ready()
 void redis_bus::query_failed()
 {
     query_.reset();
-    query_retry_at_ms_ = util::steady_ms() + 1000;
+    query_failed_ms_ = util::steady_ms();
 }
 
 redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
@@ -202,21 +210,40 @@ std::string redis_bus::take_turn(const std::string& room_id, std::int64_t ttl_ms
     std::string token = opts_.replica_id + ":" + util::fast_hex64();
     const auto turn_key = key(room_id, "turn");
     const auto give_up_at = util::steady_ms() + wait_ms;
-    // Another replica's turn lasts a write and a publish: poll finely at first.
-    for (auto pause = std::chrono::microseconds(200);; pause = std::min(pause * 2, std::chrono::microseconds(5000))) {
-        switch (set_if_absent(turn_key, token, ttl_ms)) {
-            case lease::acquired:
-                return token;
-            case lease::unavailable:
-                return {};
-            case lease::taken:
-                break;
-        }
+    bool sent = false;  // a try that got no answer may still take the turn in Redis
+    // Another replica's turn lasts a write and a publish: poll finely at first. While Redis does
+    // not answer, wait for the bus to hear from it again, or to find it gone.
+    for (auto pause = std::chrono::microseconds(200); up_;
+         pause = std::min(pause * 2, std::chrono::microseconds(2000))) {
+        auto outcome = claim_turn(turn_key, token, ttl_ms, sent);
+        if (outcome == claim::acquired) return token;
+        if (outcome == claim::refused) break;
         if (util::steady_ms() >= give_up_at) {
-            obs::warn("room turn held past the wait: going ahead", {{"room_id", room_id}});
-            return {};
+            obs::warn("room turn not had within the wait: going ahead", {{"room_id", room_id}});
+            break;
         }
         std::this_thread::sleep_for(pause);
+    }
+    if (sent) give_turn(room_id, token);  // after that late try, if it ever runs
+    return {};
+}
+
+redis_bus::claim redis_bus::claim_turn(const std::string& turn_key, const std::string& token, std::int64_t ttl_ms,
+                                       bool& sent)
+{
+    std::lock_guard lock(query_mutex_);
+    if (!query_ready()) return claim::failed;
+    try {
+        auto r = query_->command({"EVAL", scripts::take_turn, "1", turn_key, token, std::to_string(ttl_ms)});
+        if (r.is_error()) {
+            obs::warn("redis bus: room turn refused", {{"detail", std::string(r.text())}});
+            return claim::refused;
+        }
+        return r.is_integer() && r.integer() == 1 ? claim::acquired : claim::taken;
+    } catch (const redis_error&) {
+        sent = true;
+        query_failed();
+        return claim::failed;
     }
 }
 

@@ -52,6 +52,16 @@ if tonumber(current or '0') < floor then redis.call('SET', KEYS[1], string.forma
 return floor
 )lua";
 
+// KEYS: a room's turn. ARGV: the taker's token, ttl ms. Takes the turn when it is free or
+// already this token's (a retry after a lost reply: the first try did take it). Returns 1 when
+// taken, 0 when another holder has it.
+inline constexpr const char* take_turn = R"lua(
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1
+)lua";
+
 // KEYS: a room's turn. ARGV: the holder's token. Ends the turn if that holder still has it.
 inline constexpr const char* give_turn = R"lua(
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
