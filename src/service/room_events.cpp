@@ -32,16 +32,20 @@ room_turn::room_turn(std::recursive_mutex& m, room_order* order, std::string_vie
     : lock_(m), order_(order), room_id_(room_id)
 {
     if (std::find(rooms_held.begin(), rooms_held.end(), room_id_) != rooms_held.end()) return;
+    if (order_) token_ = order_->take(room_id_);
     rooms_held.push_back(room_id_);
     outermost_ = true;
-    if (order_) token_ = order_->take(room_id_);
 }
 
 void room_turn::unlock()
 {
     if (!lock_.owns_lock()) return;
     if (outermost_) {
-        if (!token_.empty()) order_->give_back(room_id_, token_);
+        try {
+            if (!token_.empty()) order_->give_back(room_id_, token_);
+        } catch (const std::exception&) {
+            // Not given back (out of memory): the shared turn expires on its own.
+        }
         std::erase(rooms_held, room_id_);
     }
     lock_.unlock();
