@@ -6,6 +6,8 @@
 #include "config/redis_endpoint.hpp"
 #include "util/ip_range.hpp"
 
+#include <boost/asio/ip/address.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -163,6 +165,20 @@ std::optional<std::string> set_database_url(config& cfg, std::string_view text)
     return std::nullopt;
 }
 
+// The listener binds an IP address, not a name: "localhost" would pass here and fail only
+// after the database was opened. An IPv6 address may come in brackets ([::]), stored without.
+std::optional<std::string> set_server_host(config& cfg, std::string_view text)
+{
+    std::string_view address = trim(text);
+    if (address.size() > 2 && address.front() == '[' && address.back() == ']')
+        address = address.substr(1, address.size() - 2);
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(std::string(address), ec);
+    if (ec) return "expected an IPv4 or IPv6 address such as 0.0.0.0, 127.0.0.1 or ::, got " + shown(text);
+    cfg.server.host = std::string(address);
+    return std::nullopt;
+}
+
 std::optional<std::string> set_app_url(config& cfg, std::string_view text)
 {
     if (!is_http_url(text)) return "expected an http:// or https:// URL, got " + shown(text);
@@ -289,7 +305,12 @@ constexpr variable k_variables[] = {
      &get_text<&C::app, &app::url>},
     text_var<&C::app, &app::data_path, false>("DATA_PATH", "Directory for the database, generated secrets and storage",
                                               kind::path),
-    text_var<&C::server, &srv::host, false>("SERVER_HOST", "Address to listen on"),
+    {"SERVER_HOST",
+     {},
+     "IP address to listen on (IPv4 or IPv6, not a host name)",
+     kind::plain,
+     &set_server_host,
+     &get_text<&C::server, &srv::host>},
     int_var<&C::server, &srv::port, 0, 65535>("SERVER_PORT", "TCP port, 1-65535; 0 picks a free port (tests)"),
     int_var<&C::server, &srv::threads, 0, 256>("SERVER_THREADS", "I/O threads, 0-256; 0 uses one per core",
                                                "0 (one per core)"),

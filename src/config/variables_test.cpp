@@ -106,5 +106,29 @@ TEST(config_variables, describe_hides_secrets_and_paths)
     EXPECT_EQ(env_map(defaults.begin(), defaults.end()).at("DB_HOST"), "localhost");
 }
 
+// The text of SERVER_HOST once set, or the problem.
+std::string server_host(std::string_view text)
+{
+    config c;
+    if (auto problem = find_variable("SERVER_HOST")->set(c, text)) return "error: " + *problem;
+    return c.server.host;
+}
+
+TEST(config_variables, server_host_is_an_ip_address_the_listener_can_bind)
+{
+    EXPECT_EQ(server_host("0.0.0.0"), "0.0.0.0");
+    EXPECT_EQ(server_host("127.0.0.1"), "127.0.0.1");
+    EXPECT_EQ(server_host("::"), "::");
+    EXPECT_EQ(server_host("[::]"), "::");  // brackets as in a URL are accepted and dropped
+    EXPECT_EQ(server_host("[::1]"), "::1");
+    EXPECT_EQ(server_host("fd00::2"), "fd00::2");
+    // A host name would pass here and fail only after the database was opened and migrated.
+    for (std::string_view bad : {"localhost", "example.com", "", " ", "[]", "[127.0.0.1", "1.2.3.4:80", "256.0.0.1"}) {
+        const auto shown = server_host(bad);
+        EXPECT_TRUE(shown.starts_with("error: expected an IPv4 or IPv6 address")) << bad << ": " << shown;
+        EXPECT_EQ(shown.find('\n'), std::string::npos) << shown;
+    }
+}
+
 }  // namespace
 }  // namespace spotik::config

@@ -43,6 +43,17 @@ TEST(startup, bad_values_stop_the_server_with_a_clear_message)
     EXPECT_NE(out.find("AUDIO_STORAGE_PATH"), std::string::npos) << out;
 }
 
+TEST(startup, a_host_name_as_server_host_stops_start_up_before_the_database_opens)
+{
+    std::string out;
+    server_options opts{.env = {{"SERVER_HOST", "localhost"}}};
+    opts.data_dir = make_temp_dir("spotik-host-");
+    EXPECT_EQ(run_expecting_exit(opts, out), 1);
+    EXPECT_NE(out.find("configuration error: SERVER_HOST: expected an IPv4 or IPv6 address"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(opts.data_dir + "/spotik.db")) << out;
+    std::filesystem::remove_all(opts.data_dir);
+}
+
 TEST(startup, production_requires_a_real_secret)
 {
     std::string out;
