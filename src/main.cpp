@@ -1,6 +1,6 @@
 // The spotik binary: parses the command line, loads and validates the configuration, and runs
 // the subcommand (serve by default; see app/cli.hpp). Exits 0 on success (after a graceful
-// shutdown for serve), 1 on a failure, 2 on bad usage.
+// shutdown for serve), 1 on a failure, 2 on bad usage (1 for healthcheck, which Docker reads).
 #include "app/application.hpp"
 #include "app/cli.hpp"
 #include "app/healthcheck.hpp"
@@ -58,7 +58,7 @@ int main(int argc, char** argv)
     auto parsed = spotik::app::parse_command_line(args);
     if (const auto* problem = std::get_if<std::string>(&parsed)) {
         std::cerr << "spotik: " << *problem << "\n\n" << spotik::app::usage_text();
-        return 2;
+        return spotik::app::usage_error_status(args);
     }
     const auto& cmd = std::get<spotik::app::command>(parsed);
     if (cmd.kind == command_kind::help) {

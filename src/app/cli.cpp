@@ -99,6 +99,11 @@ std::variant<command, std::string> parse_command_line(const std::vector<std::str
     return "unknown command '" + std::string(first) + "'";
 }
 
+int usage_error_status(const std::vector<std::string_view>& args)
+{
+    return !args.empty() && args.front() == "healthcheck" ? 1 : 2;
+}
+
 std::string usage_text()
 {
     return "Usage: spotik [COMMAND] [OPTIONS]\n"

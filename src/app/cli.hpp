@@ -24,6 +24,10 @@ struct command {
 // args excludes the program name. An empty list means `serve`.
 std::variant<command, std::string> parse_command_line(const std::vector<std::string_view>& args);
 
+// The exit status for a command line parse_command_line refused: 2 (bad usage), except for
+// `healthcheck`, whose every failure is 1 because Docker's HEALTHCHECK reserves 2.
+int usage_error_status(const std::vector<std::string_view>& args);
+
 // The usage lines printed by --help above the variables.
 std::string usage_text();
 

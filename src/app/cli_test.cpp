@@ -79,5 +79,14 @@ TEST(parse_command_line, db_usage_errors_name_the_problem)
     EXPECT_EQ(error({"db", "seed", "--name", "x"}), "unknown db seed option '--name'");
 }
 
+TEST(parse_command_line, healthcheck_usage_errors_exit_1_others_2)
+{
+    // Docker's HEALTHCHECK reserves exit status 2; every failed probe must be 1.
+    EXPECT_EQ(usage_error_status({"healthcheck", "--timeout", "0"}), 1);
+    EXPECT_EQ(usage_error_status({"healthcheck", "--url", "https://x/ready"}), 1);
+    EXPECT_EQ(usage_error_status({"db", "seed"}), 2);
+    EXPECT_EQ(usage_error_status({"bogus"}), 2);
+}
+
 }  // namespace
 }  // namespace spotik::app

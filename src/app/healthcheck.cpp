@@ -14,12 +14,35 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
+#include <charconv>
+#include <optional>
 #include <ostream>
 
 namespace spotik::app {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
+
+namespace {
+
+// "host:port" as a URL or a Host header spells it: an IPv6 address goes in brackets.
+std::string authority(const std::string& host, unsigned short port)
+{
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// A URL's port, digits only, 1-65535 (port_number() would wrap 83987 to 18451).
+std::optional<unsigned short> port_of(std::string_view text)
+{
+    unsigned value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > 65535)
+        return std::nullopt;
+    return static_cast<unsigned short>(value);
+}
+
+}  // namespace
 
 probe_result http_probe(const std::string& host, unsigned short port, const std::string& target, int timeout_s)
 {
@@ -32,7 +55,7 @@ probe_result http_probe(const std::string& host, unsigned short port, const std:
         auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
         co_await stream.async_connect(endpoints, asio::use_awaitable);
         bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
-        req.set(bhttp::field::host, host + ":" + std::to_string(port));
+        req.set(bhttp::field::host, authority(host, port));
         req.set(bhttp::field::user_agent, "spotik-healthcheck");
         req.set(bhttp::field::connection, "close");
         co_await bhttp::async_write(stream, req, asio::use_awaitable);
@@ -66,8 +89,14 @@ probe_target resolve_probe_target(const command& cmd, const std::map<std::string
             t.error = "--url is not a valid http:// URL";
             return t;
         }
-        t.host = url->host();
-        t.port = url->has_port() ? url->port_number() : 80;
+        // host_address() drops the brackets of an IPv6 literal, which the resolver refuses.
+        t.host = url->host_address();
+        const auto port = url->has_port() ? port_of(url->port()) : std::optional<unsigned short>(80);
+        if (!port) {
+            t.error = "--url has a port outside 1-65535";
+            return t;
+        }
+        t.port = *port;
         t.path = url->encoded_target().empty() ? std::string("/") : std::string(url->encoded_target());
         return t;
     }
@@ -105,9 +134,9 @@ int run_healthcheck(const command& cmd, std::ostream& out, std::ostream& err)
     const auto target = resolve_probe_target(cmd, config::read_process_env(), dotenv);
     if (!target.error.empty()) {
         err << "spotik healthcheck: " << target.error << "\n";
-        return 2;
+        return 1;  // Docker's HEALTHCHECK reserves 2: every failure of the probe is 1
     }
-    const std::string shown = "http://" + target.host + ":" + std::to_string(target.port) + target.path;
+    const std::string shown = "http://" + authority(target.host, target.port) + target.path;
     const auto r = http_probe(target.host, target.port, target.path, cmd.timeout_s);
     if (r.status == 200) {
         out << "healthy: " << shown << " answered 200\n";

@@ -84,8 +84,38 @@ TEST(commands, healthcheck_reports_a_live_server_and_a_missing_one)
     server.stop();
     EXPECT_EQ(run_command({"healthcheck", "--timeout", "2"}, {{"SERVER_PORT", port}}, out), 1) << out;
     EXPECT_NE(out.find("unhealthy: http://127.0.0.1:" + port + "/ready"), std::string::npos) << out;
-    EXPECT_EQ(run_command({"healthcheck"}, {{"SERVER_PORT", "not-a-port"}}, out), 2) << out;
+    EXPECT_EQ(run_command({"healthcheck"}, {{"SERVER_PORT", "not-a-port"}}, out), 1) << out;
     EXPECT_NE(out.find("SERVER_PORT"), std::string::npos) << out;
+}
+
+TEST(commands, every_failed_healthcheck_exits_1)
+{
+    // Docker's HEALTHCHECK reserves exit status 2: usage and configuration mistakes are 1 too.
+    const std::pair<std::vector<std::string>, std::map<std::string, std::string>> cases[] = {
+        {{"healthcheck"}, {{"SERVER_PORT", "0"}}},
+        {{"healthcheck"}, {{"SERVER_PORT", "abc"}}},
+        {{"healthcheck"}, {{"SERVER_HOST", "localhost"}, {"SERVER_PORT", "3000"}}},
+        {{"healthcheck", "--url", "https://127.0.0.1:3000/ready"}, {}},
+        {{"healthcheck", "--url", "http://"}, {}},
+        {{"healthcheck", "--url", "http://127.0.0.1:83987/ready"}, {}},
+        {{"healthcheck", "--url", "http://127.0.0.1:0/ready"}, {}},
+        {{"healthcheck", "--timeout", "0"}, {}},
+        {{"healthcheck", "--verbose"}, {}},
+    };
+    for (const auto& [args, env] : cases) {
+        std::string out;
+        EXPECT_EQ(run_command(args, env, out), 1) << args.back() << "\n" << out;
+        EXPECT_FALSE(out.empty()) << "says why: " << args.back();
+    }
+}
+
+TEST(commands, healthcheck_probes_an_ipv6_url)
+{
+    server_process server{{.env = {{"SERVER_HOST", "[::]"}}}};  // IPv4 and IPv6
+    const std::string url = "http://[::1]:" + std::to_string(server.port()) + "/live";
+    std::string out;
+    EXPECT_EQ(run_command({"healthcheck", "--url", url}, {}, out), 0) << out;
+    EXPECT_NE(out.find("healthy: " + url + " answered 200"), std::string::npos) << out;
 }
 
 TEST(commands, migrate_creates_the_database)
