@@ -132,6 +132,11 @@ void check_settings(const config& cfg, std::vector<std::string>& errors, std::ve
     if (cfg.production() && cfg.app.debug) warnings.emplace_back("APP_DEBUG: enabled in production");
     if (cfg.database.pool_min > cfg.database.pool_max)
         errors.push_back("DB_POOL_MIN: must not exceed DB_POOL_MAX (" + std::to_string(cfg.database.pool_max) + ")");
+    // A socket idle for WS_ACTIVITY_TIMEOUT is closed at the next Ping: with no Ping sooner,
+    // every quiet client would be dropped before it is ever asked for a Pong.
+    if (cfg.websocket.ping_interval_s >= cfg.websocket.activity_timeout_s)
+        errors.push_back("WS_PING_INTERVAL: must be less than WS_ACTIVITY_TIMEOUT (" +
+                         std::to_string(cfg.websocket.activity_timeout_s) + " s)");
 }
 
 // The value a variable gets: the environment's, else the .env file's.

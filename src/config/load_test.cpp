@@ -319,6 +319,28 @@ TEST_F(config_load, refresh_ttl_must_not_be_below_ttl)
     EXPECT_TRUE(load({{"JWT_TTL", "120"}, {"JWT_REFRESH_TTL", "120"}}).ok());
 }
 
+TEST_F(config_load, ws_ping_interval_must_be_shorter_than_the_activity_timeout)
+{
+    // Otherwise every quiet socket is dropped before its first Ping.
+    for (const auto& [ping, timeout] : {std::pair{"120", "120"}, {"60", "30"}, {"3600", "2"}}) {
+        const auto result = load({{"WS_PING_INTERVAL", ping}, {"WS_ACTIVITY_TIMEOUT", timeout}});
+        ASSERT_EQ(result.errors.size(), 1u) << ping << " / " << timeout << "\n" << joined(result.errors);
+        EXPECT_NE(result.errors[0].find("WS_PING_INTERVAL:"), std::string::npos) << result.errors[0];
+        EXPECT_NE(result.errors[0].find("WS_ACTIVITY_TIMEOUT"), std::string::npos) << result.errors[0];
+    }
+    EXPECT_TRUE(load({{"WS_ACTIVITY_TIMEOUT", "31"}}).ok());  // the default interval is 30 s
+    EXPECT_FALSE(load({{"WS_ACTIVITY_TIMEOUT", "30"}}).ok());
+    // What the WebSocket integration tests use.
+    EXPECT_TRUE(load({{"WS_PING_INTERVAL", "1"}, {"WS_ACTIVITY_TIMEOUT", "3"}}).ok());
+    EXPECT_TRUE(load({{"WS_PING_INTERVAL", "600"}, {"WS_ACTIVITY_TIMEOUT", "1200"}}).ok());
+    config c;
+    c.app.data_path = dir_;
+    c.websocket.ping_interval_s = c.websocket.activity_timeout_s;
+    fill_derived_defaults(c);
+    std::vector<std::string> warnings;
+    EXPECT_TRUE(mentions(validate(c, warnings), "WS_PING_INTERVAL:"));
+}
+
 TEST_F(config_load, validate_checks_configs_built_in_code)
 {
     config c;
