@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bitset>
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
@@ -35,6 +36,17 @@ std::string errno_text(int code)
     return std::generic_category().message(code);
 }
 
+// Blank, or built from fewer than 8 different bytes (40 spaces, 32 times 'x'): long enough,
+// but guessable. A random hex secret of 32+ characters has about 16.
+bool weak_variety(const std::string& secret)
+{
+    constexpr std::size_t k_min_distinct = 8;
+    if (secret.find_first_not_of(" \t\r\n\f\v") == std::string::npos) return true;
+    std::bitset<256> seen;
+    for (const char c : secret) seen.set(static_cast<unsigned char>(c));
+    return seen.count() < k_min_distinct;
+}
+
 void check_secret(const config& cfg, std::vector<std::string>& errors, std::vector<std::string>& warnings)
 {
     static constexpr std::string_view k_placeholders[] = {"change", "changeme", "your_jwt_secret", "placeholder",
@@ -52,6 +64,10 @@ void check_secret(const config& cfg, std::vector<std::string>& errors, std::vect
     }
     if (!secret.empty() && placeholder)
         sink.emplace_back("JWT_SECRET: looks like a placeholder; generate one with `openssl rand -hex 32`");
+    if (cfg.production() && !secret.empty() && weak_variety(secret))
+        errors.emplace_back(
+            "JWT_SECRET: too predictable (blank, or fewer than 8 different characters); production needs a "
+            "random one: `openssl rand -hex 32`");
 }
 
 // Credentials that other services use and Spotik receives as plain variables (some read by

@@ -36,8 +36,8 @@ load_result load_startup_config(const std::string& dotenv_path = ".env");
 void fill_derived_defaults(config& cfg);
 
 // Cross-field, security and filesystem checks on a config whose derived paths are filled.
-// Returns the errors; appends to warnings. In production JWT_SECRET must be set, 32+ bytes
-// and not a placeholder.
+// Returns the errors; appends to warnings. In production JWT_SECRET must be set, 32+ bytes,
+// not a placeholder, not blank and made of at least 8 different characters.
 std::vector<std::string> validate(const config& cfg, std::vector<std::string>& warnings);
 
 // Creates path (and its parents) if missing and proves it writable by creating and removing a

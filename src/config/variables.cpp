@@ -369,8 +369,9 @@ constexpr variable k_variables[] = {
                                                  "Directory of uploads in progress (same filesystem as audio)",
                                                  kind::path, "<DATA_PATH>/storage/temp"),
     int_var<&C::storage, &sto::max_file_size_mb, 1, 2048>("MAX_FILE_SIZE_MB", "Largest audio upload in MiB, 1-2048"),
-    text_var<&C::auth, &au::jwt_secret, true>("JWT_SECRET", "HS256 signing key, 32+ bytes; required in production",
-                                              kind::secret, "(none)"),
+    text_var<&C::auth, &au::jwt_secret, true>(
+        "JWT_SECRET", "HS256 signing key, 32+ bytes; required in production (random: 8+ different characters)",
+        kind::secret, "(none)"),
     int_var<&C::auth, &au::jwt_ttl_min, 6, 525600>("JWT_TTL", "Access token lifetime in minutes, more than 5"),
     int_var<&C::auth, &au::jwt_refresh_ttl_min, 6, 5256000>(
         "JWT_REFRESH_TTL", "Minutes after login during which a token may be refreshed, >= JWT_TTL"),

@@ -61,7 +61,9 @@ TEST(startup, production_requires_a_real_secret)
     EXPECT_NE(out.find("JWT_SECRET"), std::string::npos) << out;
     EXPECT_NE(run_expecting_exit({.env = {{"APP_ENV", "production"}, {"JWT_SECRET", "short-secret-123"}}}, out), 0);
     EXPECT_EQ(out.find("short-secret-123"), std::string::npos) << "the secret is never printed";
-    server_process ok{{.env = {{"APP_ENV", "production"}, {"JWT_SECRET", std::string(40, 'k') + "Q9"}}}};
+    EXPECT_NE(run_expecting_exit({.env = {{"APP_ENV", "production"}, {"JWT_SECRET", std::string(40, ' ')}}}, out), 0);
+    EXPECT_NE(out.find("JWT_SECRET: too predictable"), std::string::npos) << out;
+    server_process ok{{.env = {{"APP_ENV", "production"}, {"JWT_SECRET", "9c1f4e7a2b8d3065e1f7a9c3b5d80246"}}}};
     EXPECT_EQ(ok.client().get("/live").status, 200);
 }
 
