@@ -5,6 +5,7 @@
 #include "auth/password.hpp"
 #include "media/audio_probe.hpp"
 #include "media/tone_wav.hpp"
+#include "service/storage_sweep.hpp"
 #include "storage/open_store.hpp"
 #include "util/file_claim.hpp"
 #include "util/ids.hpp"
@@ -21,17 +22,25 @@ namespace fs = std::filesystem;
 
 constexpr const char* k_seed_email = "seed@spotik.local";
 
-// Removes the entries of dir (not dir itself); returns how many files went.
-std::size_t empty_directory(const fs::path& dir)
+bool any_file(const std::string&)
 {
-    std::size_t files = 0;
+    return true;
+}
+
+// Removes the files directly in dir whose names `matches` (links themselves, never their
+// targets); folders and what they hold stay. Returns how many files went.
+std::size_t remove_files(const fs::path& dir, bool (*matches)(const std::string&))
+{
+    std::size_t removed = 0;
     std::error_code ec;
-    if (!fs::is_directory(dir, ec)) return 0;
-    for (const auto& entry : fs::directory_iterator(dir)) {
-        if (entry.is_regular_file(ec)) ++files;
-        fs::remove_all(entry.path());
+    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type_ec;
+        const auto type = it->symlink_status(type_ec).type();
+        if (type_ec || type == fs::file_type::directory || !matches(it->path().filename().string())) continue;
+        std::error_code remove_ec;
+        if (fs::remove(it->path(), remove_ec)) ++removed;
     }
-    return files;
+    return removed;
 }
 
 storage::user_record seed_user(storage::store& store, const util::clock& clock)
@@ -130,10 +139,11 @@ int run_db_reset(const config::config& cfg, std::ostream& out, std::ostream& err
     auto store = storage::open_store(cfg.database);
     store->migrate();
     store->erase_all_data();
-    std::size_t files = empty_directory(fs::path(cfg.storage.audio_path) / "tracks");
-    files += empty_directory(fs::path(cfg.storage.public_path) / "track_covers");
-    files += empty_directory(fs::path(cfg.storage.public_path) / "room_covers");
-    files += empty_directory(cfg.storage.temp_path);
+    std::size_t files = remove_files(fs::path(cfg.storage.audio_path) / "tracks", any_file);
+    files += remove_files(fs::path(cfg.storage.public_path) / "track_covers", any_file);
+    files += remove_files(fs::path(cfg.storage.public_path) / "room_covers", any_file);
+    // TEMP_STORAGE_PATH may be a shared folder such as /tmp: only upload bodies are Spotik's.
+    files += remove_files(cfg.storage.temp_path, service::is_upload_body);
     out << "db reset: every user, room, track and vote deleted from the " << store->driver() << " database; " << files
         << " stored file(s) removed. Restart running servers so they drop what they hold in memory.\n";
     return 0;

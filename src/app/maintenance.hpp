@@ -12,8 +12,9 @@ namespace spotik::app {
 
 int run_migrate(const config::config& cfg, std::ostream& out);
 
-// Development only: refuses (exit 1) when APP_ENV=production. Deletes every row and every
-// stored audio file and cover; the schema stays.
+// Development only: refuses (exit 1) when APP_ENV=production. Deletes every row, every
+// stored audio file and cover, and the upload bodies (body-*.part) in TEMP_STORAGE_PATH, whose
+// other files and folders stay; the schema stays.
 int run_db_reset(const config::config& cfg, std::ostream& out, std::ostream& err);
 
 // Adds count generated WAV tracks (15-45 s melodies, durations read back by the upload probe)

@@ -52,10 +52,6 @@ bool is_staged(const std::string& name)
 {
     return name.starts_with(".") && name.ends_with(".part");
 }
-bool is_upload_body(const std::string& name)
-{
-    return name.starts_with("body-") && name.ends_with(".part");
-}
 bool is_cover(const fs::path& file)
 {
     return has_extension(file, {"jpg", "jpeg", "png", "webp"});
@@ -143,6 +139,11 @@ private:
 };
 
 }  // namespace
+
+bool is_upload_body(const std::string& name)
+{
+    return name.starts_with("body-") && name.ends_with(".part");
+}
 
 sweep_report sweep_storage(storage::store& store, const config::storage_settings& paths)
 {

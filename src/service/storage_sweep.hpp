@@ -18,6 +18,7 @@
 #include "storage/store.hpp"
 
 #include <cstddef>
+#include <string>
 
 namespace spotik::service {
 
@@ -29,5 +30,9 @@ struct sweep_report {
 };
 
 sweep_report sweep_storage(storage::store& store, const config::storage_settings& paths);
+
+// Whether a file name in TEMP_STORAGE_PATH is an upload body (body-<hex>.part): the only files
+// besides write probes that Spotik leaves there, and the only ones `db reset` removes.
+bool is_upload_body(const std::string& name);
 
 }  // namespace spotik::service

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include <filesystem>
+#include <fstream>
 
 namespace spotik::test {
 namespace {
@@ -197,6 +198,29 @@ TEST(commands, db_reset_deletes_everything_outside_production)
     auto rooms = client.get_auth("/api/rooms", user.token);
     ASSERT_EQ(rooms.status, 200) << rooms.body;
     EXPECT_TRUE(rooms.json().at("data").as_array().empty()) << rooms.body;
+}
+
+TEST(commands, db_reset_removes_only_upload_bodies_from_the_temp_folder)
+{
+    // TEMP_STORAGE_PATH may be a shared folder such as /tmp.
+    shared_data dir;
+    const fs::path temp = fs::path(dir.str()) / "shared-tmp";
+    fs::create_directories(temp / "someone-elses-folder");
+    std::ofstream(temp / "someone-elses-folder" / "notes.txt") << "keep";
+    std::ofstream(temp / "someone-elses-file.txt") << "keep";
+    std::ofstream(temp / "body-0123456789ab.part") << "an upload a killed server left";
+    std::ofstream(temp / "body-notes.txt") << "keep";
+    const auto env = dir.env({{"APP_ENV", "development"}, {"TEMP_STORAGE_PATH", temp.string()}});
+    std::string out;
+    ASSERT_EQ(run_command({"db", "seed", "--room", "To be wiped", "--count", "2"}, env, out, dir.str()), 0) << out;
+
+    EXPECT_EQ(run_command({"db", "reset"}, env, out, dir.str()), 0) << out;
+    EXPECT_NE(out.find("; 3 stored file(s) removed"), std::string::npos) << "2 tracks and 1 upload body: " << out;
+    EXPECT_FALSE(fs::exists(temp / "body-0123456789ab.part"));
+    EXPECT_TRUE(fs::exists(temp / "someone-elses-folder" / "notes.txt"));
+    EXPECT_TRUE(fs::exists(temp / "someone-elses-file.txt"));
+    EXPECT_TRUE(fs::exists(temp / "body-notes.txt"));
+    EXPECT_EQ(files_in(dir.str() + "/storage/audio/tracks"), 0u);
 }
 
 TEST(commands, usage_errors_exit_2_with_the_usage)
