@@ -1,6 +1,9 @@
 // Parsing of the spotik command line (see cli.hpp and usage_text()).
 #include "app/cli.hpp"
 
+#include "api/common.hpp"
+#include "util/utf8.hpp"
+
 #include <charconv>
 #include <optional>
 
@@ -16,6 +19,18 @@ std::optional<int> whole(std::string_view text, int lo, int hi)
 }
 
 using outcome = std::variant<command, std::string>;
+
+// The rules POST /api/rooms applies to a name (api/rooms_api.cpp), with the same helpers:
+// trimmed, valid UTF-8 (the JSON parser refuses anything else), 1-100 characters, no control
+// characters. A room the API could not have created is not created here either.
+std::optional<std::string> room_name_problem(const std::string& name)
+{
+    if (!util::is_valid_utf8(name)) return std::string("--room is not valid UTF-8");
+    if (name.empty()) return std::string("--room must not be empty");
+    if (api::utf8_length(name) > 100) return std::string("--room must not be longer than 100 characters");
+    if (api::has_control_chars(name)) return std::string("--room must not contain control characters or line breaks");
+    return std::nullopt;
+}
 
 // Options of `healthcheck`.
 outcome parse_healthcheck(const std::vector<std::string_view>& rest)
@@ -56,8 +71,8 @@ outcome parse_seed(const std::vector<std::string_view>& rest)
         if (i + 1 == rest.size()) return std::string(opt) + " needs a value";
         const auto value = rest[++i];
         if (opt == "--room") {
-            if (value.empty()) return std::string("--room must not be empty");
-            c.room = value;
+            c.room = api::trim(value);
+            if (auto problem = room_name_problem(c.room)) return *problem;
         } else if (auto n = whole(value, 1, 1000)) {
             c.count = *n;
             has_count = true;

@@ -79,6 +79,25 @@ TEST(parse_command_line, db_usage_errors_name_the_problem)
     EXPECT_EQ(error({"db", "seed", "--name", "x"}), "unknown db seed option '--name'");
 }
 
+TEST(parse_command_line, db_seed_applies_the_api_room_name_rules)
+{
+    const auto seed = [](std::string_view room) { return error({"db", "seed", "--room", room, "--count", "1"}); };
+    EXPECT_EQ(seed("bad\xff\xfe"), "--room is not valid UTF-8");
+    EXPECT_EQ(seed("   \t "), "--room must not be empty");
+    EXPECT_EQ(seed(std::string(101, 'x')), "--room must not be longer than 100 characters");
+    std::string long_accented;
+    for (int i = 0; i < 101; ++i) long_accented += "\xc3\xa9";  // é: 101 characters, 202 bytes
+    EXPECT_EQ(seed(long_accented), "--room must not be longer than 100 characters");
+    for (std::string_view bad : {"two\nlines", "tab\tinside", "bell\x07", "del\x7f"})
+        EXPECT_EQ(seed(bad), "--room must not contain control characters or line breaks") << bad;
+
+    // What the API accepts is accepted, trimmed as the API stores it.
+    EXPECT_EQ(ok({"db", "seed", "--room", "  Friday mix \n", "--count", "1"}).room, "Friday mix");
+    EXPECT_EQ(ok({"db", "seed", "--room", std::string(100, 'x'), "--count", "1"}).room, std::string(100, 'x'));
+    long_accented.resize(200);
+    EXPECT_EQ(ok({"db", "seed", "--room", long_accented, "--count", "1"}).room, long_accented);
+}
+
 TEST(parse_command_line, healthcheck_usage_errors_exit_1_others_2)
 {
     // Docker's HEALTHCHECK reserves exit status 2; every failed probe must be 1.

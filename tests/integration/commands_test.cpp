@@ -223,6 +223,23 @@ TEST(commands, db_reset_removes_only_upload_bodies_from_the_temp_folder)
     EXPECT_EQ(files_in(dir.str() + "/storage/audio/tracks"), 0u);
 }
 
+TEST(commands, db_seed_refuses_room_names_the_api_refuses)
+{
+    shared_data dir;
+    const std::pair<std::string, std::string> cases[] = {
+        {"bad\xff\xfe", "--room is not valid UTF-8"},
+        {"   ", "--room must not be empty"},
+        {std::string(101, 'r'), "--room must not be longer than 100 characters"},
+        {"two\nlines", "--room must not contain control characters"},
+    };
+    for (const auto& [room, message] : cases) {
+        std::string out;
+        EXPECT_EQ(run_command({"db", "seed", "--room", room, "--count", "1"}, dir.env(), out, dir.str()), 2) << out;
+        EXPECT_NE(out.find(message), std::string::npos) << out;
+    }
+    EXPECT_EQ(files_in(dir.str() + "/storage/audio/tracks"), 0u) << "nothing was seeded";
+}
+
 TEST(commands, usage_errors_exit_2_with_the_usage)
 {
     std::string out;
