@@ -3,6 +3,7 @@
 // exception (only std::bad_alloc can escape).
 #include "config/variables.hpp"
 
+#include "config/database_url.hpp"
 #include "config/redis_endpoint.hpp"
 #include "util/ip_range.hpp"
 
@@ -156,12 +157,12 @@ std::optional<std::string> set_db_driver(config& cfg, std::string_view text)
 // Secret (it may hold a password): the problem never quotes the value. Empty means unset.
 std::optional<std::string> set_database_url(config& cfg, std::string_view text)
 {
-    const std::string t = lower(text.substr(0, 13));
-    if (!text.empty() && !t.starts_with("postgres://") && !t.starts_with("postgresql://"))
-        return std::string("expected a postgres:// or postgresql:// URL");
     if (text.find_first_of(" \t\r\n") != std::string_view::npos)
         return std::string("must not contain spaces or line breaks");
-    cfg.database.url = std::string(text);
+    std::string url(text);
+    if (!url.empty())
+        if (auto problem = normalize_database_url(url)) return problem;
+    cfg.database.url = std::move(url);
     return std::nullopt;
 }
 

@@ -130,5 +130,35 @@ TEST(config_variables, server_host_is_an_ip_address_the_listener_can_bind)
     }
 }
 
+// The stored DATABASE_URL once set, or the problem.
+std::string database_url(std::string_view text)
+{
+    config c;
+    if (auto problem = find_variable("DATABASE_URL")->set(c, text)) return "error: " + *problem;
+    return c.database.url;
+}
+
+TEST(config_variables, database_url_is_read_by_libpq_and_never_quoted)
+{
+    // libpq's parser quotes the whole URL, password included, in this complaint.
+    const auto broken = database_url("postgres://sp:MyS3cretPw@[db/spotik");
+    EXPECT_TRUE(broken.starts_with("error: libpq cannot read this URL")) << broken;
+    EXPECT_EQ(broken.find("MyS3cretPw"), std::string::npos) << broken;
+    EXPECT_NE(broken.find("\"]\""), std::string::npos) << "the reason stays: " << broken;
+    for (std::string_view bad :
+         {"postgres://sp:MyS3cretPw@db/spotik?MyS3cretPw", "postgres://sp:MyS3cretPw@db/spotik?sslmode=MyS3cretPw=x",
+          "postgres://sp:MyS3cretPw%zz@db/spotik", "mysql://sp:MyS3cretPw@db/spotik", "sp:MyS3cretPw@db/spotik"}) {
+        const auto shown = database_url(bad);
+        EXPECT_TRUE(shown.starts_with("error: ")) << bad << " accepted";
+        EXPECT_EQ(shown.find("MyS3cretPw"), std::string::npos) << shown;
+    }
+    // libpq reads only lower-case schemes; any other spelling would become a database name.
+    EXPECT_EQ(database_url("Postgres://sp:pw@db:5432/spotik"), "postgres://sp:pw@db:5432/spotik");
+    EXPECT_EQ(database_url("POSTGRESQL://sp:pw@db/Spotik"), "postgresql://sp:pw@db/Spotik");
+    EXPECT_EQ(database_url("postgresql://[::1]:5432/spotik?sslmode=disable"),
+              "postgresql://[::1]:5432/spotik?sslmode=disable");
+    EXPECT_EQ(database_url(""), "");
+}
+
 }  // namespace
 }  // namespace spotik::config

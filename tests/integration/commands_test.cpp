@@ -240,6 +240,22 @@ TEST(commands, db_seed_refuses_room_names_the_api_refuses)
     EXPECT_EQ(files_in(dir.str() + "/storage/audio/tracks"), 0u) << "nothing was seeded";
 }
 
+TEST(commands, a_database_url_libpq_cannot_read_is_a_configuration_error_that_hides_it)
+{
+    // libpq's own complaint quotes the whole URL, password included.
+    shared_data dir;
+    const std::map<std::string, std::string> env{{"DATABASE_URL", "postgres://sp:MyS3cretPw@[db/spotik"},
+                                                 {"DB_CONNECT_TIMEOUT", "60"}};
+    for (const char* command : {"migrate", "serve"}) {
+        std::string out;
+        const auto started = std::chrono::steady_clock::now();
+        EXPECT_EQ(run_command({command}, env, out, dir.str()), 1) << out;
+        EXPECT_LT(std::chrono::steady_clock::now() - started, 30s) << "a malformed URL is not waited out: " << out;
+        EXPECT_NE(out.find("configuration error: DATABASE_URL:"), std::string::npos) << out;
+        EXPECT_EQ(out.find("MyS3cretPw"), std::string::npos) << out;
+    }
+}
+
 TEST(commands, usage_errors_exit_2_with_the_usage)
 {
     std::string out;

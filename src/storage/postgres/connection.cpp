@@ -166,10 +166,12 @@ void connection::fail(std::string_view what, std::string_view context)
 
 std::string connection::scrubbed(std::string text) const
 {
+    constexpr std::string_view k_mask = "(hidden)";
     for (const auto& secret : hidden_) {
         if (secret.empty()) continue;
-        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-            text.replace(at, secret.size(), "(hidden)");
+        // Searching on after the mask: a password such as "d" is found in "(hidden)" too.
+        for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at + k_mask.size()))
+            text.replace(at, secret.size(), k_mask);
     }
     return text;
 }

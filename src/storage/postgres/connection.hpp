@@ -23,7 +23,8 @@ struct connect_settings {
     // libpq keyword/value pairs in order; a "dbname" holding a URL is expanded, and the
     // pairs after it override what the URL says.
     std::vector<std::pair<std::string, std::string>> keywords;
-    // Texts never shown in error messages (a unix socket directory is a server path).
+    // Texts never shown in error messages, longest first: DATABASE_URL, passwords, a unix
+    // socket directory (a server path).
     std::vector<std::string> hidden;
     std::chrono::milliseconds read_timeout{30'000};
 };

@@ -1,5 +1,10 @@
-// libpq keywords and pool sizes from config::database_settings (see conninfo.hpp).
+// libpq keywords and pool sizes from config::database_settings (see conninfo.hpp), and the
+// texts (URL, passwords, socket directory) kept out of libpq's messages.
 #include "storage/postgres/conninfo.hpp"
+
+#include "config/database_url.hpp"
+
+#include <algorithm>
 
 namespace spotik::storage::pg {
 
@@ -19,7 +24,13 @@ connect_settings connect_settings_from(const config::database_settings& db)
                          {"keepalives_idle", "30"},
                          {"keepalives_interval", "10"},
                          {"keepalives_count", "3"}});
+    // libpq's messages may quote the URL (or its password); the longest texts go first, so a
+    // URL is hidden whole rather than around its hidden password.
+    out.hidden = config::database_url_secrets(db.url);
+    if (!db.password.empty()) out.hidden.push_back(db.password);
     if (db.host.starts_with('/')) out.hidden.push_back(db.host);
+    std::stable_sort(out.hidden.begin(), out.hidden.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     out.read_timeout = std::chrono::seconds(db.read_timeout_s);
     return out;
 }

@@ -1,7 +1,7 @@
 // Turns the database settings into libpq connection keywords: the DB_* values, then
 // DATABASE_URL (whose parts override them), then what Spotik always needs (UTF-8, a
 // server-side statement_timeout equal to DB_READ_TIMEOUT, TCP keepalives). Does not throw
-// beyond std::bad_alloc; libpq reports a malformed URL when connecting.
+// beyond std::bad_alloc; configuration already refused a URL libpq cannot read.
 #pragma once
 #include "config/config.hpp"
 #include "storage/postgres/connection.hpp"

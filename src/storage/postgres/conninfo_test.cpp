@@ -42,7 +42,33 @@ TEST(pg_conninfo, uses_the_db_variables_and_adds_what_spotik_needs)
     db.password = "pw";
     const auto socket = connect_settings_from(db);
     EXPECT_EQ(value_of(socket, "password"), "pw");
-    EXPECT_EQ(socket.hidden, std::vector<std::string>{"/run/spotik-postgres"});
+    EXPECT_EQ(socket.hidden, (std::vector<std::string>{"/run/spotik-postgres", "pw"}));
+}
+
+TEST(pg_conninfo, the_url_and_its_password_are_hidden_longest_first)
+{
+    config::database_settings db;
+    db.password = "Zq-db-password";
+    db.url = "postgres://sp:Zq-url-pw@db/spotik";
+    EXPECT_EQ(connect_settings_from(db).hidden, (std::vector<std::string>{db.url, db.password, "Zq-url-pw"}));
+}
+
+TEST(pg_conninfo, libpq_errors_never_show_the_url_or_its_password)
+{
+    // Configuration refuses this URL; should one reach libpq anyway, its complaint quotes it.
+    config::database_settings db;
+    db.url = "postgres://sp:MyS3cretPw@[db/spotik";
+    try {
+        connection conn(connect_settings_from(db), steady::now() + std::chrono::seconds(5));
+        ADD_FAILURE() << "connected with a URL libpq cannot read";
+    } catch (const store_unavailable& failure) {
+        const std::string what = failure.what();
+        EXPECT_EQ(what.find("MyS3cretPw"), std::string::npos) << what;
+        EXPECT_NE(what.find("(hidden)"), std::string::npos) << what;
+    }
+    // A one-letter password that also occurs in "(hidden)" is masked without looping forever.
+    db.url = "postgres://sp:d@[db/spotik";
+    EXPECT_THROW(connection(connect_settings_from(db), steady::now() + std::chrono::seconds(5)), store_unavailable);
 }
 
 TEST(pg_conninfo, a_database_url_wins_over_the_db_variables)
