@@ -142,7 +142,8 @@ env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors)
 std::optional<std::string> read_file(const std::string& path)
 {
     std::error_code ec;
-    if (fs::is_directory(path, ec)) return std::nullopt;
+    // A FIFO or a device would block the reader or never end: regular files only (after links).
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
     std::ifstream in(path, std::ios::binary);
     if (!in) return std::nullopt;
     std::ostringstream text;

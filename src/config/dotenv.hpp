@@ -19,7 +19,8 @@ env_map read_process_env();
 // Malformed lines are skipped and reported in errors as "line N: ..." (never with the value).
 env_map parse_dotenv(std::string_view text, std::vector<std::string>& errors);
 
-// The whole file, or nullopt if it cannot be opened.
+// The whole file, or nullopt if it is not a regular file (followed through links) or cannot
+// be opened.
 std::optional<std::string> read_file(const std::string& path);
 
 }  // namespace spotik::config

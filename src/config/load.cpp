@@ -222,7 +222,9 @@ load_result load_startup_config(const std::string& dotenv_path)
     std::vector<std::string> dotenv_errors;
     env_map dotenv;
     std::error_code ec;
-    if (fs::exists(dotenv_path, ec)) {
+    // Any entry by that name counts, a link to nothing included: a .env that is there but
+    // cannot be read is an error, not a silent start on the defaults.
+    if (fs::exists(fs::symlink_status(dotenv_path, ec))) {
         if (auto text = read_file(dotenv_path))
             dotenv = parse_dotenv(*text, dotenv_errors);
         else

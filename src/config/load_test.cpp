@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -431,6 +434,17 @@ TEST_F(config_load, startup_config_reports_dotenv_errors_with_the_file_name)
         ::unsetenv("DATA_PATH");
     EXPECT_FALSE(mentions(without_file.errors, "missing.env")) << joined(without_file.errors);
     EXPECT_EQ(without_file.cfg.app.data_path, dir_);
+}
+
+// A .env that is there but cannot be read as a file stops start-up: a link to nothing was
+// ignored (the server started on its defaults) and a FIFO blocked start-up for good.
+TEST_F(config_load, a_dotenv_that_is_no_readable_file_is_an_error)
+{
+    const std::string link = dir_ + "/link.env", fifo = dir_ + "/fifo.env";
+    ASSERT_EQ(::symlink((dir_ + "/nowhere").c_str(), link.c_str()), 0);
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    for (const auto& path : {link, fifo})
+        EXPECT_TRUE(mentions(load_startup_config(path).errors, path + ": cannot be read")) << path;
 }
 
 }  // namespace
