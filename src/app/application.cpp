@@ -30,6 +30,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -234,9 +235,13 @@ int application::run()
     try {
         port = server.open(cfg_.server.host, cfg_.server.port);
     } catch (const std::exception& e) {
-        obs::error("cannot listen", {{"detail", e.what()}, {"port", cfg_.server.port}});
+        // A system error in its own words ("Address already in use"), not what() with the
+        // library's source location.
+        const auto* system = dynamic_cast<const boost::system::system_error*>(&e);
+        const std::string detail = system != nullptr ? system->code().message() : e.what();
+        obs::error("cannot listen", {{"detail", detail}, {"port", cfg_.server.port}});
         return fail_start("cannot listen on " + cfg_.server.host + ":" + std::to_string(cfg_.server.port) + ": " +
-                          e.what());
+                          detail);
     }
     server.start();
     asio::co_spawn(ioc, purge_revocations_periodically(pool, auth), asio::detached);

@@ -54,6 +54,17 @@ TEST(startup, a_host_name_as_server_host_stops_start_up_before_the_database_open
     std::filesystem::remove_all(opts.data_dir);
 }
 
+TEST(startup, a_port_in_use_is_told_in_plain_words)
+{
+    server_process first;
+    std::string out;
+    EXPECT_NE(run_expecting_exit({.env = {{"SERVER_PORT", std::to_string(first.port())}}}, out), 0);
+    EXPECT_NE(out.find("cannot listen on 127.0.0.1:" + std::to_string(first.port()) + ": Address already in use"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find(".hpp"), std::string::npos) << "no source location of a library: " << out;
+}
+
 TEST(startup, production_requires_a_real_secret)
 {
     std::string out;
