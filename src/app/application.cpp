@@ -253,7 +253,10 @@ int application::run()
         obs::info("shutting down", {{"signal", signo}});
         asio::co_spawn(ioc, drain(ioc, sctx, server, cfg_.server.shutdown_timeout_s), asio::detached);
     });
-    std::string shown_host = cfg_.server.host == "0.0.0.0" ? "localhost" : cfg_.server.host;
+    const auto& host = cfg_.server.host;
+    std::string shown_host = host == "0.0.0.0" || host == "::"     ? "localhost"
+                             : host.find(':') != std::string::npos ? "[" + host + "]"  // an IPv6 address in a URL
+                                                                   : host;
     obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)},
                             {"threads", threads},
                             {"database", store.driver()},

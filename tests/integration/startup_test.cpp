@@ -65,6 +65,15 @@ TEST(startup, a_port_in_use_is_told_in_plain_words)
     EXPECT_EQ(out.find(".hpp"), std::string::npos) << "no source location of a library: " << out;
 }
 
+TEST(startup, the_listening_line_is_a_url_for_an_ipv6_host_too)
+{
+    server_process any{{.env = {{"SERVER_HOST", "::"}}}};  // every address, IPv4 included
+    const auto out = any.output();
+    EXPECT_NE(out.find("is listening on http://localhost:" + std::to_string(any.port()) + "\n"), std::string::npos)
+        << out;
+    EXPECT_EQ(out.find(":::"), std::string::npos) << out;
+}
+
 TEST(startup, production_requires_a_real_secret)
 {
     std::string out;
