@@ -187,6 +187,24 @@ std::optional<std::string> set_app_url(config& cfg, std::string_view text)
     return std::nullopt;
 }
 
+// scheme://host[:port] and nothing more (no path, query, user or wildcard, a port within
+// 1-65535): the only texts a browser's Origin header can ever be equal to.
+bool is_origin(std::string_view item)
+{
+    if (!is_http_url(item)) return false;
+    const auto authority = item.substr(item.find("//") + 2);
+    if (authority.find_first_of("/?#@*") != std::string_view::npos) return false;
+    const auto bracket = authority.starts_with('[') ? authority.find(']') : 0;
+    if (bracket == std::string_view::npos || bracket == 1) return false;  // "[" alone, or "[]"
+    const auto colon = authority.find(':', bracket);
+    if (colon == 0) return false;  // no host
+    if (colon == std::string_view::npos) return bracket == 0 || bracket + 1 == authority.size();
+    const auto port = authority.substr(colon + 1);
+    const auto value = parse_whole(port);
+    return (bracket == 0 || colon == bracket + 1) && !port.empty() &&
+           port.find_first_not_of("0123456789") == std::string_view::npos && value && *value >= 1 && *value <= 65535;
+}
+
 // Comma separated; items trimmed, empty items skipped, one trailing '/' dropped (browsers send
 // origins without it). An empty list allows no cross-origin requests.
 std::optional<std::string> set_cors(config& cfg, std::string_view text)
@@ -198,8 +216,8 @@ std::optional<std::string> set_cors(config& cfg, std::string_view text)
         start = comma + 1;
         if (item.empty()) continue;
         if (item.size() > 1 && item.ends_with('/')) item.remove_suffix(1);
-        const bool origin = is_http_url(item) && item.find('/', item.find("//") + 2) == std::string_view::npos;
-        if (item != "*" && !origin) return shown(item) + " is not an origin like https://example.com:8080 or *";
+        if (item != "*" && !is_origin(item))
+            return shown(item) + " is not an origin like https://example.com:8080 or *";
         origins.emplace_back(item);
     }
     cfg.server.cors_origins = std::move(origins);

@@ -130,6 +130,24 @@ TEST(config_variables, server_host_is_an_ip_address_the_listener_can_bind)
     }
 }
 
+// An entry that no browser's Origin can equal would silently allow nothing: it is refused.
+TEST(config_variables, cors_origins_are_only_what_an_origin_header_can_be)
+{
+    const auto* cors = find_variable("CORS_ORIGINS");
+    for (std::string_view good : {"https://a.com", "http://localhost:8080", "https://a.com/", "http://[::1]:3000",
+                                  "http://127.0.0.1:65535", "*", "https://a.com, http://b.org:1"}) {
+        config c;
+        EXPECT_EQ(cors->set(c, good), std::nullopt) << good;
+    }
+    for (std::string_view bad :
+         {"https://*.a.com", "https://a.com?x", "https://a.com:99999", "https://a.com:0",
+          "https://a.com:", "https://a.com:8o", "https://u@a.com", "https://a.com/app", "https://a.com#x",
+          "http://[::1", "http://[]:80", "http://:80", "http://[::1]x", "https://a.com:+80"}) {
+        config c;
+        EXPECT_NE(cors->set(c, bad), std::nullopt) << bad;
+    }
+}
+
 // The stored DATABASE_URL once set, or the problem.
 std::string database_url(std::string_view text)
 {
