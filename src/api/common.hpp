@@ -58,6 +58,9 @@ struct string_rule {
 std::optional<std::string> read_string(const boost::json::object& body, const std::string& field,
                                        const string_rule& rule, field_errors& errors);
 
+// A room's name, after trimming: 1 to this many characters (the CLI's db seed applies it too).
+inline constexpr std::size_t k_room_name_max_chars = 100;
+
 std::size_t utf8_length(std::string_view s);
 std::string trim(std::string_view s);
 bool has_control_chars(std::string_view s);

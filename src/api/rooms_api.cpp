@@ -40,7 +40,7 @@ http::reply list_rooms(context& ctx, const authenticated& who)
 bool read_room_fields(const boost::json::object& body, bool name_required, std::optional<std::string>& name,
                       std::optional<std::optional<std::string>>& description, field_errors& errors)
 {
-    name = read_string(body, "name", {.required = name_required, .max_chars = 100}, errors);
+    name = read_string(body, "name", {.required = name_required, .max_chars = k_room_name_max_chars}, errors);
     if (name && has_control_chars(*name)) errors.add("name", "The name field format is invalid.");
     if (body.contains("description")) {
         auto d = read_string(body, "description", {.required = false, .max_chars = 500}, errors);

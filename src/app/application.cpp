@@ -22,6 +22,7 @@
 #include "service/track_service.hpp"
 #include "storage/open_store.hpp"
 #include "util/ids.hpp"
+#include "util/ip_range.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -253,19 +254,15 @@ int application::run()
         obs::info("shutting down", {{"signal", signo}});
         asio::co_spawn(ioc, drain(ioc, sctx, server, cfg_.server.shutdown_timeout_s), asio::detached);
     });
-    const auto& host = cfg_.server.host;
-    std::string shown_host = host == "0.0.0.0" || host == "::"     ? "localhost"
-                             : host.find(':') != std::string::npos ? "[" + host + "]"  // an IPv6 address in a URL
-                                                                   : host;
-    obs::info("listening", {{"url", "http://" + shown_host + ":" + std::to_string(port)},
+    const std::string url =
+        "http://" + util::url_authority(util::is_unspecified(cfg_.server.host) ? "localhost" : cfg_.server.host, port);
+    obs::info("listening", {{"url", url},
                             {"threads", threads},
                             {"database", store.driver()},
                             {"database_target", store.status().target},
                             {"event_bus", replicas.enabled() ? "redis" : "in-process"}});
     // One write: the asynchronous log thread shares the terminal and must not split the line.
-    std::cerr << ("Spotik " + cfg_.app.version + " is listening on http://" + shown_host + ":" + std::to_string(port) +
-                  "\n")
-              << std::flush;
+    std::cerr << ("Spotik " + cfg_.app.version + " is listening on " + url + "\n") << std::flush;
 
     std::vector<std::thread> workers;
     // Store calls block: on an io thread they would stall every connection it serves.

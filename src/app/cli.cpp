@@ -27,7 +27,8 @@ std::optional<std::string> room_name_problem(const std::string& name)
 {
     if (!util::is_valid_utf8(name)) return std::string("--room is not valid UTF-8");
     if (name.empty()) return std::string("--room must not be empty");
-    if (api::utf8_length(name) > 100) return std::string("--room must not be longer than 100 characters");
+    if (api::utf8_length(name) > api::k_room_name_max_chars)
+        return "--room must not be longer than " + std::to_string(api::k_room_name_max_chars) + " characters";
     if (api::has_control_chars(name)) return std::string("--room must not contain control characters or line breaks");
     return std::nullopt;
 }

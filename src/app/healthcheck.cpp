@@ -3,7 +3,9 @@
 
 #include "config/config.hpp"
 #include "config/load.hpp"
+#include "config/value_text.hpp"
 #include "config/variables.hpp"
+#include "util/ip_range.hpp"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,7 +16,6 @@
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
 
-#include <charconv>
 #include <optional>
 #include <ostream>
 
@@ -25,21 +26,12 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-// "host:port" as a URL or a Host header spells it: an IPv6 address goes in brackets.
-std::string authority(const std::string& host, unsigned short port)
-{
-    const bool v6 = host.find(':') != std::string::npos;
-    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
-
 // A URL's port, digits only, 1-65535 (port_number() would wrap 83987 to 18451).
 std::optional<unsigned short> port_of(std::string_view text)
 {
-    unsigned value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value < 1 || value > 65535)
-        return std::nullopt;
-    return static_cast<unsigned short>(value);
+    const auto value = config::text::parse_whole(text);
+    if (!value || *value < 1 || *value > 65535) return std::nullopt;
+    return static_cast<unsigned short>(*value);
 }
 
 }  // namespace
@@ -55,7 +47,7 @@ probe_result http_probe(const std::string& host, unsigned short port, const std:
         auto endpoints = co_await resolver.async_resolve(host, std::to_string(port), asio::use_awaitable);
         co_await stream.async_connect(endpoints, asio::use_awaitable);
         bhttp::request<bhttp::empty_body> req{bhttp::verb::get, target, 11};
-        req.set(bhttp::field::host, authority(host, port));
+        req.set(bhttp::field::host, util::url_authority(host, port));
         req.set(bhttp::field::user_agent, "spotik-healthcheck");
         req.set(bhttp::field::connection, "close");
         co_await bhttp::async_write(stream, req, asio::use_awaitable);
@@ -117,8 +109,7 @@ probe_target resolve_probe_target(const command& cmd, const std::map<std::string
         t.error = "SERVER_PORT is 0 (a random port): pass --url";
         return t;
     }
-    const auto& h = cfg.server.host;
-    t.host = (h == "0.0.0.0" || h == "::" || h == "[::]" || h.empty()) ? "127.0.0.1" : h;
+    t.host = util::is_unspecified(cfg.server.host) ? "127.0.0.1" : cfg.server.host;
     t.port = static_cast<unsigned short>(cfg.server.port);
     t.path = cmd.probe_path;
     return t;
@@ -136,7 +127,7 @@ int run_healthcheck(const command& cmd, std::ostream& out, std::ostream& err)
         err << "spotik healthcheck: " << target.error << "\n";
         return 1;  // Docker's HEALTHCHECK reserves 2: every failure of the probe is 1
     }
-    const std::string shown = "http://" + authority(target.host, target.port) + target.path;
+    const std::string shown = "http://" + util::url_authority(target.host, target.port) + target.path;
     const auto r = http_probe(target.host, target.port, target.path, cmd.timeout_s);
     if (r.status == 200) {
         out << "healthy: " << shown << " answered 200\n";

@@ -8,6 +8,17 @@
 
 namespace spotik::util {
 
+bool is_unspecified(std::string_view host)
+{
+    return host == "0.0.0.0" || host == "::";
+}
+
+std::string url_authority(std::string_view host, unsigned short port)
+{
+    const bool v6 = host.find(':') != std::string_view::npos;
+    return (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
+}
+
 std::optional<ip_address> parse_ip(std::string_view text)
 {
     if (text.size() > 2 && text.front() == '[' && text.back() == ']') text = text.substr(1, text.size() - 2);

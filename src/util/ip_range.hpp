@@ -1,5 +1,6 @@
 // Addresses and CIDR ranges (IPv4 and IPv6) for TRUSTED_PROXIES: parsing a comma-separated list
-// and testing whether a textual address falls in one of the ranges. IPv4-mapped IPv6 addresses
+// and testing whether a textual address falls in one of the ranges; and listening addresses as
+// URLs show them. IPv4-mapped IPv6 addresses
 // (::ffff:a.b.c.d) match IPv4 ranges. Nothing here throws except std::bad_alloc.
 #pragma once
 #include <array>
@@ -21,6 +22,11 @@ struct ip_range {
     int prefix = 128;  // over the 16-byte form (an IPv4 /24 is stored as /120)
     bool contains(const ip_address& a) const;
 };
+
+// 0.0.0.0 or ::, a listening address that stands for every interface.
+bool is_unspecified(std::string_view host);
+// "host:port" as a URL or a Host header writes it: an IPv6 address in brackets.
+std::string url_authority(std::string_view host, unsigned short port);
 
 // "1.2.3.4", "::1", "[::1]", "::ffff:1.2.3.4"; nullopt when not an address.
 std::optional<ip_address> parse_ip(std::string_view text);
