@@ -76,7 +76,6 @@ private:
 
     enum class claim { acquired, taken, failed, refused };
     void enqueue(pending p);
-    lease set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms);
     claim claim_turn(const std::string& turn_key, const std::string& token, std::int64_t ttl_ms, bool& sent);
     void run();
     bool connect();

@@ -200,11 +200,6 @@ void redis_bus::query_failed()
     query_failed_ms_ = util::steady_ms();
 }
 
-redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
-{
-    return set_if_absent(opts_.prefix + ":lease:" + name, opts_.replica_id, ttl_ms);
-}
-
 std::string redis_bus::take_turn(const std::string& room_id, std::int64_t ttl_ms, std::int64_t wait_ms)
 {
     std::string token = opts_.replica_id + ":" + util::fast_hex64();
@@ -247,12 +242,13 @@ redis_bus::claim redis_bus::claim_turn(const std::string& turn_key, const std::s
     }
 }
 
-redis_bus::lease redis_bus::set_if_absent(const std::string& key, const std::string& value, std::int64_t ttl_ms)
+redis_bus::lease redis_bus::try_lease(const std::string& name, std::int64_t ttl_ms)
 {
     std::lock_guard lock(query_mutex_);
     if (!query_ready()) return lease::unavailable;
     try {
-        auto r = query_->command({"SET", key, value, "NX", "PX", std::to_string(ttl_ms)});
+        auto r = query_->command(
+            {"SET", opts_.prefix + ":lease:" + name, opts_.replica_id, "NX", "PX", std::to_string(ttl_ms)});
         if (r.is_error()) return lease::unavailable;
         return r.is_nil() ? lease::taken : lease::acquired;
     } catch (const redis_error&) {
