@@ -25,8 +25,14 @@ using socket_log = std::vector<json::object>;
 inline constexpr auto k_wait = 15s;
 inline constexpr auto k_quiet = 1500ms;
 
-inline bool is_room_event(const json::object& m) { return m.contains("seq"); }
-inline std::uint64_t seq_of(const json::object& m) { return m.at("seq").to_number<std::uint64_t>(); }
+inline bool is_room_event(const json::object& m)
+{
+    return m.contains("seq");
+}
+inline std::uint64_t seq_of(const json::object& m)
+{
+    return m.at("seq").to_number<std::uint64_t>();
+}
 
 inline json::object join(ws_client& c, const std::string& room, std::optional<std::uint64_t> last_seq = std::nullopt)
 {
@@ -60,7 +66,8 @@ inline std::vector<json::object> of_type(const socket_log& log, const std::strin
     return out;
 }
 
-inline std::string upload(http_client& http, const std::string& room, const std::string& token, const std::string& fixture)
+inline std::string upload(http_client& http, const std::string& room, const std::string& token,
+                          const std::string& fixture)
 {
     multipart_builder mp;
     mp.add_file("audio_file", fixture, fixture.ends_with(".wav") ? "audio/wav" : "audio/mpeg",
@@ -111,7 +118,9 @@ inline void check_consistent(const std::map<std::string, const socket_log*>& log
             last = seq;
             auto text = json::serialize(m);
             auto [it, fresh] = by_seq.emplace(seq, std::pair{text, name});
-            if (!fresh) EXPECT_EQ(text, it->second.first) << "seq " << seq << " differs between " << name << " and " << it->second.second;
+            if (!fresh)
+                EXPECT_EQ(text, it->second.first)
+                    << "seq " << seq << " differs between " << name << " and " << it->second.second;
         }
     }
 }

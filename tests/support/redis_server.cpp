@@ -48,15 +48,28 @@ redis_server::~redis_server()
 
 std::string redis_server::url() const
 {
-    return "redis://" + (opts_.password.empty() ? std::string() : ":" + opts_.password + "@") + "127.0.0.1:" +
-           std::to_string(port_);
+    return "redis://" + (opts_.password.empty() ? std::string() : ":" + opts_.password + "@") +
+           "127.0.0.1:" + std::to_string(port_);
 }
 
 void redis_server::start()
 {
-    std::vector<std::string> args{"--port", std::to_string(port_), "--bind", "127.0.0.1", "--save", "",
-                                  "--appendonly", "no", "--dir", dir_, "--daemonize", "no", "--protected-mode", "no",
-                                  "--logfile", ""};
+    std::vector<std::string> args{"--port",
+                                  std::to_string(port_),
+                                  "--bind",
+                                  "127.0.0.1",
+                                  "--save",
+                                  "",
+                                  "--appendonly",
+                                  "no",
+                                  "--dir",
+                                  dir_,
+                                  "--daemonize",
+                                  "no",
+                                  "--protected-mode",
+                                  "no",
+                                  "--logfile",
+                                  ""};
     if (!opts_.password.empty()) args.insert(args.end(), {"--requirepass", opts_.password});
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) env.emplace_back(*e);
@@ -75,9 +88,15 @@ void redis_server::start()
     }
 }
 
-int redis_server::stop(int signal) { return child_.stop(signal, 5s); }
+int redis_server::stop(int signal)
+{
+    return child_.stop(signal, 5s);
+}
 
-void redis_server::freeze(bool frozen) { ::kill(child_.pid(), frozen ? SIGSTOP : SIGCONT); }
+void redis_server::freeze(bool frozen)
+{
+    ::kill(child_.pid(), frozen ? SIGSTOP : SIGCONT);
+}
 
 std::string redis_server::output() const
 {
